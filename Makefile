@@ -1,0 +1,46 @@
+# Wasl — two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+N ?= 2000
+
+.PHONY: demo test lint check test-sqlite test-postgres bench serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## demo: set up everything, load the demo region and serve it on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/wasl migrate --no-input -v0
+	$(BIN)/wasl loaddemo
+	$(BIN)/wasl runserver 127.0.0.1:8000
+
+## test: install what the tests need and run every check and test, on SQLite and PostgreSQL
+test: $(STAMP) lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/wasl makemigrations --check --dry-run
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/wasl check
+
+test-sqlite: $(STAMP)
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/python tools/with_postgres.py -- $(BIN)/pytest --ignore=tests/core
+
+## bench: lifecycles per second through the service layer, beside raw SQL (SQLite)
+bench: $(STAMP)
+	$(BIN)/python bench/lifecycle.py --n $(N)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,190 @@
+"""Appending to the audit log and verifying it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditRecord, ChainHead
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record_hash(
+    *,
+    prev_hash: str,
+    chain: str,
+    seq: int,
+    created_at: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: Any,
+) -> str:
+    body = canonical(
+        [
+            chain,
+            seq,
+            created_at.astimezone(UTC).isoformat(),
+            actor_id,
+            actor,
+            action,
+            object_type,
+            object_id,
+            data,
+        ]
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    chain: str,
+    object_type: str,
+    object_id: str,
+    actor_id: int | None = None,
+    actor: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditRecord:
+    """Append one record to `chain`. Must run inside the caller's database transaction.
+
+    `action` is dotted and past tense (`registry.transaction.referred`); `data` holds the old
+    and new values. The chain head is locked for the rest of the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the change's database transaction")
+    data = json.loads(canonical(data or {}))  # store exactly what was hashed
+    at = at or timezone.now()
+    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        ChainHead.objects.bulk_create([ChainHead(chain=chain)], ignore_conflicts=True)
+        head = ChainHead.objects.select_for_update().get(chain=chain)
+    seq = head.last_seq + 1
+    digest = record_hash(
+        prev_hash=head.last_hash,
+        chain=chain,
+        seq=seq,
+        created_at=at,
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+    )
+    entry = AuditRecord(
+        chain=chain,
+        seq=seq,
+        created_at=at,
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    entry.save(force_insert=True)
+    ChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=digest)
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    chain: str
+    seq: int
+    record_id: int | None
+    reason_en: str
+    reason_ar: str
+
+    def __str__(self) -> str:
+        where = f"record #{self.record_id}" if self.record_id else "chain head"
+        return f"{self.chain} seq {self.seq} ({where}): {self.reason_en} — {self.reason_ar}"
+
+
+def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
+    """Recompute `chain` from its start; return the first tampered record, or None."""
+    prev = GENESIS
+    expected_seq = 1
+    records = AuditRecord.objects.filter(chain=chain).order_by("seq")
+    last_seq = 0
+    for rec in _iterate(records, batch):
+        if rec.seq != expected_seq:
+            return Problem(
+                chain,
+                expected_seq,
+                rec.pk,
+                f"record {expected_seq} is missing (next is {rec.seq})",
+                f"السجل {expected_seq} مفقود (التالي {rec.seq})",
+            )
+        if rec.prev_hash != prev:
+            return Problem(
+                chain, rec.seq, rec.pk, "link to previous record broken", "انقطع الربط بالسجل السابق"
+            )
+        digest = record_hash(
+            prev_hash=prev,
+            chain=rec.chain,
+            seq=rec.seq,
+            created_at=rec.created_at,
+            actor_id=rec.actor_id,
+            actor=rec.actor,
+            action=rec.action,
+            object_type=rec.object_type,
+            object_id=rec.object_id,
+            data=rec.data,
+        )
+        if digest != rec.hash:
+            return Problem(
+                chain, rec.seq, rec.pk, "content was altered", "تم تعديل محتوى السجل"
+            )
+        prev = rec.hash
+        last_seq = rec.seq
+        expected_seq += 1
+    head = ChainHead.objects.filter(chain=chain).first()
+    if head is None or head.last_seq != last_seq or head.last_hash != prev:
+        return Problem(
+            chain,
+            last_seq + 1,
+            None,
+            "records after the last one were removed (chain head does not match)",
+            "حُذفت سجلات من نهاية السلسلة (رأس السلسلة لا يطابق)",
+        )
+    return None
+
+
+def verify_all() -> tuple[int, list[Problem]]:
+    """Verify every chain; return how many records were checked and the problems found."""
+    problems = []
+    chains = set(ChainHead.objects.values_list("chain", flat=True))
+    chains |= set(AuditRecord.objects.values_list("chain", flat=True).distinct())
+    for chain in sorted(chains):
+        problem = verify_chain(chain)
+        if problem:
+            problems.append(problem)
+    return AuditRecord.objects.count(), problems
+
+
+def _iterate(queryset: Any, batch: int) -> Iterator[AuditRecord]:
+    last = 0
+    while True:
+        page = list(queryset.filter(seq__gt=last)[:batch])
+        if not page:
+            return
+        yield from page
+        last = page[-1].seq

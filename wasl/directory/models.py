@@ -1,0 +1,135 @@
+"""The directory: entities (جهات), their units (إدارات/أقسام), people's memberships and roles."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+code_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$",
+    "الرمز حروف لاتينية كبيرة وأرقام وشرطات — Code: capital Latin letters, digits and dashes.",
+)
+
+
+class Entity(models.Model):
+    """جهة — a government body: the Emirate, a governorate, an amanah, the police…"""
+
+    class Kind(models.TextChoices):
+        EMIRATE = "emirate", "إمارة"
+        GOVERNORATE = "governorate", "محافظة"
+        CENTRE = "centre", "مركز"
+        AMANAH = "amanah", "أمانة"
+        MUNICIPALITY = "municipality", "بلدية"
+        POLICE = "police", "شرطة"
+        MINISTRY_BRANCH = "ministry_branch", "فرع وزارة"
+        UNIVERSITY = "university", "جامعة"
+        OTHER = "other", "جهة أخرى"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name_ar = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "جهة"
+        verbose_name_plural = "الجهات"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name_ar}"
+
+
+class Unit(models.Model):
+    """إدارة / قسم — a department or section inside an entity; units form a tree."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(max_length=40)
+    name_ar = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    is_registry = models.BooleanField(
+        default=False, help_text="Receives the entity's incoming correspondence."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "إدارة"
+        verbose_name_plural = "الإدارات"
+        ordering = ["entity__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "code"], name="unit_code_unique_in_entity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_ar} ({self.entity.code})"
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "موظف"
+    UNIT_HEAD = "unit_head", "مدير الإدارة"
+    ENTITY_ADMIN = "entity_admin", "مسؤول الجهة"
+    EXECUTIVE = "executive", "مسؤول تنفيذي"
+    AUDITOR = "auditor", "مدقق"
+
+
+# Roles that read everything of their entity that is not confidential.
+ENTITY_WIDE_ROLES = frozenset({Role.ENTITY_ADMIN, Role.EXECUTIVE, Role.AUDITOR})
+# Roles that work on transactions held by their unit.
+WORKING_ROLES = frozenset({Role.CLERK, Role.UNIT_HEAD})
+
+
+class Membership(models.Model):
+    """A person's place in a unit, with a role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "عضوية"
+        verbose_name_plural = "العضويات"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="membership_unique_role_in_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "رمز وصول"
+        verbose_name_plural = "رموز الوصول"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

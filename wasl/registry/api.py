@@ -1,0 +1,326 @@
+"""The registry's JSON API: registration, routing steps, attachments, the inbox, reading a
+transaction with its timeline. Handlers parse, call one service or query, and present."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Literal
+
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from pydantic import ConfigDict
+
+from wasl.core import hijri
+from wasl.core.errors import InvalidInput, NotFound
+from wasl.directory.actors import Actor, actor_for
+from wasl.directory.models import Unit
+
+from . import access, presenters, queries, services
+from .attachments import blob_path
+from .models import Referral, Transaction
+
+router = Router(tags=["registry"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartyIn(Strict):
+    type: Literal["none", "citizen", "resident", "company", "entity"] = "none"
+    name: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=20)
+    phone: str = Field("", max_length=32)
+    cr: str = Field("", max_length=20)
+    entity_code: str = Field("", max_length=20)
+
+
+class RegisterIn(Strict):
+    unit: uuid.UUID
+    direction: Literal["incoming", "outgoing", "internal"]
+    kind: Literal[
+        "letter", "request", "complaint", "petition", "memo", "report", "circular", "invitation"
+    ]
+    subject: str = Field(..., max_length=500)
+    body: str = Field("", max_length=20000)
+    classification: Literal[
+        "general", "rights", "security", "legal", "municipal", "development", "financial",
+        "personnel", "prisoners",
+    ] = "general"
+    urgency: Literal["normal", "urgent", "very_urgent", "immediate"] = "normal"
+    confidentiality: Literal["normal", "confidential", "top_secret"] = "normal"
+    due_date: str | None = Field(
+        None, max_length=20, description="Gregorian 2026-12-01 or Hijri 1448/06/10هـ"
+    )
+    party: PartyIn | None = None
+    correspondent: str = Field("", max_length=20, description="Entity code")
+    external_reference: str = Field("", max_length=60)
+    external_date: str | None = Field(None, max_length=20)
+
+
+class ReferIn(Strict):
+    to_units: list[uuid.UUID] = Field(..., min_length=1, max_length=20)
+    instruction: str = Field(..., max_length=5000)
+    due_in_days: int | None = Field(None, ge=1, le=365)
+
+
+class ForwardIn(Strict):
+    to_unit: uuid.UUID
+    instruction: str = Field(..., max_length=5000)
+    due_in_days: int | None = Field(None, ge=1, le=365)
+
+
+class TextIn(Strict):
+    text: str = Field(..., max_length=20000)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(..., max_length=5000)
+
+
+class LinkIn(Strict):
+    target: uuid.UUID
+    kind: Literal["related", "answers", "follows"] = "related"
+
+
+class Error(Schema):
+    code: str
+    message_ar: str
+    message_en: str
+
+
+ERRORS: dict[int, Any] = {
+    400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error
+}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for(request.auth)  # type: ignore[attr-defined]
+
+
+def _units(actor: Actor, ids: list[uuid.UUID], field: str) -> list[Unit]:
+    found = {u.public_id: u for u in Unit.objects.filter(public_id__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(
+            "إدارة غير موجودة.", f"Unknown unit: {missing[0]}", code="unknown_unit", field=field
+        )
+    return [found[i] for i in ids]
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return hijri.parse_date(value)
+    except InvalidInput as error:
+        error.field = field
+        raise
+
+
+def _detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
+    return presenters.transaction_detail(actor, txn)
+
+
+@router.post("/transactions", response={201: dict, **ERRORS}, summary="Register a transaction")
+def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    unit = Unit.objects.select_related("entity").filter(public_id=payload.unit).first()
+    if unit is None or unit.pk not in actor.unit_ids:
+        raise NotFound("الإدارة غير موجودة.", "Unit not found.", code="unit_not_found")
+    party = payload.party
+    txn = services.register_transaction(
+        actor,
+        unit=unit,
+        direction=payload.direction,
+        kind=payload.kind,
+        subject=payload.subject,
+        body=payload.body,
+        classification=payload.classification,
+        urgency=payload.urgency,
+        confidentiality=payload.confidentiality,
+        due_date=_date(payload.due_date, "due_date"),
+        party=services.Party(**party.model_dump()) if party else None,
+        correspondent_code=payload.correspondent,
+        external_reference=payload.external_reference,
+        external_date=_date(payload.external_date, "external_date"),
+    )
+    return Status(201, _detail(actor, access.get_transaction_for(actor, txn.public_id)))
+
+
+class ListFilters(Schema):
+    state: str | None = Field(None, max_length=20)
+    unit: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get("/transactions", response={200: dict, **ERRORS}, summary="Transactions I may see")
+def list_transactions(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    actor = _actor(request)
+    qs = queries.visible_transactions(actor)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.unit:
+        qs = qs.filter(unit__public_id=filters.unit)
+    total = qs.count()
+    page = qs.select_related("entity", "unit").order_by("-registered_at", "-id")[
+        filters.offset : filters.offset + filters.limit
+    ]
+    return {"count": total, "items": [presenters.transaction_summary(t) for t in page]}
+
+
+@router.get("/transactions/{tid}", response={200: dict, **ERRORS}, summary="A transaction")
+def read(request: HttpRequest, tid: str) -> dict[str, Any]:
+    actor = _actor(request)
+    return _detail(actor, access.get_transaction_for(actor, tid))
+
+
+class InboxFilters(Schema):
+    unit: uuid.UUID | None = None
+    include_finished: bool = False
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get("/inbox", response={200: dict, **ERRORS}, summary="Referrals waiting in my units")
+def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, Any]:
+    actor = _actor(request)
+    unit_id = None
+    if filters.unit:
+        unit = Unit.objects.filter(public_id=filters.unit).first()
+        if unit is None or unit.pk not in actor.working_unit_ids:
+            raise NotFound("الإدارة غير موجودة.", "Unit not found.", code="unit_not_found")
+        unit_id = unit.pk
+    qs = queries.inbox(actor, unit_id=unit_id, only_open=not filters.include_finished)
+    total = qs.count()
+    items = []
+    for ref in qs.select_related("transaction__entity", "transaction__unit")[
+        filters.offset : filters.offset + filters.limit
+    ]:
+        item = presenters.referral_data(ref)
+        item["transaction"] = presenters.transaction_summary(ref.transaction)
+        items.append(item)
+    return {"count": total, "items": items}
+
+
+@router.post("/transactions/{tid}/referrals", response={201: dict, **ERRORS}, summary="Refer")
+def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    made = services.refer(
+        actor,
+        tid,
+        to_units=_units(actor, payload.to_units, "to_units"),
+        instruction=payload.instruction,
+        due_in_days=payload.due_in_days,
+    )
+    return Status(201, {"referrals": [str(r.public_id) for r in made]})
+
+
+def _referral_response(actor: Actor, ref: Referral) -> dict[str, Any]:
+    return _detail(actor, access.get_transaction_for(actor, ref.transaction.public_id))
+
+
+@router.post("/referrals/{rid}/acknowledge", response={200: dict, **ERRORS}, summary="Acknowledge")
+def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
+    actor = _actor(request)
+    return _referral_response(actor, services.acknowledge(actor, rid))
+
+
+@router.post("/referrals/{rid}/answer", response={200: dict, **ERRORS}, summary="Answer (إفادة)")
+def answer(request: HttpRequest, rid: str, payload: TextIn) -> dict[str, Any]:
+    actor = _actor(request)
+    return _referral_response(actor, services.answer(actor, rid, text=payload.text))
+
+
+@router.post("/referrals/{rid}/return", response={200: dict, **ERRORS}, summary="Return")
+def return_referral(request: HttpRequest, rid: str, payload: ReasonIn) -> dict[str, Any]:
+    actor = _actor(request)
+    return _referral_response(actor, services.return_referral(actor, rid, reason=payload.reason))
+
+
+@router.post("/referrals/{rid}/forward", response={200: dict, **ERRORS}, summary="Forward")
+def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any]:
+    actor = _actor(request)
+    (unit,) = _units(actor, [payload.to_unit], "to_unit")
+    made = services.forward(
+        actor, rid, to_unit=unit, instruction=payload.instruction, due_in_days=payload.due_in_days
+    )
+    return _referral_response(actor, made)
+
+
+@router.post("/transactions/{tid}/comments", response={201: dict, **ERRORS}, summary="Comment")
+def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    services.comment(actor, tid, text=payload.text)
+    return Status(201, _detail(actor, access.get_transaction_for(actor, tid)))
+
+
+@router.post("/transactions/{tid}/close", response={200: dict, **ERRORS}, summary="Close (حفظ)")
+def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
+    actor = _actor(request)
+    services.close(actor, tid, reason=payload.reason)
+    return _detail(actor, access.get_transaction_for(actor, tid))
+
+
+@router.post("/transactions/{tid}/reopen", response={200: dict, **ERRORS}, summary="Reopen")
+def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
+    actor = _actor(request)
+    services.reopen(actor, tid, reason=payload.reason)
+    return _detail(actor, access.get_transaction_for(actor, tid))
+
+
+@router.post("/transactions/{tid}/cancel", response={200: dict, **ERRORS}, summary="Cancel")
+def cancel(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
+    actor = _actor(request)
+    services.cancel(actor, tid, reason=payload.reason)
+    return _detail(actor, access.get_transaction_for(actor, tid))
+
+
+@router.post("/transactions/{tid}/links", response={201: dict, **ERRORS}, summary="Link")
+def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    services.link(actor, tid, payload.target, kind=payload.kind)
+    return Status(201, _detail(actor, access.get_transaction_for(actor, tid)))
+
+
+@router.post(
+    "/transactions/{tid}/attachments", response={201: dict, **ERRORS}, summary="Attach a file"
+)
+def attach(request: HttpRequest, tid: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    made = services.add_attachment(
+        actor,
+        tid,
+        chunks=file.chunks(),
+        filename=file.name,
+        declared_type=file.content_type or "",
+    )
+    return Status(201, presenters.attachment_data(made))
+
+
+@router.get("/attachments/{aid}", response={200: dict, **ERRORS}, summary="Attachment metadata")
+def attachment(request: HttpRequest, aid: str) -> dict[str, Any]:
+    return presenters.attachment_data(access.get_attachment_for(_actor(request), aid))
+
+
+@router.get(
+    "/attachments/{aid}/content",
+    response={200: None, **ERRORS},
+    summary="Download an attachment",
+    openapi_extra={
+        "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
+    },
+)
+def attachment_content(request: HttpRequest, aid: str) -> FileResponse:
+    att = access.get_attachment_for(_actor(request), aid)
+    path = blob_path(att.sha256)
+    if not path.exists():
+        raise NotFound("ملف المرفق غير متوفر.", "The attachment's file is missing.", code="blob_missing")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=att.filename, content_type=att.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

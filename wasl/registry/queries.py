@@ -1,0 +1,65 @@
+"""Reads of the registry. Every one starts from `visible_transactions`: the access rule."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from wasl.directory.actors import Actor
+
+from .models import Confidentiality, Referral, Transaction
+from .states import OPEN_REFERRAL_STATES
+
+
+def visible_transactions(actor: Actor) -> QuerySet[Transaction]:
+    """The one rule that decides what a person may see (DESIGN.md "Access").
+
+    - normal: everything registered in or routed through one of the person's units, and
+      everything of an entity where the person has an entity-wide role (administrator,
+      executive, auditor);
+    - confidential (سري): only the units on its path (the owning unit and the units it was
+      referred to), whatever the person's entity-wide role;
+    - top secret (سري للغاية): only the person who registered it, the heads of the units on
+      its path, and a person a referral names.
+    """
+    if actor.is_anonymous or not actor.memberships:
+        return Transaction.objects.none()
+    routed_to_mine = Exists(
+        Referral.objects.filter(transaction=OuterRef("pk"), to_unit_id__in=actor.unit_ids)
+    )
+    on_my_path = Q(unit_id__in=actor.unit_ids) | routed_to_mine
+    normal = Q(confidentiality=Confidentiality.NORMAL) & (
+        on_my_path | Q(entity_id__in=actor.entity_wide_ids)
+    )
+    confidential = Q(confidentiality=Confidentiality.CONFIDENTIAL) & on_my_path
+    top_secret = Q(confidentiality=Confidentiality.TOP_SECRET) & (
+        Q(registered_by_id=actor.user_id)
+        | Q(unit_id__in=actor.head_unit_ids)
+        | Exists(
+            Referral.objects.filter(transaction=OuterRef("pk")).filter(
+                Q(to_unit_id__in=actor.head_unit_ids) | Q(to_user_id=actor.user_id)
+            )
+        )
+    )
+    return Transaction.objects.filter(normal | confidential | top_secret)
+
+
+def inbox(
+    actor: Actor,
+    *,
+    unit_id: int | None = None,
+    only_open: bool = True,
+) -> QuerySet[Referral]:
+    """Referrals waiting in the person's working units (الوارد), newest due first."""
+    units = actor.working_unit_ids if unit_id is None else actor.working_unit_ids & {unit_id}
+    qs = Referral.objects.filter(
+        to_unit_id__in=units, transaction__in=visible_transactions(actor)
+    ).select_related("transaction", "to_unit", "from_unit")
+    if only_open:
+        qs = qs.filter(state__in=OPEN_REFERRAL_STATES)
+    return qs.order_by("due_date", "-created_at", "-id")
+
+
+def owned_transactions(actor: Actor, *, unit_id: int | None = None) -> QuerySet[Transaction]:
+    """Transactions owned by the person's working units (the unit's own registry)."""
+    units = actor.working_unit_ids if unit_id is None else actor.working_unit_ids & {unit_id}
+    return visible_transactions(actor).filter(unit_id__in=units)
