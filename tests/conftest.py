@@ -97,7 +97,7 @@ def cast(db: Any) -> Cast:
     return Cast()
 
 
-def make_transaction(cast: Cast, **overrides: Any) -> Transaction:
+def make_transaction(cast: Cast, by: Person | None = None, **overrides: Any) -> Transaction:
     fields: dict[str, Any] = {
         "unit": cast.registry,
         "direction": "incoming",
@@ -107,7 +107,7 @@ def make_transaction(cast: Cast, **overrides: Any) -> Transaction:
         "party": registry.Party(type="citizen", name="محمد بن علي الحربي", id_number="1058529940"),
     }
     fields.update(overrides)
-    return registry.register_transaction(cast.clerk.actor, **fields)
+    return registry.register_transaction((by or cast.clerk).actor, **fields)
 
 
 def make_referred(cast: Cast, to: Unit | None = None, **overrides: Any) -> tuple[Transaction, Any]:

@@ -102,3 +102,8 @@ def too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(
         request, 413, "too_many_fields", "عدد الحقول أكبر من المسموح.", "Too many fields were sent."
     )
+
+
+def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Anything under /api/ that is not an endpoint: JSON, like every other API error."""
+    return _error(request, 404, "no_such_endpoint", "لا توجد خدمة بهذا العنوان.", "No such endpoint.")

@@ -143,5 +143,5 @@ def validate_cr(value: object) -> str:
             "رقم السجل التجاري يجب أن يتكوّن من 10 أرقام.",
             "The commercial registration number must be exactly 10 digits.",
             code="invalid_cr",
-            )
+        )
     return digits
