@@ -122,5 +122,5 @@ def test_the_inbox_and_transaction_page_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         assert rights.get("/inbox").json()["count"] == 8
     txn, _ = make_referred(cast)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         assert rights.get(f"/transactions/{txn.public_id}").status_code == 200

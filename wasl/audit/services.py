@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wasl import rows
+
 from .models import AuditRecord, ChainHead
 
 GENESIS = "0" * 64
@@ -66,42 +68,58 @@ def record(
     `action` is dotted and past tense (`registry.transaction.referred`); `data` holds the old
     and new values. The chain head is locked for the rest of the caller's transaction.
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the change's database transaction")
     data = json.loads(canonical(data or {}))  # store exactly what was hashed
     at = at or timezone.now()
-    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:
-        ChainHead.objects.bulk_create([ChainHead(chain=chain)], ignore_conflicts=True)
-        head = ChainHead.objects.select_for_update().get(chain=chain)
-    seq = head.last_seq + 1
-    digest = record_hash(
-        prev_hash=head.last_hash,
-        chain=chain,
-        seq=seq,
-        created_at=at,
-        actor_id=actor_id,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        data=data,
+    # Taking the next number locks the chain's head row until the caller commits: appends to
+    # one chain are serialised, appends to other chains are not.
+    bump = (
+        "UPDATE audit_chainhead SET last_seq = last_seq + 1 WHERE chain = %s "
+        "RETURNING last_seq, last_hash"
     )
-    entry = AuditRecord(
-        chain=chain,
-        seq=seq,
-        created_at=at,
-        actor_id=actor_id,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        data=data,
-        prev_hash=head.last_hash,
-        hash=digest,
-    )
-    entry.save(force_insert=True)
-    ChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=digest)
+    with connection.cursor() as cursor:
+        cursor.execute(bump, [chain])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                "INSERT INTO audit_chainhead (chain, last_seq, last_hash) VALUES (%s, 0, %s) "
+                "ON CONFLICT (chain) DO NOTHING",
+                [chain, GENESIS],
+            )
+            cursor.execute(bump, [chain])
+            row = cursor.fetchone()
+        seq, prev_hash = int(row[0]), str(row[1])
+        digest = record_hash(
+            prev_hash=prev_hash,
+            chain=chain,
+            seq=seq,
+            created_at=at,
+            actor_id=actor_id,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+        )
+        entry = AuditRecord(
+            chain=chain,
+            seq=seq,
+            created_at=at,
+            actor_id=actor_id,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+        rows.insert(entry)
+        cursor.execute(
+            "UPDATE audit_chainhead SET last_hash = %s WHERE chain = %s", [digest, chain]
+        )
     return entry
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -46,6 +47,28 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name_ar}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The code names the entity's reference numbers and audit chain: it never changes.
+        if self.pk is not None:
+            stored = Entity.objects.filter(pk=self.pk).values_list("code", flat=True).first()
+            if stored is not None and stored != self.code:
+                raise ValueError("An entity's code cannot change once it is used.")
+        else:
+            _entity_codes.clear()  # ids of rolled-back entities can be given again
+        super().save(*args, **kwargs)
+
+
+_entity_codes: dict[int, str] = {}
+
+
+def entity_code_of(entity_id: int) -> str:
+    """The (immutable) code of an entity, cached per process."""
+    code = _entity_codes.get(entity_id)
+    if code is None:
+        code = Entity.objects.values_list("code", flat=True).get(pk=entity_id)
+        _entity_codes[entity_id] = code
+    return code
 
 
 class Unit(models.Model):

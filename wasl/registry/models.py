@@ -66,9 +66,15 @@ class Transaction(models.Model):
     """معاملة — a registered matter with a reference number; the unit of work."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="transactions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="transactions", help_text="Owning unit."
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        help_text="Owning unit.",
+        db_index=False,
     )
     reference = models.CharField(max_length=40, unique=True)
     hijri_year = models.PositiveSmallIntegerField()
@@ -84,7 +90,7 @@ class Transaction(models.Model):
     registered_at = models.DateTimeField()
     registered_on = models.DateField(help_text="Local (Riyadh) date of registration.")
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField()
     due_date = models.DateField(null=True, blank=True)
@@ -96,7 +102,7 @@ class Transaction(models.Model):
     party_phone = models.CharField(max_length=16, blank=True)
     party_cr = models.CharField(max_length=10, blank=True)
     party_entity = models.ForeignKey(
-        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     correspondent = models.ForeignKey(
         Entity,
@@ -129,7 +135,7 @@ class Transaction(models.Model):
 class NumberSequence(models.Model):
     """The last reference number given by an entity in a Hijri year (gap-free)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_index=False)
     hijri_year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
 
@@ -147,27 +153,29 @@ class Referral(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     transaction = models.ForeignKey(
-        Transaction, on_delete=models.PROTECT, related_name="referrals"
+        Transaction, on_delete=models.PROTECT, related_name="referrals", db_index=False
     )
-    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    to_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="referrals_in")
+    from_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    to_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="referrals_in", db_index=False
+    )
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     instruction = models.TextField()
     due_date = models.DateField()
     state = models.CharField(max_length=12, choices=ReferralState.choices)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     finished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     answer = models.TextField(blank=True)
 
@@ -186,14 +194,16 @@ class Referral(models.Model):
 class Event(models.Model):
     """One step in a transaction's timeline: who, when, what. Immutable."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     referral = models.ForeignKey(
-        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     action = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     actor_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField()
     note = models.TextField(blank=True)
@@ -228,7 +238,7 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     filename = models.CharField(max_length=160)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField()
 
@@ -252,7 +262,7 @@ class Link(models.Model):
     target = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="links_in")
     kind = models.CharField(max_length=10, choices=LinkKind.choices)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField()
 

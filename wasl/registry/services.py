@@ -17,12 +17,13 @@ from django.db import connection
 from django.db import transaction as db
 from django.utils import timezone
 
+from wasl import rows
 from wasl.audit import services as audit
 from wasl.core import hijri, identity
 from wasl.core.errors import Forbidden, InvalidInput, NotFound
 from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
-from wasl.directory.models import Entity, Unit
+from wasl.directory.models import Entity, Unit, entity_code_of
 
 from . import access, calendar, events, rights
 from . import attachments as attachment_files
@@ -158,10 +159,10 @@ def register_transaction(
         )
     year = hijri.hijri_year(today)
     with db.atomic():
-        entity_code = unit.entity.code
+        entity_code = entity_code_of(unit.entity_id)
         sequence = _next_number(unit.entity_id, year)
         txn = Transaction(
-            entity=unit.entity,
+            entity_id=unit.entity_id,
             unit=unit,
             reference=f"{entity_code}-{year}-{sequence:06d}",
             hijri_year=year,
@@ -184,7 +185,7 @@ def register_transaction(
             external_date=external_date,
             **party_fields,
         )
-        txn.save(force_insert=True)
+        rows.insert(txn)
         _record(
             actor,
             txn,
@@ -344,7 +345,8 @@ def refer(
             )
             for unit in units
         ]
-        Referral.objects.bulk_create(referrals)
+        for made in referrals:
+            rows.insert(made)
         old = txn.state
         _set_state(txn, new_state, now)
         _record(
@@ -372,8 +374,8 @@ def acknowledge(actor: Actor, referral_id: object) -> Referral:
         now = timezone.now()
         ref.state = referral_step("acknowledge", ref.state)
         ref.acknowledged_at = now
-        ref.save(update_fields=["state", "acknowledged_at"])
-        Transaction.objects.filter(pk=txn.pk).update(updated_at=now)
+        rows.update(ref, "state", "acknowledged_at")
+        _touch(txn, now)
         _record(actor, txn, "acknowledged", now, unit_id=ref.to_unit_id, referral=ref, data={})
     return ref
 
@@ -407,13 +409,9 @@ def _finish_referral(
         ref.finished_at = now
         ref.finished_by_id = actor.user_id
         ref.answer = text
-        ref.save(update_fields=["state", "finished_at", "finished_by", "answer"])
+        rows.update(ref, "state", "finished_at", "finished_by", "answer")
         old = txn.state
-        still_open = (
-            Referral.objects.filter(transaction_id=txn.pk, state__in=OPEN_REFERRAL_STATES)
-            .exclude(pk=ref.pk)
-            .exists()
-        )
+        still_open = _has_open_referrals(txn.pk, except_id=ref.pk)
         new_state = old if still_open else done_state
         _set_state(txn, new_state, now)
         action = "answered" if step == "answer" else "returned"
@@ -456,7 +454,7 @@ def forward(
         ref.state = referral_step("forward", ref.state)
         ref.finished_at = now
         ref.finished_by_id = actor.user_id
-        ref.save(update_fields=["state", "finished_at", "finished_by"])
+        rows.update(ref, "state", "finished_at", "finished_by")
         due = _due(txn, now, due_in_days)
         new = Referral(
             transaction=txn,
@@ -469,8 +467,8 @@ def forward(
             created_by_id=actor.user_id,
             created_at=now,
         )
-        new.save(force_insert=True)
-        Transaction.objects.filter(pk=txn.pk).update(updated_at=now)
+        rows.insert(new)
+        _touch(txn, now)
         _record(
             actor,
             txn,
@@ -557,7 +555,7 @@ def comment(actor: Actor, transaction_id: object, *, text: str) -> Event:
             )
         transaction_step("comment", txn.state)
         now = timezone.now()
-        Transaction.objects.filter(pk=txn.pk).update(updated_at=now)
+        _touch(txn, now)
         unit_id = txn.unit_id if actor.works_in(txn.unit_id) else None
         return _record(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
 
@@ -666,7 +664,7 @@ def link(actor: Actor, source_id: object, target_id: object, *, kind: str = "rel
         made = Link.objects.create(
             source=source, target=target, kind=kind, created_by_id=actor.user_id, created_at=now
         )
-        Transaction.objects.filter(pk=source.pk).update(updated_at=now)
+        _touch(source, now)
         _record(
             actor,
             source,
@@ -690,10 +688,25 @@ def _not_holder() -> Forbidden:
     )
 
 
+def _touch(txn: Transaction, now: datetime) -> None:
+    txn.updated_at = now
+    rows.update(txn, "updated_at")
+
+
+def _has_open_referrals(transaction_id: int, except_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM registry_referral WHERE transaction_id = %s AND id <> %s "
+            "AND state IN (%s, %s) LIMIT 1",
+            [transaction_id, except_id, *sorted(OPEN_REFERRAL_STATES)],
+        )
+        return cursor.fetchone() is not None
+
+
 def _set_state(txn: Transaction, state: str, now: datetime, extra: list[str] | None = None) -> None:
     txn.state = state
     txn.updated_at = now
-    txn.save(update_fields=["state", "updated_at", *(extra or [])])
+    rows.update(txn, "state", "updated_at", *(extra or []))
 
 
 def _record(
@@ -718,10 +731,10 @@ def _record(
         note=note,
         data=data,
     )
-    event.save(force_insert=True)
+    rows.insert(event)
     audit.record(
         f"registry.transaction.{action}",
-        chain=txn.entity.code,
+        chain=entity_code_of(txn.entity_id),
         object_type="transaction",
         object_id=str(txn.public_id),
         actor_id=actor.user_id,
@@ -762,8 +775,8 @@ def add_attachment(
             uploaded_by_id=actor.user_id,
             created_at=now,
         )
-        made.save(force_insert=True)
-        Transaction.objects.filter(pk=txn.pk).update(updated_at=now)
+        rows.insert(made)
+        _touch(txn, now)
         _record(
             actor,
             txn,

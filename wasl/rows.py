@@ -1,0 +1,105 @@
+"""Writing single rows on the hot path without the ORM's per-call query compilation.
+
+The registry's steps run thousands of times a minute; building and compiling an INSERT or
+UPDATE through the ORM costs more than executing it. These helpers cache the SQL per model
+(and per set of columns) and convert values with the fields' own `get_db_prep_save`, so the
+stored values are exactly what `Model.save()` would store. Signals are not sent: nothing in
+Wasl listens to model signals (subscribers hear about steps through `registry.events`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.fields import AutoFieldMixin
+
+
+@cache
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert(obj: models.Model) -> models.Model:
+    """INSERT `obj` (as `save(force_insert=True)` would) and set its primary key."""
+    sql, fields = _insert_sql(type(obj), connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = "default"
+    return obj
+
+
+@cache
+def _update_sql(
+    model: type[models.Model], names: tuple[str, ...], vendor: str
+) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    fields = tuple(meta.get_field(n) for n in names)
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
+    return sql, fields  # type: ignore[return-value]
+
+
+def update(obj: models.Model, *names: str) -> None:
+    """UPDATE the named fields of `obj` (as `save(update_fields=names)` would)."""
+    sql, fields = _update_sql(type(obj), names, connection.vendor)
+    params: list[Any] = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    params.append(obj.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@cache
+def _select_sql(
+    model: type[models.Model], column: str, lock: bool, vendor: str
+) -> tuple[str, list[tuple[int, list[Any], Any]], tuple[str, ...]]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(quote(f.column) for f in fields)
+    lock_clause = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(column)} = %s "
+        f"LIMIT 1{lock_clause}"
+    )
+    # The same converters the ORM's compiler applies (datetimes, UUIDs and booleans on SQLite).
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(meta.db_table)
+        funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if funcs:
+            converters.append((index, funcs, col))
+    return sql, converters, tuple(f.attname for f in fields)
+
+
+def fetch_one(
+    model: type[models.Model], column: str, value: Any, *, lock: bool = False
+) -> models.Model | None:
+    """The row whose `column` (a unique one) equals `value`, as a model instance, or None.
+    With `lock`, the row is locked for the rest of the transaction where the database can."""
+    sql, converters, names = _select_sql(model, column, lock, connection.vendor)
+    param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, funcs, col in converters:
+        for func in funcs:
+            values[index] = func(values[index], col, connection)
+    return model.from_db("default", names, values)
