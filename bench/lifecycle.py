@@ -43,11 +43,21 @@ def make_cast(tag: str):
         code=f"BENCH-{tag}", kind="other", name_ar="جهة القياس", name_en="Benchmark entity"
     )
     registry, _ = directory.ensure_unit(
-        entity=entity, code="REG", name_ar="الاتصالات الإدارية", name_en="Registry", is_registry=True
+        entity=entity,
+        code="REG",
+        name_ar="الاتصالات الإدارية",
+        name_en="Registry",
+        is_registry=True,
     )
-    target, _ = directory.ensure_unit(entity=entity, code="RIGHTS", name_ar="الحقوق", name_en="Rights")
-    clerk, _ = directory.ensure_person(username=f"bench-clerk-{tag}", first_name="سعد", last_name="الحربي")
-    answerer, _ = directory.ensure_person(username=f"bench-rights-{tag}", first_name="نورة", last_name="الزهراني")
+    target, _ = directory.ensure_unit(
+        entity=entity, code="RIGHTS", name_ar="الحقوق", name_en="Rights"
+    )
+    clerk, _ = directory.ensure_person(
+        username=f"bench-clerk-{tag}", first_name="سعد", last_name="الحربي"
+    )
+    answerer, _ = directory.ensure_person(
+        username=f"bench-rights-{tag}", first_name="نورة", last_name="الزهراني"
+    )
     directory.grant(clerk, registry, "clerk")
     directory.grant(answerer, target, "clerk")
     return entity, registry, target, actor_for(clerk), actor_for(answerer)
@@ -56,7 +66,7 @@ def make_cast(tag: str):
 def run_services(n: int, tag: str) -> float:
     from wasl.registry import services
 
-    entity, registry, target, clerk, answerer = make_cast(tag)
+    _, registry, target, clerk, answerer = make_cast(tag)
     party = services.Party(type="citizen", name="محمد بن علي الحربي", id_number="1058529940")
     started = time.perf_counter()
     for i in range(n):
@@ -69,7 +79,9 @@ def run_services(n: int, tag: str) -> float:
             body="يطلب المواطن صرف تعويض أرضه المنزوعة لصالح مشروع الطريق الدائري.",
             party=party,
         )
-        (ref,) = services.refer(clerk, txn.public_id, to_units=[target], instruction="للدراسة والإفادة")
+        (ref,) = services.refer(
+            clerk, txn.public_id, to_units=[target], instruction="للدراسة والإفادة"
+        )
         services.answer(answerer, ref.public_id, text="تمت دراسة الطلب ولا مانع من الصرف.")
         services.close(clerk, txn.public_id, reason="تمت الإفادة")
     return time.perf_counter() - started
@@ -103,8 +115,19 @@ def run_raw_sql(n: int, tag: str) -> float:
         c.execute(
             "INSERT INTO audit_auditrecord (chain, seq, created_at, actor_id, actor, action, "
             "object_type, object_id, data, prev_hash, hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            [chain, seq, now, clerk.user_id, clerk.username, action, "transaction", object_id,
-             '{"state": ["a", "b"]}', "0" * 64, "1" * 64],
+            [
+                chain,
+                seq,
+                now,
+                clerk.user_id,
+                clerk.username,
+                action,
+                "transaction",
+                object_id,
+                '{"state": ["a", "b"]}',
+                "0" * 64,
+                "1" * 64,
+            ],
         )
         c.execute(
             "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE chain = %s",
@@ -135,9 +158,32 @@ def run_raw_sql(n: int, tag: str) -> float:
                 "state, registered_at, registered_on, registered_by_id, updated_at, party_type, "
                 "party_name, party_id_number, party_phone, party_cr, external_reference) VALUES "
                 "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [public, entity.pk, registry.pk, f"RAW-{tag}-{number}", year, number, "incoming",
-                 "petition", "general", "normal", "normal", f"معروض رقم {i}", "نص", "registered",
-                 now, now.date(), clerk.user_id, now, "citizen", "محمد", "1058529940", "", "", ""],
+                [
+                    public,
+                    entity.pk,
+                    registry.pk,
+                    f"RAW-{tag}-{number}",
+                    year,
+                    number,
+                    "incoming",
+                    "petition",
+                    "general",
+                    "normal",
+                    "normal",
+                    f"معروض رقم {i}",
+                    "نص",
+                    "registered",
+                    now,
+                    now.date(),
+                    clerk.user_id,
+                    now,
+                    "citizen",
+                    "محمد",
+                    "1058529940",
+                    "",
+                    "",
+                    "",
+                ],
             )
             txn_id = c.lastrowid if connection.vendor == "sqlite" else None
             if txn_id is None:
@@ -151,25 +197,45 @@ def run_raw_sql(n: int, tag: str) -> float:
                 "INSERT INTO registry_referral (public_id, transaction_id, from_unit_id, to_unit_id, "
                 "instruction, due_date, state, created_by_id, created_at, answer) VALUES "
                 "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [rpublic, txn_id, registry.pk, target.pk, "للإفادة", now.date(), "pending",
-                 clerk.user_id, now, ""],
+                [
+                    rpublic,
+                    txn_id,
+                    registry.pk,
+                    target.pk,
+                    "للإفادة",
+                    now.date(),
+                    "pending",
+                    clerk.user_id,
+                    now,
+                    "",
+                ],
             )
             c.execute("SELECT id FROM registry_referral WHERE public_id = %s", [rpublic])
             ref_id = c.fetchone()[0]
-            c.execute("UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
-                      ["referred", now, txn_id])
+            c.execute(
+                "UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
+                ["referred", now, txn_id],
+            )
             event(c, now, txn_id, "referred", clerk.user_id, ref_id)
             audit(c, now, "referred", public)
         with db.atomic(), connection.cursor() as c:
-            c.execute("UPDATE registry_referral SET state = %s, finished_at = %s, answer = %s "
-                      "WHERE id = %s", ["answered", now, "تمت الإفادة", ref_id])
-            c.execute("UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
-                      ["answered", now, txn_id])
+            c.execute(
+                "UPDATE registry_referral SET state = %s, finished_at = %s, answer = %s "
+                "WHERE id = %s",
+                ["answered", now, "تمت الإفادة", ref_id],
+            )
+            c.execute(
+                "UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
+                ["answered", now, txn_id],
+            )
             event(c, now, txn_id, "answered", answerer.user_id, ref_id)
             audit(c, now, "answered", public)
         with db.atomic(), connection.cursor() as c:
-            c.execute("UPDATE registry_transaction SET state = %s, closed_at = %s, updated_at = %s "
-                      "WHERE id = %s", ["closed", now, now, txn_id])
+            c.execute(
+                "UPDATE registry_transaction SET state = %s, closed_at = %s, updated_at = %s "
+                "WHERE id = %s",
+                ["closed", now, now, txn_id],
+            )
             event(c, now, txn_id, "closed", clerk.user_id)
             audit(c, now, "closed", public)
     return time.perf_counter() - started

@@ -19,7 +19,7 @@ from django.test import Client
 
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
-from wasl.directory.models import Entity, Unit
+from wasl.directory.models import Unit
 from wasl.directory.tokens import create_token
 from wasl.registry import services as registry
 from wasl.registry.models import Transaction
@@ -56,8 +56,11 @@ class Cast:
         )
         self.emk, self.jed, self.amanah = emk, jed, amn
         self.registry, _ = directory.ensure_unit(
-            entity=emk, code="REG", name_ar="الإدارة العامة للاتصالات الإدارية",
-            name_en="Administrative Communications", is_registry=True,
+            entity=emk,
+            code="REG",
+            name_ar="الإدارة العامة للاتصالات الإدارية",
+            name_en="Administrative Communications",
+            is_registry=True,
         )
         self.rights, _ = directory.ensure_unit(
             entity=emk, code="RIGHTS", name_ar="الإدارة العامة للحقوق", name_en="Rights"
@@ -66,22 +69,32 @@ class Cast:
             entity=emk, code="SECURITY", name_ar="الإدارة العامة للشؤون الأمنية", name_en="Security"
         )
         self.jed_office, _ = directory.ensure_unit(
-            entity=jed, code="REG", name_ar="الاتصالات الإدارية", name_en="Communications",
+            entity=jed,
+            code="REG",
+            name_ar="الاتصالات الإدارية",
+            name_en="Communications",
             is_registry=True,
         )
         self.amanah_registry, _ = directory.ensure_unit(
-            entity=amn, code="REG", name_ar="الاتصالات الإدارية", name_en="Communications",
+            entity=amn,
+            code="REG",
+            name_ar="الاتصالات الإدارية",
+            name_en="Communications",
             is_registry=True,
         )
         self.clerk = self.person("clerk", "سعد", "الحربي", self.registry, "clerk")
         self.head = self.person("head", "فهد", "العتيبي", self.registry, "unit_head")
         self.rights_clerk = self.person("rights_clerk", "نورة", "الزهراني", self.rights, "clerk")
         self.rights_head = self.person("rights_head", "خالد", "القحطاني", self.rights, "unit_head")
-        self.security_clerk = self.person("security_clerk", "ماجد", "الشهري", self.security, "clerk")
+        self.security_clerk = self.person(
+            "security_clerk", "ماجد", "الشهري", self.security, "clerk"
+        )
         self.executive = self.person("executive", "عبدالله", "المالكي", self.registry, "executive")
         self.auditor = self.person("auditor", "هند", "السبيعي", self.registry, "auditor")
         self.admin = self.person("admin", "تركي", "الدوسري", self.registry, "entity_admin")
-        self.governor_office = self.person("governor_office", "سلمان", "الغامدي", self.jed_office, "clerk")
+        self.governor_office = self.person(
+            "governor_office", "سلمان", "الغامدي", self.jed_office, "clerk"
+        )
         self.outsider = self.person("outsider", "ريم", "الشمراني", self.amanah_registry, "clerk")
 
     def person(self, username: str, first: str, last: str, unit: Unit, role: str) -> Person:

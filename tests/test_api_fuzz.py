@@ -18,7 +18,6 @@ from wasl.wsgi import application
 
 from .conftest import Cast, make_referred
 
-
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
@@ -59,6 +58,10 @@ def test_the_schema_is_openapi_3_and_documents_errors(client):
 def test_no_generated_request_gives_a_server_error(case, fuzz_cast):
     headers = {"Authorization": f"Bearer {fuzz_cast.clerk.token}"}
     # Point path parameters at a real transaction some of the time, so steps run for real.
-    if case.path_parameters and "tid" in case.path_parameters and case.path_parameters["tid"] == "0":
+    if (
+        case.path_parameters
+        and "tid" in case.path_parameters
+        and case.path_parameters["tid"] == "0"
+    ):
         case.path_parameters["tid"] = str(Transaction.objects.first().public_id)
     case.call_and_validate(headers=headers, checks=[not_a_server_error])

@@ -37,8 +37,10 @@ def main(argv: list[str]) -> int:
         return 2
     initdb, pg_ctl = PG_BIN / "initdb", PG_BIN / "pg_ctl"
     if not initdb.exists():
-        print(f"PostgreSQL server binaries not found in {PG_BIN} (install Debian's 'postgresql')",
-              file=sys.stderr)
+        print(
+            f"PostgreSQL server binaries not found in {PG_BIN} (install Debian's 'postgresql')",
+            file=sys.stderr,
+        )
         return 3
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
@@ -46,19 +48,42 @@ def main(argv: list[str]) -> int:
     if as_root:
         shutil.chown(tmp, "postgres")
     data, log, port = tmp / "data", tmp / "log", free_port()
-    settings = os.environ.get("WASL_PG_SETTINGS", "-c fsync=off -c synchronous_commit=off "
-                              "-c full_page_writes=off")
+    settings = os.environ.get(
+        "WASL_PG_SETTINGS", "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
     try:
         subprocess.run(
-            [*prefix, str(initdb), "-D", str(data), "-A", "trust", "-U", "wasl",
-             "--locale=C.UTF-8", "-E", "UTF8"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *prefix,
+                str(initdb),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "wasl",
+                "--locale=C.UTF-8",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         subprocess.run(
-            [*prefix, str(pg_ctl), "-D", str(data), "-l", str(log), "-w", "-o",
-             f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=100 {settings}",
-             "start"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *prefix,
+                str(pg_ctl),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-w",
+                "-o",
+                f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=100 {settings}",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         env = dict(os.environ, DATABASE_URL=f"postgres://wasl@127.0.0.1:{port}/postgres")
         print(f"PostgreSQL on 127.0.0.1:{port} ({settings})", flush=True)
@@ -66,7 +91,8 @@ def main(argv: list[str]) -> int:
     finally:
         subprocess.run(
             [*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(0.1)
         shutil.rmtree(tmp, ignore_errors=True)

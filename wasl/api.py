@@ -33,7 +33,9 @@ api.add_router("/", directory_router)
 api.add_router("/", registry_router)
 
 
-def _error(request: HttpRequest, status: int, code: str, ar: str, en: str, **extra: Any) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, ar: str, en: str, **extra: Any
+) -> HttpResponse:
     return api.create_response(
         request, {"code": code, "message_ar": ar, "message_en": en, **extra}, status=status
     )
@@ -79,7 +81,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     status = exc.status_code
     if status == 400:
         return _error(
-            request, 400, "malformed_request", "الطلب غير مفهوم (صيغة غير صحيحة).",
+            request,
+            400,
+            "malformed_request",
+            "الطلب غير مفهوم (صيغة غير صحيحة).",
             f"The request could not be understood: {str(exc)[:200]}",
         )
     return _error(request, status, f"http_{status}", "تعذّر إتمام الطلب.", str(exc)[:200])
@@ -106,4 +111,6 @@ def too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything under /api/ that is not an endpoint: JSON, like every other API error."""
-    return _error(request, 404, "no_such_endpoint", "لا توجد خدمة بهذا العنوان.", "No such endpoint.")
+    return _error(
+        request, 404, "no_such_endpoint", "لا توجد خدمة بهذا العنوان.", "No such endpoint."
+    )

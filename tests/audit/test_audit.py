@@ -19,9 +19,7 @@ def raw(sql, params=()):
 
 def test_every_step_appends_a_dotted_audit_record_with_old_and_new_state(cast):
     txn, _ = make_referred(cast)
-    records = list(
-        AuditRecord.objects.filter(object_id=str(txn.public_id)).order_by("seq")
-    )
+    records = list(AuditRecord.objects.filter(object_id=str(txn.public_id)).order_by("seq"))
     assert [r.action for r in records] == [
         "registry.transaction.registered",
         "registry.transaction.referred",

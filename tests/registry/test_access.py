@@ -85,8 +85,15 @@ def test_top_secret_matters_are_seen_only_by_heads_on_the_path_and_the_registrar
     txn, _ = make_referred(cast, confidentiality="top_secret")
     allowed = {cast.clerk.username, cast.head.username, cast.rights_head.username}
     for person in (
-        cast.clerk, cast.head, cast.rights_clerk, cast.rights_head, cast.executive,
-        cast.admin, cast.auditor, cast.security_clerk, cast.outsider,
+        cast.clerk,
+        cast.head,
+        cast.rights_clerk,
+        cast.rights_head,
+        cast.executive,
+        cast.admin,
+        cast.auditor,
+        cast.security_clerk,
+        cast.outsider,
     ):
         status = api(person).get(f"/transactions/{txn.public_id}").status_code
         assert status == (200 if person.username in allowed else 404), person.username

@@ -14,8 +14,16 @@ from ..conftest import make_transaction
 
 def test_the_rule_for_one_transaction_agrees_with_the_rule_for_lists(cast):
     people = [
-        cast.clerk, cast.head, cast.rights_clerk, cast.rights_head, cast.security_clerk,
-        cast.executive, cast.auditor, cast.admin, cast.governor_office, cast.outsider,
+        cast.clerk,
+        cast.head,
+        cast.rights_clerk,
+        cast.rights_head,
+        cast.security_clerk,
+        cast.executive,
+        cast.auditor,
+        cast.admin,
+        cast.governor_office,
+        cast.outsider,
     ]
     owners = [(cast.clerk, cast.registry), (cast.rights_clerk, cast.rights)]
     made = []

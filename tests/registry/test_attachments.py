@@ -57,14 +57,26 @@ def test_a_pdf_is_stored_once_by_its_sha256_and_shown_on_the_timeline(cast, api)
     ],
 )
 def test_allowed_types_are_accepted(cast, api, name, content, declared):
-    r = upload(api, cast.clerk, make_transaction(cast), name, content, declared or "application/octet-stream")
+    r = upload(
+        api,
+        cast.clerk,
+        make_transaction(cast),
+        name,
+        content,
+        declared or "application/octet-stream",
+    )
     assert r.status_code == 201, r.content
 
 
 @pytest.mark.parametrize(
     ("name", "content", "declared", "code"),
     [
-        ("letter.pdf", b"MZ\x90\x00 this is a windows program", "application/pdf", "attachment_type_mismatch"),
+        (
+            "letter.pdf",
+            b"MZ\x90\x00 this is a windows program",
+            "application/pdf",
+            "attachment_type_mismatch",
+        ),
         ("letter.pdf", PNG, "application/pdf", "attachment_type_mismatch"),
         ("photo.png", PDF, "image/png", "attachment_type_mismatch"),
         ("letter.pdf", PDF, "image/png", "attachment_type_mismatch"),
@@ -84,13 +96,26 @@ def test_files_that_lie_or_are_not_allowed_are_refused_and_nothing_is_kept(
     assert r.json()["code"] == code
     assert r.json()["message_ar"]
     assert not Attachment.objects.exists()
-    assert not list((settings.MEDIA_ROOT / "blobs").rglob("*")) if (settings.MEDIA_ROOT / "blobs").exists() else True
-    assert list(Event.objects.filter(transaction=txn).values_list("action", flat=True)) == ["registered"]
+    assert (
+        not list((settings.MEDIA_ROOT / "blobs").rglob("*"))
+        if (settings.MEDIA_ROOT / "blobs").exists()
+        else True
+    )
+    assert list(Event.objects.filter(transaction=txn).values_list("action", flat=True)) == [
+        "registered"
+    ]
 
 
 @pytest.mark.parametrize(
     "name",
-    ["../../etc/passwd.pdf", "..\\..\\boot.pdf", "/etc/x.pdf", "a/b.pdf", "report\u202egnp.pdf", "nul\x00.pdf"],
+    [
+        "../../etc/passwd.pdf",
+        "..\\..\\boot.pdf",
+        "/etc/x.pdf",
+        "a/b.pdf",
+        "report\u202egnp.pdf",
+        "nul\x00.pdf",
+    ],
 )
 def test_path_traversal_and_hidden_characters_in_file_names_are_refused(cast, name):
     from wasl.core.errors import InvalidInput

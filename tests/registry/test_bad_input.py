@@ -34,7 +34,7 @@ def assert_error(r, status, code=None):
 
 @pytest.mark.parametrize(
     "raw",
-    ['{"unit": ', "not json", "[]", '"just a string"', "{\"subject\": \"\\ud800\"}", "\x00\x01"],
+    ['{"unit": ', "not json", "[]", '"just a string"', '{"subject": "\\ud800"}', "\x00\x01"],
 )
 def test_malformed_json_is_refused(cast, api, raw):
     r = api(cast.clerk).post("/transactions", raw=raw)
@@ -45,7 +45,9 @@ def test_malformed_json_is_refused(cast, api, raw):
 
 def test_unknown_fields_are_refused(cast, api):
     body = assert_error(
-        api(cast.clerk).post("/transactions", register_payload(cast, colour="blue")), 422, "validation_error"
+        api(cast.clerk).post("/transactions", register_payload(cast, colour="blue")),
+        422,
+        "validation_error",
     )
     assert "colour" in body["message_en"]
     assert nothing_written()
@@ -110,7 +112,9 @@ def test_a_subject_just_over_the_limit_is_refused(cast, api):
 )
 def test_invalid_national_ids_are_refused(cast, api, id_number, code):
     party = {"type": "citizen", "name": "سعد", "id_number": id_number}
-    body = assert_error(api(cast.clerk).post("/transactions", register_payload(cast, party=party)), 400, code)
+    body = assert_error(
+        api(cast.clerk).post("/transactions", register_payload(cast, party=party)), 400, code
+    )
     assert body["message_ar"]
     assert nothing_written()
 
@@ -124,7 +128,9 @@ def test_invalid_phone_numbers_are_refused(cast, api, phone):
     assert nothing_written()
 
 
-@pytest.mark.parametrize("due", ["2026-02-30", "1448/13/01هـ", "yesterday", "0000-01-01", "2000-01-01", "9999-12-31"])
+@pytest.mark.parametrize(
+    "due", ["2026-02-30", "1448/13/01هـ", "yesterday", "0000-01-01", "2000-01-01", "9999-12-31"]
+)
 def test_invalid_or_past_dates_are_refused(cast, api, due):
     r = api(cast.clerk).post("/transactions", register_payload(cast, due_date=due))
     body = assert_error(r, 400)
@@ -160,7 +166,9 @@ def test_a_failure_inside_a_step_rolls_the_whole_step_back(cast, monkeypatch):
 
     monkeypatch.setattr(services.audit, "record", broken_record)
     with pytest.raises(RuntimeError):
-        services.refer(cast.clerk.actor, txn.public_id, to_units=[cast.rights], instruction="للإفادة")
+        services.refer(
+            cast.clerk.actor, txn.public_id, to_units=[cast.rights], instruction="للإفادة"
+        )
     assert (Event.objects.count(), AuditRecord.objects.count()) == before
     assert not Referral.objects.exists()
     assert Transaction.objects.get(pk=txn.pk).state == "registered"

@@ -41,7 +41,11 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
 
     r = clerk.post(
         f"/transactions/{txn['id']}/referrals",
-        {"to_units": [str(cast.rights.public_id)], "instruction": "لدراسة الموضوع والإفادة", "due_in_days": 3},
+        {
+            "to_units": [str(cast.rights.public_id)],
+            "instruction": "لدراسة الموضوع والإفادة",
+            "due_in_days": 3,
+        },
     )
     assert r.status_code == 201, r.content
     (ref_id,) = r.json()["referrals"]
@@ -60,7 +64,11 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
     final = r.json()
     assert final["state"] == "closed"
     assert [e["action"] for e in final["timeline"]] == [
-        "registered", "referred", "acknowledged", "answered", "closed"
+        "registered",
+        "referred",
+        "acknowledged",
+        "answered",
+        "closed",
     ]
     assert final["timeline"][1]["actor"] == "سعد الحربي"
     assert final["referrals"][0]["state"] == "answered"
@@ -72,7 +80,10 @@ def test_a_transaction_stays_referred_until_every_unit_has_answered(cast):
     from wasl.registry import services
 
     refs = services.refer(
-        cast.clerk.actor, txn.public_id, to_units=[cast.rights, cast.security], instruction="للإفادة"
+        cast.clerk.actor,
+        txn.public_id,
+        to_units=[cast.rights, cast.security],
+        instruction="للإفادة",
     )
     services.answer(cast.rights_clerk.actor, refs[0].public_id, text="لا مانع")
     assert Transaction.objects.get(pk=txn.pk).state == "referred"
@@ -81,7 +92,7 @@ def test_a_transaction_stays_referred_until_every_unit_has_answered(cast):
 
 
 def test_a_referral_can_be_forwarded_to_another_unit(cast, api):
-    txn, ref = make_referred(cast)
+    _, ref = make_referred(cast)
     r = api(cast.rights_clerk).post(
         f"/referrals/{ref.public_id}/forward",
         {"to_unit": str(cast.security.public_id), "instruction": "من اختصاصكم"},
@@ -106,7 +117,12 @@ def test_closing_with_open_referrals_is_refused_with_a_clear_error(cast, api):
 def test_only_the_target_unit_answers_a_referral(cast, api):
     _, ref = make_referred(cast)
     # The owning unit sees the referral but does not hold it; another unit does not even see it.
-    assert api(cast.security_clerk).post(f"/referrals/{ref.public_id}/answer", {"text": "تم"}).status_code == 404
+    assert (
+        api(cast.security_clerk)
+        .post(f"/referrals/{ref.public_id}/answer", {"text": "تم"})
+        .status_code
+        == 404
+    )
     r = api(cast.clerk).post(f"/referrals/{ref.public_id}/answer", {"text": "تم"})
     assert r.status_code == 403
     assert r.json()["code"] == "not_referral_holder"
@@ -116,8 +132,13 @@ def test_only_the_target_unit_answers_a_referral(cast, api):
 def test_a_closed_transaction_is_reopened_by_the_head_only(cast, api):
     txn = make_transaction(cast)
     api(cast.clerk).post(f"/transactions/{txn.public_id}/close", {"reason": "حفظ"})
-    assert api(cast.clerk).post(f"/transactions/{txn.public_id}/reopen", {"reason": "خطأ"}).status_code == 403
-    r = api(cast.head).post(f"/transactions/{txn.public_id}/reopen", {"reason": "وردت معلومات جديدة"})
+    assert (
+        api(cast.clerk).post(f"/transactions/{txn.public_id}/reopen", {"reason": "خطأ"}).status_code
+        == 403
+    )
+    r = api(cast.head).post(
+        f"/transactions/{txn.public_id}/reopen", {"reason": "وردت معلومات جديدة"}
+    )
     assert r.status_code == 200
     assert r.json()["state"] == "reopened"
     assert "refer" in api(cast.clerk).get(f"/transactions/{txn.public_id}").json()["allowed_steps"]
@@ -137,13 +158,25 @@ def test_cancelling_cancels_open_referrals_and_ends_the_life(cast, api):
 def test_comments_and_links_appear_on_the_timeline(cast, api):
     a, b = make_transaction(cast), make_transaction(cast, subject="متابعة المعروض السابق")
     clerk = api(cast.clerk)
-    assert clerk.post(f"/transactions/{a.public_id}/comments", {"text": "تم التواصل هاتفياً"}).status_code == 201
-    r = clerk.post(f"/transactions/{b.public_id}/links", {"target": str(a.public_id), "kind": "follows"})
+    assert (
+        clerk.post(
+            f"/transactions/{a.public_id}/comments", {"text": "تم التواصل هاتفياً"}
+        ).status_code
+        == 201
+    )
+    r = clerk.post(
+        f"/transactions/{b.public_id}/links", {"target": str(a.public_id), "kind": "follows"}
+    )
     assert r.status_code == 201
     assert r.json()["links"] == [
         {"kind": "follows", "direction": "out", "id": str(a.public_id), "reference": a.reference}
     ]
-    assert clerk.post(f"/transactions/{b.public_id}/links", {"target": str(a.public_id)}).json()["code"] == "link_exists"
+    assert (
+        clerk.post(f"/transactions/{b.public_id}/links", {"target": str(a.public_id)}).json()[
+            "code"
+        ]
+        == "link_exists"
+    )
     detail = clerk.get(f"/transactions/{a.public_id}").json()
     assert detail["timeline"][-1]["note"] == "تم التواصل هاتفياً"
     assert detail["links"][0]["direction"] == "in"
@@ -185,7 +218,11 @@ def test_due_dates_skip_the_weekend_and_holidays(cast):
     calendar.forget_holidays()
     txn = make_transaction(cast)
     (ref,) = services.refer(
-        cast.clerk.actor, txn.public_id, to_units=[cast.rights], instruction="للإفادة", due_in_days=1
+        cast.clerk.actor,
+        txn.public_id,
+        to_units=[cast.rights],
+        instruction="للإفادة",
+        due_in_days=1,
     )
     assert ref.due_date > tomorrow_working
     assert ref.due_date.weekday() not in (4, 5)  # Friday, Saturday

@@ -20,9 +20,7 @@ def test_numbers_follow_each_other_per_entity_and_carry_the_hijri_year(cast):
     year = hijri.hijri_year(timezone.localdate())
     refs = [make_transaction(cast).reference for _ in range(3)]
     assert refs == [f"EMK-{year}-{n:06d}" for n in (1, 2, 3)]
-    other = make_transaction(
-        cast, by=cast.governor_office, unit=cast.jed_office
-    )
+    other = make_transaction(cast, by=cast.governor_office, unit=cast.jed_office)
     assert other.reference == f"GOV-JED-{year}-000001"
 
 

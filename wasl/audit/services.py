@@ -153,7 +153,11 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
             )
         if rec.prev_hash != prev:
             return Problem(
-                chain, rec.seq, rec.pk, "link to previous record broken", "انقطع الربط بالسجل السابق"
+                chain,
+                rec.seq,
+                rec.pk,
+                "link to previous record broken",
+                "انقطع الربط بالسجل السابق",
             )
         digest = record_hash(
             prev_hash=prev,
@@ -168,9 +172,7 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
             data=rec.data,
         )
         if digest != rec.hash:
-            return Problem(
-                chain, rec.seq, rec.pk, "content was altered", "تم تعديل محتوى السجل"
-            )
+            return Problem(chain, rec.seq, rec.pk, "content was altered", "تم تعديل محتوى السجل")
         prev = rec.hash
         last_seq = rec.seq
         expected_seq += 1

@@ -17,10 +17,7 @@ router = Router(tags=["directory"])
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     actor = actor_for(user)
-    units = {
-        u.pk: u
-        for u in Unit.objects.select_related("entity").filter(pk__in=actor.unit_ids)
-    }
+    units = {u.pk: u for u in Unit.objects.select_related("entity").filter(pk__in=actor.unit_ids)}
     return {
         "username": actor.username,
         "name": user.get_full_name(),

@@ -27,7 +27,9 @@ def create_token(username: str, *, label: str = "") -> str:
 
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound("المستخدم غير موجود.", f"No active user {username!r}.", code="user_not_found")
+        raise NotFound(
+            "المستخدم غير موجود.", f"No active user {username!r}.", code="user_not_found"
+        )
     token = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         made = ApiToken.objects.create(

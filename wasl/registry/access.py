@@ -69,12 +69,16 @@ def _missing_transaction() -> NotFound:
     return NotFound("المعاملة غير موجودة.", "Transaction not found.", code="transaction_not_found")
 
 
-def _fetch(model: type[Transaction] | type[Referral], column: str, value: object, lock: bool) -> object:
+def _fetch(
+    model: type[Transaction] | type[Referral], column: str, value: object, lock: bool
+) -> object:
     # These reads are on every step's path: one cached statement, no ORM compilation.
     return rows.fetch_one(model, column, value, lock=lock)
 
 
-def get_transaction_for(actor: Actor, public_id: object, *, for_update: bool = False) -> Transaction:
+def get_transaction_for(
+    actor: Actor, public_id: object, *, for_update: bool = False
+) -> Transaction:
     txn = _fetch(Transaction, "public_id", _uuid(public_id), for_update)
     if not isinstance(txn, Transaction) or not can_see(actor, txn):
         raise _missing_transaction()

@@ -45,8 +45,15 @@ class RegisterIn(Strict):
     subject: str = Field(..., max_length=500)
     body: str = Field("", max_length=20000)
     classification: Literal[
-        "general", "rights", "security", "legal", "municipal", "development", "financial",
-        "personnel", "prisoners",
+        "general",
+        "rights",
+        "security",
+        "legal",
+        "municipal",
+        "development",
+        "financial",
+        "personnel",
+        "prisoners",
     ] = "general"
     urgency: Literal["normal", "urgent", "very_urgent", "immediate"] = "normal"
     confidentiality: Literal["normal", "confidential", "top_secret"] = "normal"
@@ -91,7 +98,13 @@ class Error(Schema):
 
 
 ERRORS: dict[int, Any] = {
-    400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
 }
 
 
@@ -310,14 +323,18 @@ def attachment(request: HttpRequest, aid: str) -> dict[str, Any]:
     response={200: None, **ERRORS},
     summary="Download an attachment",
     openapi_extra={
-        "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
+        "responses": {
+            "200": {"description": "The file", "content": {"application/octet-stream": {}}}
+        }
     },
 )
 def attachment_content(request: HttpRequest, aid: str) -> FileResponse:
     att = access.get_attachment_for(_actor(request), aid)
     path = blob_path(att.sha256)
     if not path.exists():
-        raise NotFound("ملف المرفق غير متوفر.", "The attachment's file is missing.", code="blob_missing")
+        raise NotFound(
+            "ملف المرفق غير متوفر.", "The attachment's file is missing.", code="blob_missing"
+        )
     response = FileResponse(
         path.open("rb"), as_attachment=True, filename=att.filename, content_type=att.content_type
     )

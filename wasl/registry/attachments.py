@@ -146,7 +146,9 @@ def store(chunks: Iterable[bytes], *, filename: object, declared_type: str = "")
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise InvalidInput("الملف فارغ.", "The file is empty.", code="attachment_empty", field="file")
+            raise InvalidInput(
+                "الملف فارغ.", "The file is empty.", code="attachment_empty", field="file"
+            )
         detected = sniff(head, tmp)
         expected = ALLOWED_TYPES_BY_EXT[ext]
         declared = (declared_type or "").split(";")[0].strip().lower()

@@ -9,9 +9,9 @@ from typing import Any
 from wasl.core import hijri
 from wasl.directory.actors import Actor
 
+from . import rights
 from .models import Attachment, Event, Link, Referral, Transaction
 from .queries import visible_transactions
-from . import rights
 from .states import OPEN_REFERRAL_STATES, State
 
 
@@ -30,7 +30,11 @@ def transaction_summary(txn: Transaction) -> dict[str, Any]:
         "id": str(txn.public_id),
         "reference": txn.reference,
         "entity": txn.entity.code,
-        "unit": {"id": str(txn.unit.public_id), "name_ar": txn.unit.name_ar, "name_en": txn.unit.name_en},
+        "unit": {
+            "id": str(txn.unit.public_id),
+            "name_ar": txn.unit.name_ar,
+            "name_en": txn.unit.name_en,
+        },
         "direction": txn.direction,
         "kind": txn.kind,
         "classification": txn.classification,
@@ -50,7 +54,11 @@ def referral_data(ref: Referral) -> dict[str, Any]:
     return {
         "id": str(ref.public_id),
         "from_unit": ref.from_unit.code,
-        "to_unit": {"id": str(ref.to_unit.public_id), "code": ref.to_unit.code, "name_ar": ref.to_unit.name_ar},
+        "to_unit": {
+            "id": str(ref.to_unit.public_id),
+            "code": ref.to_unit.code,
+            "name_ar": ref.to_unit.name_ar,
+        },
         "state": ref.state,
         "instruction": ref.instruction,
         "due_date": dual_date(ref.due_date),
@@ -108,12 +116,22 @@ def transaction_detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
             ],
             "attachments": [attachment_data(a) for a in attachments],
             "links": [
-                {"kind": link.kind, "direction": "out", "id": str(link.target.public_id), "reference": link.target.reference}
+                {
+                    "kind": link.kind,
+                    "direction": "out",
+                    "id": str(link.target.public_id),
+                    "reference": link.target.reference,
+                }
                 for link in links
                 if link.source_id == txn.pk
             ]
             + [
-                {"kind": link.kind, "direction": "in", "id": str(link.source.public_id), "reference": link.source.reference}
+                {
+                    "kind": link.kind,
+                    "direction": "in",
+                    "id": str(link.source.public_id),
+                    "reference": link.source.reference,
+                }
                 for link in links
                 if link.target_id == txn.pk
             ],
@@ -136,7 +154,5 @@ def attachment_data(att: Attachment) -> dict[str, Any]:
 
 def allowed_steps(actor: Actor, txn: Transaction, referrals: list[Referral]) -> list[str]:
     """Steps this person may take now: the state machine intersected with their rights."""
-    holds = any(
-        r.state in OPEN_REFERRAL_STATES and actor.works_in(r.to_unit_id) for r in referrals
-    )
+    holds = any(r.state in OPEN_REFERRAL_STATES and actor.works_in(r.to_unit_id) for r in referrals)
     return rights.steps_for(actor, txn, holds)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from wasl import rows
 from wasl.audit import services as audit
 from wasl.core import hijri, identity
-from wasl.core.errors import Forbidden, InvalidInput, NotFound
+from wasl.core.errors import Forbidden, InvalidInput
 from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.models import Entity, Unit, entity_code_of
@@ -41,7 +41,6 @@ from .models import (
     Urgency,
 )
 from .states import (
-    HELD_BY_OWNER,
     OPEN_REFERRAL_STATES,
     ReferralState,
     State,
@@ -132,7 +131,9 @@ def register_transaction(
         label_en="Sender's reference",
     )
     party_fields = _clean_party(party or Party())
-    correspondent = _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
+    correspondent = (
+        _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
+    )
     if correspondent is None and direction in (Direction.INCOMING, Direction.OUTGOING):
         if party_fields["party_type"] == PartyType.NONE:
             raise InvalidInput(
@@ -385,7 +386,12 @@ def answer(actor: Actor, referral_id: object, *, text: str) -> Referral:
     acknowledged. When no referral of the transaction stays open, the transaction becomes
     `answered` and returns to its owning unit. Records `answered`."""
     text = clean_text(
-        text, field="text", max_length=BODY_MAX, multiline=True, label_ar="الإفادة", label_en="Answer"
+        text,
+        field="text",
+        max_length=BODY_MAX,
+        multiline=True,
+        label_ar="الإفادة",
+        label_en="Answer",
     )
     return _finish_referral(actor, referral_id, "answer", text, State.ANSWERED)
 
@@ -394,7 +400,12 @@ def return_referral(actor: Actor, referral_id: object, *, reason: str) -> Referr
     """Return a referral without action (إعادة), with a reason. Who and from: as `answer`.
     Records `returned`."""
     reason = clean_text(
-        reason, field="reason", max_length=NOTE_MAX, multiline=True, label_ar="السبب", label_en="Reason"
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="السبب",
+        label_en="Reason",
     )
     return _finish_referral(actor, referral_id, "return", reason, State.RETURNED)
 
@@ -482,7 +493,9 @@ def forward(
     return new
 
 
-def _referral_for_step(actor: Actor, referral_id: object, step: str) -> tuple[Referral, Transaction]:
+def _referral_for_step(
+    actor: Actor, referral_id: object, step: str
+) -> tuple[Referral, Transaction]:
     ref = access.get_referral_for(actor, referral_id, for_update=True)
     if not actor.works_in(ref.to_unit_id):
         raise Forbidden(
@@ -496,7 +509,10 @@ def _referral_for_step(actor: Actor, referral_id: object, step: str) -> tuple[Re
 def _check_targets(txn: Transaction, to_units: list[Unit], *, exclude: int) -> list[Unit]:
     if not to_units:
         raise InvalidInput(
-            "اختر إدارة واحدة على الأقل.", "Choose at least one unit.", code="no_units", field="to_units"
+            "اختر إدارة واحدة على الأقل.",
+            "Choose at least one unit.",
+            code="no_units",
+            field="to_units",
         )
     if len(to_units) > MAX_UNITS_PER_REFERRAL:
         raise InvalidInput(
@@ -545,7 +561,12 @@ def comment(actor: Actor, transaction_id: object, *, text: str) -> Event:
     """Add a comment to the timeline (تعليق/شرح). Who: anyone who sees the transaction and
     works in, heads or administers a unit (auditors read only). Records `commented`."""
     text = clean_text(
-        text, field="text", max_length=NOTE_MAX, multiline=True, label_ar="التعليق", label_en="Comment"
+        text,
+        field="text",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="التعليق",
+        label_en="Comment",
     )
     with db.atomic():
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
@@ -565,7 +586,12 @@ def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
     From: registered, answered, returned, reopened (never with open referrals). Records
     `closed`."""
     reason = clean_text(
-        reason, field="reason", max_length=NOTE_MAX, multiline=True, label_ar="سبب الحفظ", label_en="Reason"
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="سبب الحفظ",
+        label_en="Reason",
     )
     with db.atomic():
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
@@ -577,7 +603,13 @@ def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         txn.closed_at = now
         _set_state(txn, new_state, now, extra=["closed_at"])
         _record(
-            actor, txn, "closed", now, unit_id=txn.unit_id, note=reason, data={"state": [old, new_state]}
+            actor,
+            txn,
+            "closed",
+            now,
+            unit_id=txn.unit_id,
+            note=reason,
+            data={"state": [old, new_state]},
         )
     return txn
 
@@ -586,7 +618,12 @@ def reopen(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
     """Reopen a closed transaction (إعادة فتح). Who: the head of the owning unit or an
     administrator of the entity. From: closed. Records `reopened`."""
     reason = clean_text(
-        reason, field="reason", max_length=NOTE_MAX, multiline=True, label_ar="السبب", label_en="Reason"
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="السبب",
+        label_en="Reason",
     )
     with db.atomic():
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
@@ -602,7 +639,13 @@ def reopen(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         txn.closed_at = None
         _set_state(txn, new_state, now, extra=["closed_at"])
         _record(
-            actor, txn, "reopened", now, unit_id=txn.unit_id, note=reason, data={"state": [old, new_state]}
+            actor,
+            txn,
+            "reopened",
+            now,
+            unit_id=txn.unit_id,
+            note=reason,
+            data={"state": [old, new_state]},
         )
     return txn
 
@@ -614,7 +657,12 @@ def cancel(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
     it while it is still only registered. From: any active state. Records `cancelled`.
     """
     reason = clean_text(
-        reason, field="reason", max_length=NOTE_MAX, multiline=True, label_ar="سبب الإلغاء", label_en="Reason"
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="سبب الإلغاء",
+        label_en="Reason",
     )
     with db.atomic():
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
@@ -658,7 +706,9 @@ def link(actor: Actor, source_id: object, target_id: object, *, kind: str = "rel
             )
         if Link.objects.filter(source=source, target=target).exists():
             raise InvalidInput(
-                "المعاملتان مرتبطتان من قبل.", "These transactions are already linked.", code="link_exists"
+                "المعاملتان مرتبطتان من قبل.",
+                "These transactions are already linked.",
+                code="link_exists",
             )
         now = timezone.now()
         made = Link.objects.create(
@@ -739,7 +789,9 @@ def _record(
         object_id=str(txn.public_id),
         actor_id=actor.user_id,
         actor=actor.username,
-        data={**data, "reference": txn.reference, "note": note} if note else {**data, "reference": txn.reference},
+        data={**data, "reference": txn.reference, "note": note}
+        if note
+        else {**data, "reference": txn.reference},
         at=now,
     )
     events.publish(event, txn)
