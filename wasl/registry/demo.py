@@ -441,7 +441,9 @@ class TransactionLoader:
             return str(self.pick(admins))
         return None
 
-    def targets(self, txn: Transaction, *, exclude: set[int], heads_only: bool = False) -> list[Unit]:
+    def targets(
+        self, txn: Transaction, *, exclude: set[int], heads_only: bool = False
+    ) -> list[Unit]:
         """Units a transaction may be referred to: the route for its classification first."""
         entity = txn.entity
         pool = [
@@ -457,9 +459,9 @@ class TransactionLoader:
 
     # -- a party ---------------------------------------------------------------------------
 
-    def party(self, kind: str, entity: Entity, correspondent: Entity | None) -> tuple[
-        registry.Party, dict[str, str]
-    ]:
+    def party(
+        self, kind: str, entity: Entity, correspondent: Entity | None
+    ) -> tuple[registry.Party, dict[str, str]]:
         """The party and the words that refer to them in a body (with the right gender)."""
         masculine = {"h": "ه", "y": "ي", "t": ""}
         feminine = {"h": "ها", "y": "ت", "t": "ت"}
@@ -571,9 +573,7 @@ class TransactionLoader:
         registrar = self.someone_in(unit)
         if unit.code == "REG":  # the registry's clerk registers; the head signs
             clerks = [
-                u
-                for u in self.staff.workers[unit.pk]
-                if u not in self.staff.heads.get(unit.pk, [])
+                u for u in self.staff.workers[unit.pk] if u not in self.staff.heads.get(unit.pk, [])
             ]
             registrar = self.pick(clerks) if clerks else registrar
 
@@ -617,9 +617,7 @@ class TransactionLoader:
 
     # -- steps -----------------------------------------------------------------------------
 
-    def refer(
-        self, made: Made, units: list[Unit], *, to_user: str | None = None
-    ) -> list[Referral]:
+    def refer(self, made: Made, units: list[Unit], *, to_user: str | None = None) -> list[Referral]:
         txn = made.txn
         due = None if self.rng.random() < 0.6 else self.pick([3, 5, 7, 10, 15])
         return registry.refer(
@@ -705,8 +703,8 @@ class TransactionLoader:
             reason = "تم الإرسال إلى الجهة عبر منصة الربط." if txn.direction == "outgoing" else None
             self.close(made, reason or self.pick(["للعلم والحفظ.", "للحفظ لانتهاء الغرض."]))
         elif scenario == "cancelled":
-            if self.rng.random() < 0.5:
-                self.refer(made, [self.pick(targets)] if targets else [])
+            if targets and self.rng.random() < 0.5:
+                self.refer(made, [self.pick(targets)])
             assert boss is not None
             registry.cancel(
                 self.actor(boss), txn.public_id, reason=self.pick(self.texts["cancel_reasons"])
@@ -720,6 +718,8 @@ class TransactionLoader:
                 to_user = self.someone_in(first)
             (ref,) = self.refer(made, [first], to_user=to_user)
             self.after_referral(made, ref, scenario, boss)
+        # The services worked on their own copies: read where it stands now.
+        made.txn.refresh_from_db(fields=["state", "closed_at", "updated_at"])
         if self.rng.random() < 0.12 and made.txn.state != State.CANCELLED:
             self.comment(made)
 
@@ -752,7 +752,8 @@ class TransactionLoader:
                 self.close(made)
         elif scenario == "closed":
             self.answer(made, ref)
-            self.close(made)
+            if not (self.rng.random() < 0.4 and self.reply(made)):
+                self.close(made)
         elif scenario == "reopened":
             self.answer(made, ref)
             self.close(made)
@@ -762,8 +763,9 @@ class TransactionLoader:
                 made.txn.public_id,
                 reason=self.pick(self.texts["reopen_reasons"]),
             )
-            if self.rng.random() < 0.5:
-                self.refer(made, [self.pick(self.targets(made.txn, exclude=set()))])
+            again = self.targets(made.txn, exclude=set())
+            if again and self.rng.random() < 0.5:
+                self.refer(made, [self.pick(again)])
         elif scenario == "multi":
             others = self.targets(made.txn, exclude={ref.to_unit_id})
             if others:
@@ -782,7 +784,12 @@ class TransactionLoader:
     def reply(self, made: Made) -> Made | None:
         """An outgoing letter answering an incoming one, linked to it; both are then closed."""
         txn = made.txn
-        if made.correspondent is None or made.external_date is None:
+        if (
+            made.correspondent is None
+            or made.external_date is None
+            or txn.direction != Direction.INCOMING
+            or txn.confidentiality != Confidentiality.NORMAL
+        ):
             return None
         template = self.texts["reply"]
         fill = {
@@ -819,7 +826,6 @@ class TransactionLoader:
     # -- the whole step --------------------------------------------------------------------
 
     def run(self) -> int:
-        made_count = 0
         for code, volume in VOLUME.items():
             entity = self.entities[code]
             subjects = self.subjects_for(entity)
@@ -833,8 +839,11 @@ class TransactionLoader:
                 if code == MARKER_ENTITY
                 else set()
             )
-            done = 0
+            done = attempts = 0
             while done < volume:
+                attempts += 1
+                if attempts > volume * 10:
+                    raise RuntimeError(f"{code}: the demo subjects do not suit this entity")
                 top_secret = done in secret_at and bool(secret_subjects)
                 subject = self.pick(secret_subjects if top_secret else subjects)
                 with db.atomic():
@@ -843,20 +852,10 @@ class TransactionLoader:
                         continue
                     self.drive(made)
                     done += 1
-                    made_count += 1
-                    if (
-                        made.txn.state == State.ANSWERED
-                        and made.correspondent is not None
-                        and made.txn.direction == Direction.INCOMING
-                        and made.txn.confidentiality == Confidentiality.NORMAL
-                        and self.rng.random() < 0.35
-                        and self.reply(made)
-                    ):
-                        made_count += 1
-            made_count += self.link_some(entity)
-        return made_count
+            self.link_some(entity)
+        return sum(len(made) for made in self.made.values())
 
-    def link_some(self, entity: Entity) -> int:
+    def link_some(self, entity: Entity) -> None:
         """A few "related" and "follows" links between the registry's own transactions."""
         pool = [
             m
@@ -882,7 +881,6 @@ class TransactionLoader:
                     kind=self.pick([Link.LinkKind.RELATED, Link.LinkKind.FOLLOWS]),
                 )
             pairs.add(key)
-        return 0  # links add no transactions
 
 
 def demo_marker_exists() -> bool:
@@ -954,7 +952,7 @@ def write_summary(write: Write, people: list[tuple[DemoPerson, Unit]], counts: C
         for person, unit in people
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    for row in [header, tuple("-" * w for w in widths) + ("------",), *rows]:
+    for row in [header, (*("-" * w for w in widths), "------"), *rows]:
         write("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)))
     write("")
     states = ", ".join(
