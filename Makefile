@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
-	$(BIN)/wasl runserver 127.0.0.1:8000
+	$(BIN)/wasl runserver --insecure 127.0.0.1:8000
 
 ## test: install what the tests need and run every check and test, on SQLite and PostgreSQL
 test: $(STAMP) lint test-sqlite test-postgres

@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from .api import api, unknown_endpoint
+
+admin.site.site_header = "وصل — إدارة المنصة"
+admin.site.site_title = "وصل"
+admin.site.index_title = "الدليل والعطل الرسمية وسجل التدقيق"
 
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
     path("admin/", admin.site.urls),
+    # Until the staff workspace lands, the first page is the (Arabic, right-to-left) sign-in.
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
