@@ -12,12 +12,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import AutoFieldMixin
+
+
+def _connection() -> Any:
+    # The real connection, once per call: every attribute read through the
+    # `django.db.connection` proxy is a thread-local lookup.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @cache
 def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+    connection = _connection()
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin))
     quote = connection.ops.quote_name
@@ -32,6 +39,7 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[mode
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT `obj` (as `save(force_insert=True)` would) and set its primary key."""
+    connection = _connection()
     sql, fields = _insert_sql(type(obj), connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
@@ -46,6 +54,7 @@ def insert(obj: models.Model) -> models.Model:
 def _update_sql(
     model: type[models.Model], names: tuple[str, ...], vendor: str
 ) -> tuple[str, tuple[models.Field, ...]]:
+    connection = _connection()
     meta = model._meta
     fields = tuple(meta.get_field(n) for n in names)
     quote = connection.ops.quote_name
@@ -56,6 +65,7 @@ def _update_sql(
 
 def update(obj: models.Model, *names: str) -> None:
     """UPDATE the named fields of `obj` (as `save(update_fields=names)` would)."""
+    connection = _connection()
     sql, fields = _update_sql(type(obj), names, connection.vendor)
     params: list[Any] = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
     params.append(obj.pk)
@@ -67,6 +77,7 @@ def update(obj: models.Model, *names: str) -> None:
 def _select_sql(
     model: type[models.Model], column: str, lock: bool, vendor: str
 ) -> tuple[str, list[tuple[int, list[Any], Any]], tuple[str, ...]]:
+    connection = _connection()
     meta = model._meta
     quote = connection.ops.quote_name
     fields = list(meta.concrete_fields)
@@ -91,6 +102,7 @@ def fetch_one(
 ) -> models.Model | None:
     """The row whose `column` (a unique one) equals `value`, as a model instance, or None.
     With `lock`, the row is locked for the rest of the transaction where the database can."""
+    connection = _connection()
     sql, converters, names = _select_sql(model, column, lock, connection.vendor)
     param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
