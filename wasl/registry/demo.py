@@ -583,7 +583,7 @@ class TransactionLoader:
         confidentiality = Confidentiality.NORMAL
         if top_secret:
             confidentiality = Confidentiality.TOP_SECRET
-        elif subject.get("sensitive") and self.rng.random() < 0.4:
+        elif subject.get("sensitive") and self.rng.random() < 0.6:
             confidentiality = Confidentiality.CONFIDENTIAL
         due_date = None
         if self.rng.random() < 0.25:
