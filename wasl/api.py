@@ -12,7 +12,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from wasl.core.errors import WaslError
+from wasl.dashboards.api import router as dashboards_router
 from wasl.directory.api import router as directory_router
+from wasl.exchange.api import router as exchange_router
+from wasl.inquiry.api import router as inquiry_router
 from wasl.directory.tokens import user_for_token
 from wasl.registry.api import router as registry_router
 
@@ -31,6 +34,9 @@ api = NinjaAPI(
 )
 api.add_router("/", directory_router)
 api.add_router("/", registry_router)
+api.add_router("/", inquiry_router)
+api.add_router("/", exchange_router)
+api.add_router("/", dashboards_router)
 
 
 def _error(

@@ -105,6 +105,10 @@ INSTALLED_APPS = [
     "wasl.audit",
     "wasl.directory",
     "wasl.registry",
+    "wasl.inquiry",
+    "wasl.exchange",
+    "wasl.dashboards",
+    "wasl.web",
 ]
 
 MIDDLEWARE = [

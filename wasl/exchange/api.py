@@ -1,0 +1,5 @@
+"""The exchange app's API endpoints, mounted under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["exchange"])
