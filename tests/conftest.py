@@ -169,3 +169,44 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    """Debian's Chromium driven by Playwright. Missing Chromium is a failure, never a skip."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Chromium is missing: apt-get install chromium"
+    # Playwright's sync API runs an event loop in this thread; Django refuses database
+    # calls from a thread with a running loop unless told this is deliberate.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Any:
+    """A fresh browser page (Arabic, tablet-to-desktop width) against the live test server."""
+    context = chromium.new_context(
+        base_url=live_server.url, locale="ar-SA", viewport={"width": 1280, "height": 900}
+    )
+    tab = context.new_page()
+    yield tab
+    context.close()
