@@ -227,3 +227,14 @@ def test_due_dates_skip_the_weekend_and_holidays(cast):
     assert ref.due_date > tomorrow_working
     assert ref.due_date.weekday() not in (4, 5)  # Friday, Saturday
     assert ref.due_date - today <= datetime.timedelta(days=5)
+
+
+def test_a_unit_that_already_holds_an_open_referral_is_not_referred_again(cast, api):
+    txn, _ = make_referred(cast)
+    r = api(cast.clerk).post(
+        f"/transactions/{txn.public_id}/referrals",
+        {"to_units": [str(cast.rights.public_id)], "instruction": "تذكير"},
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "already_referred"
+    assert Referral.objects.filter(transaction=txn).count() == 1

@@ -86,8 +86,14 @@ def get_transaction_for(
 
 
 def get_referral_for(actor: Actor, public_id: object, *, for_update: bool = False) -> Referral:
-    ref = _fetch(Referral, "public_id", _uuid(public_id), for_update)
+    """A referral with its transaction. With `for_update`, the transaction is locked first and
+    the referral read again under that lock: every step that changes referrals locks their
+    transaction first, so the order of locks is the same everywhere (no deadlocks)."""
+    key = _uuid(public_id)
+    ref = _fetch(Referral, "public_id", key, False)
     txn = _fetch(Transaction, "id", ref.transaction_id, for_update) if ref else None
+    if for_update and txn is not None:
+        ref = _fetch(Referral, "public_id", key, True)
     if not isinstance(ref, Referral) or not isinstance(txn, Transaction):
         raise NotFound("الإحالة غير موجودة.", "Referral not found.", code="referral_not_found")
     ref.transaction = txn

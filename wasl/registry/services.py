@@ -330,6 +330,7 @@ def refer(
             raise _not_holder()
         new_state = transaction_step("refer", txn.state)
         units = _check_targets(txn, to_units, exclude=txn.unit_id)
+        _refuse_open_referrals_to(txn, units)
         now = timezone.now()
         due = _due(txn, now, due_in_days)
         referrals = [
@@ -461,6 +462,7 @@ def forward(
     with db.atomic():
         ref, txn = _referral_for_step(actor, referral_id, "forward")
         (unit,) = _check_targets(txn, [to_unit], exclude=ref.to_unit_id)
+        _refuse_open_referrals_to(txn, [unit])
         now = timezone.now()
         ref.state = referral_step("forward", ref.state)
         ref.finished_at = now
@@ -539,6 +541,21 @@ def _check_targets(txn: Transaction, to_units: list[Unit], *, exclude: int) -> l
             )
         seen.add(unit.pk)
     return to_units
+
+
+def _refuse_open_referrals_to(txn: Transaction, units: list[Unit]) -> None:
+    busy = set(
+        Referral.objects.filter(
+            transaction_id=txn.pk, state__in=OPEN_REFERRAL_STATES, to_unit__in=units
+        ).values_list("to_unit__code", flat=True)
+    )
+    if busy:
+        raise InvalidInput(
+            "المعاملة محالة من قبل إلى هذه الإدارة ولم تُنجز بعد.",
+            f"The transaction already has an open referral to: {', '.join(sorted(busy))}.",
+            code="already_referred",
+            field="to_units",
+        )
 
 
 def _due(txn: Transaction, now: datetime, due_in_days: int | None) -> date:
