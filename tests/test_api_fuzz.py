@@ -6,6 +6,8 @@ valid and invalid data, as an authenticated clerk whose transactions exist.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -42,7 +44,14 @@ def fuzz_cast(keep_connection):
 
 
 def test_the_schema_is_openapi_3_and_documents_errors(client):
-    spec = client.get("/api/v1/openapi.json").json()
+    def no_duplicate_keys(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicate keys in the schema: {keys}"
+        return dict(pairs)
+
+    spec = json.loads(
+        client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicate_keys
+    )
     assert spec["openapi"].startswith("3.")
     post = spec["paths"]["/api/v1/transactions"]["post"]
     assert {"201", "400", "401", "404", "409", "422"} <= set(post["responses"])

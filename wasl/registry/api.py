@@ -320,7 +320,7 @@ def attachment(request: HttpRequest, aid: str) -> dict[str, Any]:
 
 @router.get(
     "/attachments/{aid}/content",
-    response={200: None, **ERRORS},
+    response=ERRORS,
     summary="Download an attachment",
     openapi_extra={
         "responses": {
