@@ -1,0 +1,552 @@
+"""The measures of a scope over a period, read from the roll-ups (or, to check them and to
+compare speeds, from the raw tables). The definitions are in `definitions.py`; this module
+only adds counters up and reads distributions."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.utils import timezone
+
+from wasl.core import hijri
+from wasl.registry.models import Direction, Kind, Urgency
+from wasl.registry.states import ACTIVE_STATES, OPEN_REFERRAL_STATES
+
+from . import rollups
+from .definitions import (
+    ENTITY,
+    IN,
+    ON_TIME,
+    OPEN,
+    OUT,
+    PERSON,
+    REFERRAL,
+    REFERRALS,
+    REGION,
+    TRANSACTION,
+    UNIT,
+    Delta,
+    N,
+    holiday_dates,
+)
+from .models import COUNTER_FIELDS, Tally
+from .periods import Period, trend_months
+from .scopes import Scope
+
+# Backlog ages in working days since received: (lowest, highest or None).
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 5), (6, 10), (11, 22), (23, 66), (67, None))
+_POS = {name: i for i, name in enumerate(COUNTER_FIELDS)}
+
+
+def percentile(histogram: dict[int, int], q: float) -> int | None:
+    """Nearest rank: the smallest value with at least ceil(q × count) values at or below it."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return max(histogram)
+
+
+def age_bucket(age: int) -> int:
+    for i, (low, high) in enumerate(AGE_BUCKETS):
+        if age >= low and (high is None or age <= high):
+            return i
+    return len(AGE_BUCKETS) - 1
+
+
+@dataclass
+class Figures:
+    """The measures of one kind of item (transactions or referrals) of a scope."""
+
+    item: str
+    received: int = 0
+    completed: int = 0
+    on_time: int = 0
+    open: int = 0
+    overdue: int = 0
+    referrals: int = 0
+    histogram: dict[int, int] = field(default_factory=dict)
+    ages: list[int] = field(default_factory=lambda: [0] * len(AGE_BUCKETS))
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_urgency: dict[str, int] = field(default_factory=dict)
+    by_direction: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def median_days(self) -> int | None:
+        return percentile(self.histogram, 0.5)
+
+    @property
+    def p90_days(self) -> int | None:
+        return percentile(self.histogram, 0.9)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.completed else self.on_time / self.completed
+
+    @property
+    def referrals_per_transaction(self) -> float | None:
+        return None if not self.received else self.referrals / self.received
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.on_time_rate
+        per = self.referrals_per_transaction
+        out: dict[str, Any] = {
+            "received": self.received,
+            "completed": self.completed,
+            "in_progress": self.open,
+            "overdue": self.overdue,
+            "completed_on_time": self.on_time,
+            "on_time_rate": None if rate is None else round(rate, 4),
+            "completion_days_median": self.median_days,
+            "completion_days_p90": self.p90_days,
+            "backlog_ages": [
+                {"from_days": low, "to_days": high, "count": n}
+                for (low, high), n in zip(AGE_BUCKETS, self.ages, strict=True)
+            ],
+            "by_kind": self.by_kind,
+            "by_urgency": self.by_urgency,
+            "by_direction": self.by_direction,
+        }
+        if self.item == TRANSACTION:
+            out["referrals"] = self.referrals
+            out["referrals_per_transaction"] = None if per is None else round(per, 3)
+        return out
+
+
+@dataclass
+class ChildRow:
+    scope_id: int
+    received: int = 0
+    completed: int = 0
+    on_time: int = 0
+    open: int = 0
+    overdue: int = 0
+    histogram: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def median_days(self) -> int | None:
+        return percentile(self.histogram, 0.5)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.completed else self.on_time / self.completed
+
+
+@dataclass
+class TrendPoint:
+    period: Period
+    received: int = 0
+    completed: int = 0
+
+
+@dataclass
+class Measures:
+    scope: Scope
+    period: Period
+    today: date
+    transactions: Figures
+    referrals: Figures | None
+    trend: list[TrendPoint]
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the counters come from
+
+
+class RollupSource:
+    """The stored roll-ups (the fast path)."""
+
+    def _rows(self, grain: str, scope_id: int | None, item: str, part: str) -> Any:
+        qs = Tally.objects.filter(grain=grain, item=item, part=part)
+        return qs if scope_id is None else qs.filter(scope_id=scope_id)
+
+    def flows(
+        self, grain: str, scope_id: int, item: str, start: date, end: date
+    ) -> tuple[list[int], dict[int, list[int]]]:
+        sums = [Sum(name) for name in COUNTER_FIELDS]
+        got = self._rows(grain, scope_id, item, IN).filter(day__range=(start, end)).aggregate(*sums)
+        received = [got[f"{name}__sum"] or 0 for name in COUNTER_FIELDS]
+        completed: dict[int, list[int]] = {}
+        rows = (
+            self._rows(grain, scope_id, item, OUT)
+            .filter(day__range=(start, end))
+            .values("days")
+            .annotate(*sums)
+        )
+        for row in rows:
+            completed[row["days"]] = [row[f"{name}__sum"] or 0 for name in COUNTER_FIELDS]
+        return received, completed
+
+    def stock(self, grain: str, scope_id: int, item: str) -> dict[tuple[date, date], int]:
+        rows = (
+            self._rows(grain, scope_id, item, OPEN)
+            .values_list("day", "due")
+            .annotate(total=Sum("n"))
+        )
+        return {(day, due): total for day, due, total in rows if total}
+
+    def daily(
+        self, grain: str, scope_id: int, item: str, start: date, end: date
+    ) -> dict[tuple[date, str], int]:
+        rows = (
+            Tally.objects.filter(
+                grain=grain,
+                scope_id=scope_id,
+                item=item,
+                part__in=(IN, OUT),
+                day__range=(start, end),
+            )
+            .values_list("day", "part")
+            .annotate(total=Sum("n"))
+        )
+        return {(day, part): total for day, part, total in rows}
+
+    def children(
+        self, grain: str, entity_id: int | None, item: str, start: date, end: date, today: date
+    ) -> dict[int, ChildRow]:
+        out: dict[int, ChildRow] = {}
+        base = Tally.objects.filter(grain=grain, item=item)
+        if entity_id is not None:
+            base = base.filter(entity_id=entity_id)
+        for scope_id, n in (
+            base.filter(part=IN, day__range=(start, end))
+            .values_list("scope_id")
+            .annotate(total=Sum("n"))
+        ):
+            out.setdefault(scope_id, ChildRow(scope_id)).received = n
+        for scope_id, days, n, on_time in (
+            base.filter(part=OUT, day__range=(start, end))
+            .values_list("scope_id", "days")
+            .annotate(total=Sum("n"), ot=Sum("on_time"))
+        ):
+            row = out.setdefault(scope_id, ChildRow(scope_id))
+            row.completed += n
+            row.on_time += on_time
+            if n:
+                row.histogram[days] = row.histogram.get(days, 0) + n
+        late = Case(When(due__lt=today, then=F("n")), default=0, output_field=IntegerField())
+        for scope_id, n, overdue in (
+            base.filter(part=OPEN).values_list("scope_id").annotate(total=Sum("n"), late=Sum(late))
+        ):
+            row = out.setdefault(scope_id, ChildRow(scope_id))
+            row.open, row.overdue = n, overdue
+        return out
+
+
+class RawSource:
+    """The same counters recounted from the raw tables on every call (the slow path, for
+    checking and for the benchmark's comparison)."""
+
+    def __init__(self) -> None:
+        self._delta: Delta | None = None
+        self._entity: int | None = None
+
+    def _all(self, entity_id: int | None) -> Delta:
+        if self._delta is None or self._entity != entity_id:
+            region = Delta()
+            delta = Delta()
+            ids = [entity_id] if entity_id is not None else rollups._entities_with_transactions()
+            for eid in ids:
+                part = rollups.recount_entity(eid, region)
+                delta.rows.update(part.rows)
+            delta.rows.update(region.rows)
+            self._delta, self._entity = delta, entity_id
+        return self._delta
+
+    def for_scope(self, scope: Scope) -> RawSource:
+        entity = scope.entity.pk if scope.entity is not None else None
+        self._all(entity)
+        return self
+
+    def _select(
+        self, grain: str, scope_id: int | None, item: str, parts: Iterable[str]
+    ) -> Iterable[tuple[Any, list[int]]]:
+        assert self._delta is not None
+        wanted = set(parts)
+        for key, vector in self._delta.rows.items():
+            if key[0] == grain and key[3] == item and key[4] in wanted:
+                if scope_id is None or key[1] == scope_id:
+                    yield key, vector
+
+    def flows(
+        self, grain: str, scope_id: int, item: str, start: date, end: date
+    ) -> tuple[list[int], dict[int, list[int]]]:
+        received = [0] * len(COUNTER_FIELDS)
+        completed: dict[int, list[int]] = {}
+        for key, vector in self._select(grain, scope_id, item, (IN, OUT)):
+            if not start <= key[5] <= end:
+                continue
+            target = received if key[4] == IN else completed.setdefault(key[6], [0] * len(vector))
+            for i, x in enumerate(vector):
+                target[i] += x
+        return received, completed
+
+    def stock(self, grain: str, scope_id: int, item: str) -> dict[tuple[date, date], int]:
+        out: dict[tuple[date, date], int] = defaultdict(int)
+        for key, vector in self._select(grain, scope_id, item, (OPEN,)):
+            out[(key[5], key[7])] += vector[N]
+        return {k: v for k, v in out.items() if v}
+
+    def daily(
+        self, grain: str, scope_id: int, item: str, start: date, end: date
+    ) -> dict[tuple[date, str], int]:
+        out: dict[tuple[date, str], int] = defaultdict(int)
+        for key, vector in self._select(grain, scope_id, item, (IN, OUT)):
+            if start <= key[5] <= end:
+                out[(key[5], key[4])] += vector[N]
+        return out
+
+    def children(
+        self, grain: str, entity_id: int | None, item: str, start: date, end: date, today: date
+    ) -> dict[int, ChildRow]:
+        out: dict[int, ChildRow] = {}
+        for key, vector in self._select(grain, None, item, (IN, OUT, OPEN)):
+            if entity_id is not None and key[2] != entity_id:
+                continue
+            part, day = key[4], key[5]
+            if part != OPEN and not start <= day <= end:
+                continue
+            row = out.setdefault(key[1], ChildRow(key[1]))
+            if part == IN:
+                row.received += vector[N]
+            elif part == OUT:
+                row.completed += vector[N]
+                row.on_time += vector[ON_TIME]
+                if vector[N]:
+                    row.histogram[key[6]] = row.histogram.get(key[6], 0) + vector[N]
+            else:
+                row.open += vector[N]
+                if key[7] < today:
+                    row.overdue += vector[N]
+        return out
+
+
+Source = RollupSource | RawSource
+
+
+# ---------------------------------------------------------------------------------------------
+# Adding up
+
+
+def _breakdown(vector: list[int], prefix: str, values: Iterable[str]) -> dict[str, int]:
+    return {v: vector[_POS[f"{prefix}_{v}"]] for v in values}
+
+
+def figures(
+    source: Source, grain: str, scope_id: int, item: str, period: Period, today: date
+) -> Figures:
+    received, completed = source.flows(grain, scope_id, item, period.start, period.end)
+    f = Figures(item=item)
+    f.received = received[N]
+    f.referrals = received[REFERRALS]
+    f.by_kind = _breakdown(received, "k", Kind.values)
+    f.by_urgency = _breakdown(received, "u", Urgency.values)
+    f.by_direction = _breakdown(received, "d", Direction.values)
+    for days, vector in completed.items():
+        f.completed += vector[N]
+        f.on_time += vector[ON_TIME]
+        if vector[N]:
+            f.histogram[days] = f.histogram.get(days, 0) + vector[N]
+    holidays = holiday_dates()
+    ages: dict[date, int] = {}
+    for (day, due), n in source.stock(grain, scope_id, item).items():
+        f.open += n
+        if due < today:
+            f.overdue += n
+        if day not in ages:
+            ages[day] = age_bucket(max(0, hijri.working_days_between(day, today, holidays)))
+        f.ages[ages[day]] += n
+    return f
+
+
+def trend(source: Source, grain: str, scope_id: int, item: str, period: Period) -> list[TrendPoint]:
+    months = trend_months(period)
+    if not months:
+        return []
+    counts = source.daily(grain, scope_id, item, months[0].start, months[-1].end)
+    points = [TrendPoint(m) for m in months]
+    for (day, part), n in counts.items():
+        for point in points:
+            if point.period.start <= day <= point.period.end:
+                if part == IN:
+                    point.received += n
+                else:
+                    point.completed += n
+                break
+    return points
+
+
+def measures(
+    scope: Scope, period: Period, *, today: date | None = None, source: Source | None = None
+) -> Measures:
+    """Every measure of `scope` over `period` (stocks — in progress, overdue, ages — as of
+    `today`)."""
+    today = today or timezone.localdate()
+    source = source or RollupSource()
+    if isinstance(source, RawSource):
+        source.for_scope(scope)
+    t = figures(source, scope.grain, scope.scope_id, TRANSACTION, period, today)
+    r = (
+        None
+        if scope.grain == REGION
+        else figures(source, scope.grain, scope.scope_id, REFERRAL, period, today)
+    )
+    return Measures(
+        scope=scope,
+        period=period,
+        today=today,
+        transactions=t,
+        referrals=r,
+        trend=trend(source, scope.grain, scope.scope_id, TRANSACTION, period),
+    )
+
+
+def children(
+    scope: Scope, period: Period, *, today: date | None = None, source: Source | None = None
+) -> dict[str, dict[int, ChildRow]]:
+    """The next level down: the entities of the region, or the units of an entity (their
+    transactions and, for units, the referrals they received)."""
+    today = today or timezone.localdate()
+    source = source or RollupSource()
+    if scope.grain == REGION:
+        return {
+            TRANSACTION: source.children(ENTITY, None, TRANSACTION, period.start, period.end, today)
+        }
+    if scope.grain == ENTITY:
+        return {
+            item: source.children(UNIT, scope.scope_id, item, period.start, period.end, today)
+            for item in (TRANSACTION, REFERRAL)
+        }
+    return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# The rows behind a figure (drill-down), on the raw tables
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _last_day_overdue(registered_by_urgency_days: int, today: date) -> date:
+    """The latest registration day whose default due date (that many working days later) is
+    already past."""
+    holidays = holiday_dates()
+    day = today - timedelta(days=1)
+    while hijri.add_working_days(day, registered_by_urgency_days, holidays) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+def age_range(bucket: int, today: date) -> tuple[date | None, date]:
+    """Days received whose age (working days to today) falls in the bucket: (first, last)."""
+    low, high = AGE_BUCKETS[bucket]
+    holidays = holiday_dates()
+
+    def age(d: date) -> int:
+        return max(0, hijri.working_days_between(d, today, holidays))
+
+    last = today
+    while age(last) < low:
+        last -= timedelta(days=1)
+    if high is None:
+        return None, last
+    first = last
+    while age(first - timedelta(days=1)) <= high and (last - first).days < 400:
+        first -= timedelta(days=1)
+    return first, last
+
+
+def transaction_filter(scope: Scope, period: Period, measure: str, today: date) -> Q:
+    """The transactions a figure of the scope counts, as a filter on the raw table."""
+    from .definitions import TARGET_WORKING_DAYS
+
+    if scope.grain == ENTITY:
+        q = Q(entity_id=scope.scope_id)
+    elif scope.grain == UNIT:
+        q = Q(unit_id=scope.scope_id)
+    elif scope.grain == PERSON:
+        q = Q(registered_by_id=scope.scope_id)
+    else:
+        q = Q()
+    active = Q(state__in=list(ACTIVE_STATES))
+    if measure == "received":
+        return q & Q(registered_on__range=(period.start, period.end))
+    if measure == "completed":
+        return q & Q(
+            state="closed",
+            closed_at__gte=_day_start(period.start),
+            closed_at__lt=_day_start(period.end + timedelta(days=1)),
+        )
+    if measure == "open":
+        return q & active
+    if measure == "overdue":
+        late = Q(due_date__lt=today)
+        for urgency, days in TARGET_WORKING_DAYS.items():
+            late |= Q(
+                due_date__isnull=True,
+                urgency=urgency,
+                registered_on__lte=_last_day_overdue(days, today),
+            )
+        return q & active & late
+    if measure.startswith("age-") and measure[4:].isdigit() and int(measure[4:]) < len(AGE_BUCKETS):
+        first, last = age_range(int(measure[4:]), today)
+        q &= active & Q(registered_on__lte=last)
+        return q if first is None else q & Q(registered_on__gte=first)
+    raise ValueError(measure)
+
+
+def referral_filter(scope: Scope, period: Period, measure: str, today: date) -> Q:
+    if scope.grain == ENTITY:
+        q = Q(transaction__entity_id=scope.scope_id)
+    elif scope.grain == UNIT:
+        q = Q(to_unit_id=scope.scope_id)
+    elif scope.grain == PERSON:
+        q = (
+            Q(finished_by_id=scope.scope_id)
+            if measure == "completed"
+            else Q(to_user_id=scope.scope_id)
+        )
+    else:
+        q = Q()
+    open_ = Q(state__in=list(OPEN_REFERRAL_STATES))
+    if measure == "received":
+        return q & Q(
+            created_at__gte=_day_start(period.start),
+            created_at__lt=_day_start(period.end + timedelta(days=1)),
+        )
+    if measure == "completed":
+        return q & Q(
+            state__in=["answered", "returned", "forwarded"],
+            finished_at__gte=_day_start(period.start),
+            finished_at__lt=_day_start(period.end + timedelta(days=1)),
+        )
+    if measure == "open":
+        return q & open_
+    if measure == "overdue":
+        return q & open_ & Q(due_date__lt=today)
+    if measure.startswith("age-") and measure[4:].isdigit() and int(measure[4:]) < len(AGE_BUCKETS):
+        first, last = age_range(int(measure[4:]), today)
+        q &= open_ & Q(created_at__lt=_day_start(last + timedelta(days=1)))
+        return q if first is None else q & Q(created_at__gte=_day_start(first))
+    raise ValueError(measure)
+
+
+MEASURES = (
+    "received",
+    "completed",
+    "open",
+    "overdue",
+    *(f"age-{i}" for i in range(len(AGE_BUCKETS))),
+)
