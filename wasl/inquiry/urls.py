@@ -1,6 +1,13 @@
-"""Pages of the inquiry app."""
+"""Pages of the inquiry app (mounted at /inquiry/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "inquiry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("export.<str:fmt>", views.export, name="export"),
+    path("public/", views.public_inquiry, name="public"),
+    path("kiosk/", views.kiosk, name="kiosk"),
+]

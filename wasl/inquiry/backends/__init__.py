@@ -1,0 +1,71 @@
+"""Search backends behind one interface: SQLite FTS5 (the default) and PostgreSQL full text.
+
+Both index the same rows of `inquiry_document` (written by the indexer with the same SQL on
+both databases); they differ in how a query is matched and ranked. A backend turns a parsed
+query into SQL that yields `(id, score)` for every matching transaction — higher scores rank
+first — and the query layer joins it to the registry under the access rule.
+
+Every word that reaches a backend is a run of letters and digits produced by the analysis;
+`safe_token` additionally maps any word with characters outside a known-safe set to a hashed
+ASCII token, on both sides, so that no token can ever be split by the database's tokenizer or
+read as query syntax.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db import connection
+
+# ASCII letters and digits, Arabic letters (with ء) and digits, Latin letters with accents.
+_SAFE = re.compile(r"[0-9a-z\u0621-\u063a\u0641-\u064a\u00df-\u00ff\u0100-\u017f]+")
+
+
+def safe_token(token: str) -> str:
+    """`token` itself when every character is one both databases keep inside one token;
+    otherwise a stable ASCII stand-in (`zx` + 16 hex digits)."""
+    if _SAFE.fullmatch(token):
+        return token
+    return "zx" + hashlib.blake2s(token.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def safe_join(tokens: Iterable[str]) -> str:
+    return " ".join(safe_token(t) for t in tokens if t)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One requirement of a query: a document must contain one of `keys` (in the stems) —
+    or one of `exact` in the subject or body, which also ranks it higher."""
+
+    exact: frozenset[str]
+    keys: frozenset[str]
+
+
+class Backend(Protocol):
+    vendor: str
+
+    def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
+        """SQL selecting `id` and `score` of documents with one of `scope` and every group."""
+        ...
+
+    def optimise(self) -> None:
+        """Merge the index after a bulk load (may be a no-op)."""
+        ...
+
+
+def get_backend() -> Backend:
+    """The backend of the database in use."""
+    if connection.vendor == "postgresql":
+        from .postgres import PostgresBackend
+
+        return PostgresBackend()
+    if connection.vendor == "sqlite":
+        from .sqlite import SqliteBackend
+
+        return SqliteBackend()
+    raise RuntimeError(f"No search backend for {connection.vendor}")

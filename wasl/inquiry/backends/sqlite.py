@@ -1,0 +1,50 @@
+"""SQLite FTS5 over inquiry_document (see migration 0002)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+from . import Group, safe_token
+
+# bm25 weights of the columns subject, body, stems, scope: an exact word in the subject counts
+# most, a stem-only match least, the access scope not at all.
+WEIGHTS = "10.0, 4.0, 1.0, 0.0"
+
+
+def _phrases(tokens: Sequence[str]) -> str:
+    # Every token is quoted: nothing typed can act as FTS5 syntax (NEAR, *, -, :, ^, AND…).
+    return " OR ".join('"' + safe_token(t).replace('"', '""') + '"' for t in sorted(tokens))
+
+
+def match_expression(groups: Sequence[Group], scope: Sequence[str]) -> str:
+    parts = [f"scope : ({_phrases(scope)})"]
+    for group in groups:
+        alternatives = [f"stems : ({_phrases(group.keys)})"]
+        if group.exact:
+            alternatives.insert(0, f"{{subject body}} : ({_phrases(group.exact)})")
+        parts.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(parts)
+
+
+class SqliteBackend:
+    vendor = "sqlite"
+
+    def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
+        sql = (
+            f"SELECT rowid AS id, -bm25(inquiry_fts, {WEIGHTS}) AS score "  # noqa: S608
+            "FROM inquiry_fts WHERE inquiry_fts MATCH %s"
+        )
+        return sql, [match_expression(groups, scope)]
+
+    def optimise(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO inquiry_fts(inquiry_fts) VALUES ('optimize')")
+
+    def check(self) -> None:
+        """Raise if the index and the documents disagree (FTS5's integrity check)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO inquiry_fts(inquiry_fts, rank) VALUES ('integrity-check', 1)"
+            )

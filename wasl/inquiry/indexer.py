@@ -1,0 +1,145 @@
+"""Keeping the search index in step with the registry, inside the registry's own transaction.
+
+The registry publishes every step (`wasl.registry.events`); `on_published` runs in the step's
+database transaction, so a transaction is searchable exactly when its registration commits and
+an index write that fails rolls the step back. Only what the index holds is written:
+
+- `registered`: the document (the subject, body and party are fixed from then on);
+- `referred`: only when a referral names a person, whose scope token is then added (the
+  entity's token already covers everyone else who may see the transaction);
+- every other step: nothing. State, unit, urgency and dates are filters read from the
+  registry's own row at query time, so state changes cost the index nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from wasl.directory.models import Entity
+from wasl.registry.events import Published
+from wasl.registry.models import Referral, Transaction
+
+from . import analysis
+from .backends import safe_join
+
+# Bump when the analysis changes what a document holds; `wasl reindex` rewrites older ones.
+VERSION = 1
+
+_UPSERT = (
+    "INSERT INTO inquiry_document (transaction_id, subject, body, stems, scope, version) "
+    "VALUES (%s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (transaction_id) DO UPDATE SET subject = excluded.subject, "
+    "body = excluded.body, stems = excluded.stems, scope = excluded.scope, "
+    "version = excluded.version"
+)
+
+_entity_names: dict[int, str] = {}
+
+
+@dataclass(frozen=True)
+class Row:
+    transaction_id: int
+    subject: str
+    body: str
+    stems: str
+    scope: str
+
+    def params(self) -> tuple[object, ...]:
+        return (self.transaction_id, self.subject, self.body, self.stems, self.scope, VERSION)
+
+
+def entity_token(entity_id: int) -> str:
+    return f"e{entity_id}"
+
+
+def user_token(user_id: int) -> str:
+    return f"u{user_id}"
+
+
+def _entity_name(entity_id: int | None) -> str:
+    if entity_id is None:
+        return ""
+    name = _entity_names.get(entity_id)
+    if name is None:
+        name = Entity.objects.filter(pk=entity_id).values_list("name_ar", flat=True).first() or ""
+        _entity_names[entity_id] = name
+    return name
+
+
+def phone_words(e164: str) -> list[str]:
+    """A stored mobile (+9665…) as the words a person may type: 9665… and 05…."""
+    if not e164.startswith("+966"):
+        return [e164.lstrip("+")] if e164 else []
+    return [e164[1:], "0" + e164[4:]]
+
+
+def searchable_extra(txn: Transaction) -> str:
+    """Text searched besides the body: the party, numbers and the correspondent."""
+    parts = [
+        txn.party_name,
+        txn.party_id_number,
+        txn.party_cr,
+        *phone_words(txn.party_phone),
+        txn.external_reference,
+        txn.reference,
+        _entity_name(txn.correspondent_id),
+        _entity_name(txn.party_entity_id),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def document_row(txn: Transaction, named_users: Iterable[int] = ()) -> Row:
+    """The document of one transaction."""
+    subject = analysis.index_text(txn.subject)
+    body = analysis.index_text(f"{txn.body}\n{searchable_extra(txn)}")
+    stems = dict.fromkeys(subject.keys)
+    stems.update(dict.fromkeys(body.keys))
+    users = sorted({txn.registered_by_id, *named_users})
+    scope = [entity_token(txn.entity_id), *(user_token(u) for u in users)]
+    return Row(
+        transaction_id=txn.pk,
+        subject=safe_join(subject.exact),
+        body=safe_join(body.exact),
+        stems=safe_join(stems),
+        scope=" ".join(scope),
+    )
+
+
+def write(rows: Sequence[Row]) -> None:
+    """Insert or replace documents (the database's full-text index follows)."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(_UPSERT, rows[0].params())
+        else:
+            cursor.executemany(_UPSERT, [r.params() for r in rows])
+
+
+def named_users(transaction_id: int) -> set[int]:
+    return set(
+        Referral.objects.filter(transaction_id=transaction_id, to_user__isnull=False).values_list(
+            "to_user_id", flat=True
+        )
+    )
+
+
+def on_published(published: Published) -> None:
+    """The registry's in-transaction subscriber (see the module docstring)."""
+    action = published.event.action
+    if action == "registered":
+        write([document_row(published.transaction)])
+    elif action == "referred":
+        referral = published.event.referral
+        if referral is not None and referral.to_user_id is None:
+            return  # the common case: one referral to a unit, nobody named
+        users = named_users(published.transaction.pk)
+        if users:
+            write([document_row(published.transaction, users)])
+
+
+def reset_caches() -> None:
+    _entity_names.clear()

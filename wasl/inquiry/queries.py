@@ -1,0 +1,526 @@
+"""The unified inquiry's reads: one box that understands a reference, an ID, a phone or words,
+with filters and facets — always inside the access rule.
+
+Every result, count and facet comes from rows that passed
+`wasl.registry.queries.visible_transactions(actor)`: the full-text index only narrows the
+candidates (by words and by the actor's *scope*: the entities they belong to and their own
+name), and the access rule decides, row by row, in the same SQL statement. A person never
+learns that a hidden transaction exists.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from wasl.core import hijri, identity
+from wasl.core.arabic import fold_digits
+from wasl.core.errors import InvalidInput
+from wasl.directory.actors import Actor
+from wasl.directory.models import Entity, Unit
+from wasl.registry.models import Kind, Transaction, Urgency
+from wasl.registry.queries import visible_transactions
+from wasl.registry.states import State
+
+from . import analysis
+from .backends import Group, get_backend
+from .indexer import entity_token, user_token
+
+MAX_QUERY = 500
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+EXPORT_LIMIT = 10_000
+
+# Separators people type inside numbers, and the direction marks RTL pages wrap them in.
+_SEPARATORS = re.compile(
+    r"[\s\-/_.\u2010-\u2015\u2212\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_YEAR_SEQ = re.compile(r"[0-9]{4}\s*[-/\s]\s*[0-9]{1,6}")
+
+KINDS = ("empty", "reference", "id_number", "phone", "words", "filters")
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing a search: all optional. Dates are registration dates (Riyadh), inclusive."""
+
+    entity: str = ""
+    unit: uuid.UUID | None = None
+    kind: str = ""
+    state: str = ""
+    urgency: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.entity
+            or self.unit
+            or self.kind
+            or self.state
+            or self.urgency
+            or self.date_from
+            or self.date_to
+        )
+
+    def as_params(self) -> dict[str, str]:
+        """The filters as query-string parameters (for links and exports)."""
+        out = {
+            "entity": self.entity,
+            "unit": str(self.unit) if self.unit else "",
+            "kind": self.kind,
+            "state": self.state,
+            "urgency": self.urgency,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def _choice(value: str, allowed: Sequence[str], field: str, label_ar: str) -> str:
+    if value and value not in allowed:
+        raise InvalidInput(
+            f"قيمة غير صحيحة في «{label_ar}».",
+            f"'{field}' must be one of: {', '.join(allowed)}.",
+            code="invalid_filter",
+            field=field,
+        )
+    return value
+
+
+def _date(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return hijri.parse_date(value)
+    except InvalidInput as error:
+        error.field = field
+        raise
+
+
+def parse_filters(raw: Mapping[str, Any]) -> Filters:
+    """Filters from query parameters (`entity`, `unit`, `kind`, `state`, `urgency`, `from`,
+    `to`); dates in Hijri (1448/03/01هـ) or Gregorian (2026-08-14). Raises InvalidInput."""
+
+    def get(name: str) -> str:
+        value = raw.get(name) or ""
+        return str(value).strip()[:64]
+
+    unit = None
+    if get("unit"):
+        try:
+            unit = uuid.UUID(get("unit"))
+        except ValueError:
+            raise InvalidInput(
+                "الإدارة غير صحيحة.", "Invalid unit.", code="invalid_filter", field="unit"
+            ) from None
+    entity = fold_digits(get("entity")).upper()
+    if entity and not re.fullmatch(r"[A-Z][A-Z0-9-]{0,19}", entity):
+        raise InvalidInput(
+            "رمز الجهة غير صحيح.", "Invalid entity code.", code="invalid_filter", field="entity"
+        )
+    filters = Filters(
+        entity=entity,
+        unit=unit,
+        kind=_choice(get("kind"), Kind.values, "kind", "نوع المعاملة"),
+        state=_choice(get("state"), State.values, "state", "الحالة"),
+        urgency=_choice(get("urgency"), Urgency.values, "urgency", "درجة الاستعجال"),
+        date_from=_date(get("from"), "from"),
+        date_to=_date(get("to"), "to"),
+    )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidInput(
+            "تاريخ البداية بعد تاريخ النهاية.",
+            "The start date is after the end date.",
+            code="invalid_filter",
+            field="from",
+        )
+    return filters
+
+
+def clean_query(q: object) -> str:
+    """The query text, stripped; too long or not text is a clear error, never a 500."""
+    if q is None:
+        return ""
+    if not isinstance(q, str):
+        raise InvalidInput("نص البحث غير صحيح.", "Invalid query.", code="invalid_query", field="q")
+    if len(q) > MAX_QUERY:
+        raise InvalidInput(
+            f"نص البحث أطول من المسموح ({MAX_QUERY} حرف).",
+            f"The query is too long (at most {MAX_QUERY} characters).",
+            code="query_too_long",
+            field="q",
+        )
+    return _CONTROL.sub(" ", q).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Understanding the box
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the box was taken to mean."""
+
+    kind: str
+    references: tuple[str, ...] = ()
+    id_number: str = ""
+    phone: str = ""
+    words: tuple[analysis.QueryWord, ...] = ()
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """Every key the query looks for (for highlighting)."""
+        keys: set[str] = set()
+        for word in self.words:
+            keys |= word.keys
+        for number in (self.id_number, *self.phone_tokens):
+            if number:
+                keys.add(number)
+        return frozenset(keys)
+
+    @property
+    def phone_tokens(self) -> tuple[str, ...]:
+        if not self.phone:
+            return ()
+        return (self.phone[1:], "0" + self.phone[4:])
+
+
+def _compact_codes() -> dict[str, list[str]]:
+    codes: dict[str, list[str]] = {}
+    for code in Entity.objects.values_list("code", flat=True):
+        codes.setdefault(code.replace("-", ""), []).append(code)
+    return codes
+
+
+def reference_candidates(
+    text: str, *, default_codes: Sequence[str] = (), codes: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The canonical references (`EMK-1448-000042`) that `text` may stand for.
+
+    Accepts any case, Arabic or Persian digits, dashes, slashes, spaces or no separators at
+    all, and sequences without their leading zeros. Without an entity code (``1448/42``), the
+    references of `default_codes` are tried — only when year and sequence are separated, so
+    that a bare 10-digit number stays an ID.
+    """
+    folded = fold_digits(text).strip().upper()
+    if not folded or len(folded) > 40:
+        return []
+    compact = _SEPARATORS.sub("", folded)
+    if not compact.isascii() or not compact.isalnum():
+        return []
+    splits = []
+    for i in range(len(compact)):
+        prefix, rest = compact[:i], compact[i:]
+        if not rest.isdigit() or not 5 <= len(rest) <= 10:
+            continue
+        year, seq = int(rest[:4]), int(rest[4:])
+        if 1300 <= year <= 1600 and seq >= 1:
+            splits.append((prefix, year, seq))
+    if codes is None and any(prefix for prefix, _, _ in splits):
+        codes = _compact_codes()
+    found: list[str] = []
+    for prefix, year, seq in splits:
+        if prefix:
+            names = (codes or {}).get(prefix, [])
+        elif _YEAR_SEQ.fullmatch(_strip_marks(folded)):
+            names = list(default_codes)
+        else:
+            names = []
+        found.extend(f"{name}-{year}-{seq:06d}" for name in names)
+    return list(dict.fromkeys(found))
+
+
+def _strip_marks(text: str) -> str:
+    return re.sub(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]", "", text)
+
+
+def understand(q: str, actor_entity_codes: Sequence[str] = ()) -> Understood:
+    """Decide what the box means: a reference, an ID number, a mobile number, or words."""
+    if not q:
+        return Understood("empty")
+    references = reference_candidates(q, default_codes=actor_entity_codes)
+    if references:
+        return Understood("reference", references=tuple(references))
+    digits = _SEPARATORS.sub("", fold_digits(q))
+    if len(digits) == 10 and digits.isdigit() and digits[0] in "12":
+        try:
+            return Understood("id_number", id_number=identity.validate_national_id(digits))
+        except InvalidInput:
+            pass
+    if digits.lstrip("+").isdigit() and 9 <= len(digits) <= 14:
+        try:
+            return Understood("phone", phone=identity.normalise_phone(q))
+        except InvalidInput:
+            pass
+    words = analysis.query_words(q)
+    if not words:
+        return Understood("empty")
+    return Understood("words", words=tuple(words))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Hit:
+    transaction: Transaction
+    score: float
+    subject: list[tuple[str, bool]] = field(default_factory=list)
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    understood: Understood
+    filters: Filters
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[Facet]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def kind(self) -> str:
+        return self.understood.kind
+
+
+# (id, score, boost, state, kind, urgency, unit_id, entity_id)
+_Row = tuple[int, float, int, str, str, str, int, int]
+
+
+def _filtered(actor: Actor, filters: Filters) -> QuerySet[Transaction]:
+    qs = visible_transactions(actor)
+    if filters.entity:
+        qs = qs.filter(entity__code=filters.entity)
+    if filters.unit:
+        qs = qs.filter(unit__public_id=filters.unit)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.date_from:
+        qs = qs.filter(registered_on__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(registered_on__lte=filters.date_to)
+    return qs
+
+
+def scope_tokens(actor: Actor) -> list[str]:
+    """Index tokens covering every transaction `actor` may see (a superset: the access rule
+    decides). Referrals stay inside their entity, so the actor's entities cover all but
+    transactions they registered or are named in elsewhere — hence their own token."""
+    tokens = [entity_token(e) for e in sorted(actor.entity_ids)]
+    if actor.user_id is not None:
+        tokens.append(user_token(actor.user_id))
+    return tokens
+
+
+def _index_rows(
+    actor: Actor, filters: Filters, groups: Sequence[Group], boost: tuple[str, list[Any]] | None
+) -> list[_Row]:
+    """Every visible, filtered transaction matching `groups`, best first, in one statement."""
+    match_sql, match_params = get_backend().match_sql(groups, scope_tokens(actor))
+    inner = _filtered(actor, filters).filter(pk=RawSQL("t.id", ())).values("pk")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    boost_sql, boost_params = boost or ("0", [])
+    # Built from this module's constant fragments, the backend's SQL and the ORM's compiled
+    # access rule; every value is a parameter.
+    sql = (
+        f"SELECT t.id, m.score, {boost_sql} AS boost, t.state, t.kind, t.urgency, "  # noqa: S608
+        f"t.unit_id, t.entity_id FROM ({match_sql}) m "
+        "JOIN registry_transaction t ON t.id = m.id "
+        f"WHERE EXISTS ({inner_sql}) "
+        "ORDER BY boost DESC, m.score DESC, t.registered_at DESC, t.id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*boost_params, *match_params, *inner_params])
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def _reference_rows(actor: Actor, filters: Filters, references: Sequence[str]) -> list[_Row]:
+    qs = _filtered(actor, filters).filter(reference__in=list(references))
+    return [
+        (pk, 1.0, 1, state, kind, urgency, unit_id, entity_id)
+        for pk, state, kind, urgency, unit_id, entity_id in qs.order_by(
+            "-registered_at"
+        ).values_list("pk", "state", "kind", "urgency", "unit_id", "entity_id")
+    ]
+
+
+def _rows(actor: Actor, understood: Understood, filters: Filters) -> list[_Row]:
+    if understood.kind == "reference":
+        return _reference_rows(actor, filters, understood.references)
+    if understood.kind == "id_number":
+        group = Group(frozenset({understood.id_number}), frozenset({understood.id_number}))
+        boost = ("CASE WHEN t.party_id_number = %s THEN 1 ELSE 0 END", [understood.id_number])
+        return _index_rows(actor, filters, [group], boost)
+    if understood.kind == "phone":
+        tokens = frozenset(understood.phone_tokens)
+        boost = ("CASE WHEN t.party_phone = %s THEN 1 ELSE 0 END", [understood.phone])
+        return _index_rows(actor, filters, [Group(tokens, tokens)], boost)
+    if understood.kind == "words":
+        groups = [Group(w.exact, w.keys) for w in understood.words if not w.optional]
+        return _index_rows(actor, filters, groups, None)
+    if understood.kind == "filters":
+        return _index_rows(actor, filters, [], None)
+    return []
+
+
+_FACETS = ("state", "kind", "urgency", "unit", "entity")
+
+
+def _facets(rows: Sequence[_Row]) -> dict[str, list[Facet]]:
+    counts: dict[str, Counter[Any]] = {name: Counter() for name in _FACETS}
+    for _, _, _, state, kind, urgency, unit_id, entity_id in rows:
+        counts["state"][state] += 1
+        counts["kind"][kind] += 1
+        counts["urgency"][urgency] += 1
+        counts["unit"][unit_id] += 1
+        counts["entity"][entity_id] += 1
+    labels: dict[str, dict[Any, str]] = {
+        "state": dict(State.choices),
+        "kind": dict(Kind.choices),
+        "urgency": dict(Urgency.choices),
+    }
+    top_units = [u for u, _ in counts["unit"].most_common(30)]
+    units = {
+        pk: (str(public_id), name)
+        for pk, public_id, name in Unit.objects.filter(pk__in=top_units).values_list(
+            "pk", "public_id", "name_ar"
+        )
+    }
+    entities = {
+        pk: (code, name)
+        for pk, code, name in Entity.objects.filter(pk__in=list(counts["entity"])).values_list(
+            "pk", "code", "name_ar"
+        )
+    }
+    facets: dict[str, list[Facet]] = {}
+    for name in ("state", "kind", "urgency"):
+        facets[name] = [
+            Facet(value, labels[name].get(value, value), n)
+            for value, n in counts[name].most_common()
+        ]
+    facets["unit"] = [
+        Facet(units[u][0], units[u][1], counts["unit"][u]) for u in top_units if u in units
+    ]
+    facets["entity"] = [
+        Facet(entities[e][0], entities[e][1], n)
+        for e, n in counts["entity"].most_common(30)
+        if e in entities
+    ]
+    return facets
+
+
+def _hits(rows: Sequence[_Row], understood: Understood) -> list[Hit]:
+    ids = [row[0] for row in rows]
+    by_id = Transaction.objects.select_related("entity", "unit").in_bulk(ids)
+    wanted = understood.wanted
+    hits = []
+    for row in rows:
+        txn = by_id.get(row[0])
+        if txn is None:
+            continue
+        hits.append(
+            Hit(
+                transaction=txn,
+                score=float(row[1] or 0),
+                subject=analysis.segments(txn.subject, wanted)
+                if wanted
+                else [(txn.subject, False)],
+                snippet=analysis.snippet(txn.body, wanted) if txn.body else [],
+            )
+        )
+    return hits
+
+
+def _entity_codes(actor: Actor) -> list[str]:
+    if not actor.entity_ids:
+        return []
+    return list(Entity.objects.filter(pk__in=actor.entity_ids).values_list("code", flat=True))
+
+
+def _understand_for(actor: Actor, q: str, filters: Filters) -> Understood:
+    separated = _YEAR_SEQ.search(fold_digits(q)) if q else None
+    understood = understand(q, _entity_codes(actor) if separated else ())
+    if understood.kind == "empty" and filters.any:
+        return Understood("filters")
+    return understood
+
+
+def search(
+    actor: Actor,
+    q: object,
+    filters: Filters | None = None,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """One page of what `actor` may see that matches `q` and `filters`, best first, with the
+    total and facets (counts) over every visible match.
+
+    `q` is understood as a reference, an ID number, a mobile number or words (see
+    `understand`). An empty query without filters finds nothing (and costs nothing).
+    """
+    filters = filters or Filters()
+    text = clean_query(q)
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    page = max(1, min(int(page), MAX_PAGE))
+    if actor.is_anonymous or not actor.memberships:
+        understood = understand(text) if text else Understood("empty")
+        return Results(understood, filters, 0, page, per_page, [], {})
+    understood = _understand_for(actor, text, filters)
+    rows = _rows(actor, understood, filters)
+    start = (page - 1) * per_page
+    return Results(
+        understood=understood,
+        filters=filters,
+        total=len(rows),
+        page=page,
+        per_page=per_page,
+        hits=_hits(rows[start : start + per_page], understood),
+        facets=_facets(rows) if rows else {},
+    )
+
+
+def export(actor: Actor, q: object, filters: Filters | None = None) -> list[Transaction]:
+    """Every visible match (at most EXPORT_LIMIT), best first, for CSV and XLSX."""
+    filters = filters or Filters()
+    text = clean_query(q)
+    if actor.is_anonymous or not actor.memberships:
+        return []
+    understood = _understand_for(actor, text, filters)
+    ids = [row[0] for row in _rows(actor, understood, filters)[:EXPORT_LIMIT]]
+    by_id = Transaction.objects.select_related("entity", "unit").in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]

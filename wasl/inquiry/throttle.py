@@ -1,0 +1,96 @@
+"""A small limiter for the public inquiry, kept in the database so that every process and
+every kiosk behind one server share it.
+
+Each attempt counts against its client (the address the request came from) and against the
+reference asked about; either over its limit in the current window refuses the attempt. Keys
+are HMAC-SHA256 digests (with the SECRET_KEY), so neither addresses nor references are stored.
+
+Settings (all optional): `WASL_INQUIRY_THROTTLE_WINDOW` seconds (default 600),
+`WASL_INQUIRY_THROTTLE_PER_CLIENT` (default 30) and `WASL_INQUIRY_THROTTLE_PER_REFERENCE`
+(default 10) attempts per window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db import transaction as db
+
+from wasl.core.errors import WaslError
+
+DEFAULT_WINDOW = 600
+DEFAULT_PER_CLIENT = 30
+DEFAULT_PER_REFERENCE = 10
+
+_BUMP = (
+    "INSERT INTO inquiry_attemptcounter (key, period, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN inquiry_attemptcounter.period = excluded.period "
+    "THEN inquiry_attemptcounter.count + 1 ELSE 1 END, period = excluded.period "
+    "RETURNING count"
+)
+
+
+class Throttled(WaslError):
+    """Too many attempts (429)."""
+
+    status = 429
+    code = "too_many_attempts"
+    message_ar = "محاولات كثيرة خلال وقت قصير؛ انتظر قليلاً ثم أعد المحاولة."
+    message_en = "Too many attempts in a short time; wait a little and try again."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limits:
+    window: int
+    per_client: int
+    per_reference: int
+
+
+def limits() -> Limits:
+    return Limits(
+        window=max(1, int(getattr(settings, "WASL_INQUIRY_THROTTLE_WINDOW", DEFAULT_WINDOW))),
+        per_client=int(getattr(settings, "WASL_INQUIRY_THROTTLE_PER_CLIENT", DEFAULT_PER_CLIENT)),
+        per_reference=int(
+            getattr(settings, "WASL_INQUIRY_THROTTLE_PER_REFERENCE", DEFAULT_PER_REFERENCE)
+        ),
+    )
+
+
+def _key(kind: str, value: str) -> str:
+    secret = settings.SECRET_KEY.encode()
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _bump(key: str, window: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP, [key, window])
+        return int(cursor.fetchone()[0])
+
+
+def check(client: str, reference: str, *, now: float | None = None) -> None:
+    """Count one attempt of `client` about `reference`; raise Throttled when either has used
+    up its attempts in the current window. Refused attempts count too."""
+    config = limits()
+    moment = time.time() if now is None else now
+    window = int(moment // config.window)
+    with db.atomic():
+        by_client = _bump(_key("client", client), window)
+        by_reference = _bump(_key("reference", reference), window) if reference else 0
+        if window % 7 == 0 and by_client == 1:
+            # Now and then, forget windows that are over.
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM inquiry_attemptcounter WHERE period < %s", [window - 1])
+    if by_client > config.per_client or by_reference > config.per_reference:
+        retry = math.ceil((window + 1) * config.window - moment)
+        raise Throttled(max(1, retry))
