@@ -1,0 +1,208 @@
+"""The staff workspace as people use it: real headless Chromium against the live server.
+
+One journey covers sign-in → register with an attachment → refer → acknowledge → answer →
+close; the others check the access rule, the pages without JavaScript, the English switch
+and a tablet's width. Set WASL_SCREENSHOTS=1 to refresh docs/screenshots/web-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, make_referred, make_transaction
+from tests.web.conftest import png_bytes, screenshot_path
+from wasl.registry import services as registry
+from wasl.registry.models import Transaction
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/")
+    page.get_by_label("اسم المستخدم").fill(username)
+    page.get_by_label("كلمة المرور").fill(PASSWORD)
+    page.get_by_role("button", name="تسجيل الدخول").click()
+    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="تسجيل الخروج").click()
+    page.wait_for_selector("text=الدخول إلى وصل")
+
+
+def fill_inbox(cast: Any) -> None:
+    """A few referrals waiting in the Emirate's registry unit, for the inbox to show."""
+    subjects = [
+        ("طلب تعويض عن نزع ملكية أرض في حي الشرائع", "immediate"),
+        ("شكوى من تأخر صرف مستحقات مقاول مشروع الطريق الدائري", "very_urgent"),
+        ("دعوة لحضور اجتماع لجنة السلامة المرورية", "normal"),
+    ]
+    for subject, urgency in subjects:
+        txn = make_transaction(
+            cast, by=cast.rights_clerk, unit=cast.rights, subject=subject, urgency=urgency
+        )
+        registry.refer(
+            cast.rights_clerk.actor, txn.public_id, to_units=[cast.registry], instruction="للاطلاع"
+        )
+
+
+def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
+    page: Any, cast: Any, tmp_path: Any
+) -> None:
+    fill_inbox(cast)
+    page.goto("/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    page.screenshot(path=screenshot_path("web-signin.png", tmp_path))
+
+    sign_in(page, "clerk")
+    assert page.get_by_role("heading", name=re.compile("الوارد")).is_visible()
+    assert page.locator(".box--new .box__count").inner_text() == "3"
+    page.screenshot(path=screenshot_path("web-inbox.png", tmp_path), full_page=True)
+
+    # Register, with an attachment and an ID typed in Arabic digits.
+    page.get_by_role("link", name="تسجيل معاملة").first.click()
+    page.get_by_label("النوع").select_option("petition")
+    page.get_by_label("الموضوع").fill("معروض المواطن بشأن تعويض أرض في حي العوالي")
+    page.get_by_label("صفة صاحب المعاملة").select_option("citizen")
+    page.get_by_label("اسم صاحب المعاملة").fill("عبدالرحمن بن سعيد الغامدي")
+    page.get_by_label("رقم الهوية الوطنية أو الإقامة").fill("١٠٥٨٥٢٩٩٤٠")
+    page.locator("input[type=file]").set_input_files(
+        [{"name": "صورة-المعروض.png", "mimeType": "image/png", "buffer": png_bytes(40, 30)}]
+    )
+    page.screenshot(path=screenshot_path("web-register.png", tmp_path), full_page=True)
+    page.get_by_role("button", name="تسجيل", exact=True).click()
+    page.wait_for_url(re.compile(r"/t/[0-9a-f-]+/$"))
+    txn = Transaction.objects.get(subject__contains="العوالي")
+    assert txn.party_id_number == "1058529940"
+    assert page.locator(".txn-head__ref").inner_text().strip().endswith(txn.reference)
+    assert page.locator("img.preview").count() == 1
+
+    # The receipt is a PDF; look at it as a picture.
+    receipt = page.request.get(f"/t/{txn.public_id}/receipt.pdf")
+    assert receipt.ok and receipt.body().startswith(b"%PDF")
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(receipt.body())
+    png = screenshot_path("web-receipt.png", tmp_path)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is missing: apt-get install poppler-utils"
+    subprocess.run(  # noqa: S603 — a fixed program on a file this test wrote
+        [pdftoppm, "-png", "-r", "60", "-singlefile", str(pdf), str(png.with_suffix(""))],
+        check=True,
+    )
+    assert png.exists()
+
+    # Refer, in the dialog.
+    page.get_by_role("link", name="إحالة", exact=True).click()
+    dialog = page.locator("dialog#dlg-refer")
+    assert dialog.is_visible()
+    dialog.get_by_label("الإدارة العامة للحقوق").check()
+    dialog.get_by_label("التوجيه").fill("لدراسة الطلب والإفادة")
+    dialog.get_by_role("button", name="إحالة").click()
+    page.wait_for_selector("text=تمت الإحالة.")
+    sign_out(page)
+
+    # The rights unit acknowledges and answers.
+    sign_in(page, "rights_clerk")
+    page.get_by_role("link", name=txn.reference).click()
+    page.get_by_role("button", name="استلام").click()
+    page.wait_for_selector("text=تم الاستلام.")
+    page.get_by_role("link", name="إفادة", exact=True).click()
+    page.locator("dialog[open]").get_by_label("النص").fill("لا مانع من صرف التعويض وفق النظام.")
+    page.locator("dialog[open]").get_by_role("button", name="إفادة").click()
+    page.wait_for_selector("text=أُرسلت الإفادة.")
+    sign_out(page)
+
+    # Back with the registry, which closes it.
+    sign_in(page, "clerk")
+    page.get_by_role("link", name=re.compile("عادت إلى الإدارة")).click()
+    page.get_by_role("link", name=txn.reference).click()
+    page.get_by_role("link", name="حفظ", exact=True).click()
+    page.locator("dialog[open]").get_by_label("السبب").fill("انتهى الغرض منها")
+    page.locator("dialog[open]").get_by_role("button", name="حفظ").click()
+    page.wait_for_selector("text=حُفظت المعاملة.")
+    txn.refresh_from_db()
+    assert txn.state == "closed"
+    page.screenshot(path=screenshot_path("web-transaction.png", tmp_path), full_page=True)
+
+
+def test_another_entitys_clerk_gets_not_found(page: Any, cast: Any) -> None:
+    txn = make_transaction(cast)
+    sign_in(page, "outsider")
+    response = page.goto(f"/t/{txn.public_id}/")
+    assert response is not None and response.status == 404
+    assert txn.reference not in page.content()
+    assert page.get_by_role("heading", name="غير موجود").is_visible()
+
+
+def test_registering_and_referring_work_without_javascript(
+    chromium: Any, live_server: Any, cast: Any
+) -> None:
+    context = chromium.new_context(
+        base_url=live_server.url, locale="ar-SA", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, "clerk")
+        page.get_by_role("link", name="تسجيل معاملة").first.click()
+        page.get_by_label("النوع").select_option("letter")
+        page.get_by_label("الموضوع").fill("خطاب بلا جافاسكربت")
+        page.get_by_label("الجهة المراسلة").select_option("GOV-JED")
+        page.locator("input[type=file]").set_input_files(
+            [{"name": "scan.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        )
+        page.get_by_role("button", name="تسجيل", exact=True).click()
+        page.wait_for_url(re.compile(r"/t/[0-9a-f-]+/$"))
+        txn = Transaction.objects.get(subject="خطاب بلا جافاسكربت")
+        assert txn.attachments.count() == 1
+        # Without JavaScript the action is a link to a page of its own.
+        page.get_by_role("link", name="إحالة", exact=True).click()
+        page.wait_for_url(re.compile(r"/refer/$"))
+        page.get_by_label("الإدارة العامة للحقوق").check()
+        page.get_by_label("التوجيه").fill("للإفادة")
+        page.get_by_role("button", name="إحالة").click()
+        page.wait_for_selector("text=تمت الإحالة.")
+        txn.refresh_from_db()
+        assert txn.state == "referred"
+    finally:
+        context.close()
+
+
+def test_the_english_switch_is_remembered_and_pages_fit_a_tablet(
+    chromium: Any, live_server: Any, cast: Any, tmp_path: Any
+) -> None:
+    txn, _ = make_referred(cast)
+    context = chromium.new_context(
+        base_url=live_server.url, locale="ar-SA", viewport={"width": 768, "height": 1024}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, "rights_clerk")
+        page.screenshot(path=screenshot_path("web-tablet-inbox.png", tmp_path), full_page=True)
+        # Nothing overflows sideways at tablet width.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        page.goto(f"/t/{txn.public_id}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        page.screenshot(path=screenshot_path("web-tablet-transaction.png", tmp_path))
+
+        page.get_by_role("button", name="English").click()
+        page.wait_for_selector("html[lang=en]")
+        assert page.locator("html").get_attribute("dir") == "ltr"
+        assert page.get_by_role("link", name="Acknowledge receipt").count() == 0
+        assert page.get_by_role("button", name="Acknowledge receipt").is_visible()
+        page.goto("/")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.get_by_role("heading", name=re.compile("Inbox")).is_visible()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=screenshot_path("web-english-inbox.png", tmp_path), full_page=True)
+        # Keyboard: the skip link is the first stop and is visible when focused.
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.className")
+        assert focused == "skip-link"
+    finally:
+        context.close()

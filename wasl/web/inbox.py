@@ -1,0 +1,176 @@
+"""The inbox (الوارد) of the unit a person acts for: what waits for it, with counts.
+
+Referrals waiting in the unit come from `registry.queries.inbox`, the unit's own
+transactions that are back with it (registered, answered, returned, reopened) from
+`registry.queries.owned_transactions`; both start from the access rule. Pages are cut with a
+keyset (the last row's sort key), so the hundredth page costs what the first does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from wasl.core import hijri
+from wasl.directory.actors import Actor
+from wasl.registry import calendar, queries
+from wasl.registry.models import Referral, Transaction
+from wasl.registry.states import HELD_BY_OWNER, ReferralState
+
+PAGE_SIZE = 25
+DUE_SOON_WORKING_DAYS = 2
+REFERRAL_BOXES = ("open", "new", "in_progress", "due_soon", "overdue")
+
+
+@dataclass
+class Filters:
+    kind: str = ""
+    urgency: str = ""
+    confidentiality: str = ""
+    entity: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def apply(self, qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+        conditions: dict[str, Any] = {}
+        if self.kind:
+            conditions[prefix + "kind"] = self.kind
+        if self.urgency:
+            conditions[prefix + "urgency"] = self.urgency
+        if self.confidentiality:
+            conditions[prefix + "confidentiality"] = self.confidentiality
+        if self.entity:
+            conditions[prefix + "correspondent__code"] = self.entity
+        if self.date_from:
+            conditions[prefix + "registered_on__gte"] = self.date_from
+        if self.date_to:
+            conditions[prefix + "registered_on__lte"] = self.date_to
+        return qs.filter(**conditions) if conditions else qs
+
+
+@dataclass
+class InboxPage:
+    box: str
+    sort: str
+    counts: dict[str, int]
+    referrals: list[Referral] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def due_soon_limit(today: date) -> date:
+    return calendar.due_after(today, DUE_SOON_WORKING_DAYS)
+
+
+def counts(actor: Actor, unit_id: int, today: date) -> dict[str, int]:
+    """The boxes' counts, in two queries (referrals in one, held transactions in the other)."""
+    soon = due_soon_limit(today)
+    referral_counts = (
+        queries.inbox(actor, unit_id=unit_id)
+        .order_by()
+        .aggregate(
+            open=Count("id"),
+            new=Count("id", filter=Q(state=ReferralState.PENDING)),
+            in_progress=Count("id", filter=Q(state=ReferralState.ACKNOWLEDGED)),
+            due_soon=Count("id", filter=Q(due_date__gte=today, due_date__lte=soon)),
+            overdue=Count("id", filter=Q(due_date__lt=today)),
+        )
+    )
+    held = held_transactions(actor, unit_id).order_by().count()
+    return {**{k: int(v or 0) for k, v in referral_counts.items()}, "held": held}
+
+
+def held_transactions(actor: Actor, unit_id: int) -> QuerySet[Transaction]:
+    return queries.owned_transactions(actor, unit_id=unit_id).filter(
+        state__in=sorted(HELD_BY_OWNER)
+    )
+
+
+def _parse_cursor(sort: str, cursor: str) -> tuple[date | None, int] | None:
+    try:
+        if sort == "due":
+            day, _, last_id = cursor.partition("_")
+            return date.fromisoformat(day), int(last_id)
+        return None, int(cursor)
+    except ValueError:
+        return None
+
+
+def _keyset(qs: QuerySet[Any], sort: str, cursor: str, *, due_field: str | None) -> QuerySet[Any]:
+    """Order `qs` by `sort` and start after `cursor` (the last row of the previous page)."""
+    parsed = _parse_cursor(sort, cursor) if cursor else None
+    if sort == "due" and due_field:
+        if parsed and parsed[0] is not None:
+            day, last = parsed
+            qs = qs.filter(Q(**{f"{due_field}__gt": day}) | Q(**{due_field: day, "id__gt": last}))
+        return qs.order_by(due_field, "id")
+    if sort == "newest":
+        if parsed:
+            qs = qs.filter(id__lt=parsed[1])
+        return qs.order_by("-id")
+    if parsed:
+        qs = qs.filter(id__gt=parsed[1])
+    return qs.order_by("id")
+
+
+def _cursor_of(row: Any, sort: str, due_field: str | None) -> str:
+    if sort == "due" and due_field:
+        return f"{getattr(row, due_field).isoformat()}_{row.id}"
+    return str(row.id)
+
+
+def page(
+    actor: Actor,
+    unit_id: int,
+    *,
+    box: str = "open",
+    sort: str = "due",
+    filters: Filters | None = None,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+) -> InboxPage:
+    """One page of a box of the unit's inbox, filtered and sorted, with every box's count."""
+    filters = filters or Filters()
+    today = timezone.localdate()
+    result = InboxPage(box=box, sort=sort, counts=counts(actor, unit_id, today))
+    if box == "held":
+        # Transactions have no due date of their own to sort by: oldest waiting first.
+        sort = "newest" if sort == "newest" else "oldest"
+        result.sort = sort
+        qs = filters.apply(held_transactions(actor, unit_id))
+        qs = _keyset(qs, sort, cursor, due_field=None).select_related("correspondent", "unit")
+        rows = list(qs[: size + 1])
+        result.transactions = rows[:size]
+        if len(rows) > size:
+            result.next_cursor = _cursor_of(rows[size - 1], sort, None)
+        return result
+    qs = queries.inbox(actor, unit_id=unit_id)
+    if box == "new":
+        qs = qs.filter(state=ReferralState.PENDING)
+    elif box == "in_progress":
+        qs = qs.filter(state=ReferralState.ACKNOWLEDGED)
+    elif box == "due_soon":
+        qs = qs.filter(due_date__gte=today, due_date__lte=due_soon_limit(today))
+    elif box == "overdue":
+        qs = qs.filter(due_date__lt=today)
+    qs = filters.apply(qs, prefix="transaction__")
+    qs = _keyset(qs, sort, cursor, due_field="due_date").select_related(
+        "transaction__correspondent"
+    )
+    rows = list(qs[: size + 1])
+    result.referrals = rows[:size]
+    if len(rows) > size:
+        result.next_cursor = _cursor_of(rows[size - 1], sort, "due_date")
+    return result
+
+
+def is_overdue(due: date | None, today: date | None = None) -> bool:
+    return due is not None and due < (today or timezone.localdate())
+
+
+def hijri_today() -> str:
+    return hijri.format_hijri(timezone.localdate())

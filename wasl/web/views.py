@@ -1,0 +1,674 @@
+"""The staff workspace's pages. Each view parses what was sent, calls one registry service
+or query, and renders; every change goes through `wasl.registry.services`."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.db import IntegrityError
+from django.db import transaction as db
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from wasl.core.errors import NotFound, WaslError
+from wasl.directory.models import Entity, Unit
+from wasl.registry import access, presenters, queries, services
+from wasl.registry import attachments as attachment_files
+from wasl.registry.models import Attachment, Event, Link, Referral, Transaction
+from wasl.registry.states import OPEN_REFERRAL_STATES, REFERRAL_STEPS, State
+
+from . import forms, labels
+from . import inbox as inbox_queries
+from .models import SubmittedForm
+from .receipt import render_receipt
+from .signin import SignInForm
+from .workspace import Workspace, choose_unit, staff_page, units_of, with_csp
+
+FORM_TOKENS_KEY = "wasl_form_tokens"
+MAX_OPEN_FORM_TOKENS = 20
+TRANSACTION_STEPS = ("refer", "comment", "attach", "link", "close", "reopen", "cancel")
+PREVIEWABLE = {"application/pdf", "image/png", "image/jpeg", "image/webp"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in and out, the unit a person acts for
+
+
+class SignInView(auth_views.LoginView):
+    """تسجيل الدخول — Django's sign-in with the lock-out of `signin.SignInForm`."""
+
+    template_name = "web/signin.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+    next_page = "web:home"
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        units = units_of(_actor_of(self.request))
+        if len(units) > 1:
+            return f"{reverse('web:choose_unit')}?next={url}"
+        return url
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(request, *args, **kwargs)
+        return with_csp(response)  # type: ignore[arg-type]
+
+
+def _actor_of(request: HttpRequest) -> Any:
+    from wasl.directory.actors import actor_for
+
+    return actor_for(request.user)
+
+
+class SignOutView(auth_views.LogoutView):
+    next_page = "web:home"
+
+
+def home(request: HttpRequest) -> HttpResponseBase:
+    """`/`: the sign-in page for strangers, the inbox for signed-in staff."""
+    if not request.user.is_authenticated:
+        return SignInView.as_view()(request)
+    return inbox(request)
+
+
+@staff_page(needs_unit=False)
+def unit_choice(request: HttpRequest, ws: Workspace) -> HttpResponse:
+    """اختيار الإدارة — the unit a person with several memberships acts for."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    error = ""
+    if request.method == "POST":
+        chosen = next((u for u in ws.units if str(u.public_id) == request.POST.get("unit")), None)
+        if chosen is not None:
+            choose_unit(request, chosen)
+            return HttpResponseRedirect(next_url or reverse("web:home"))
+        error = _("Choose one of your units.")
+    roles: dict[int, list[str]] = {}
+    for unit_id, _entity_id, role in ws.actor.memberships:
+        roles.setdefault(unit_id, []).append(labels.label(labels.ROLES, role))
+    return render(
+        request,
+        "web/choose_unit.html",
+        {
+            "ws": ws,
+            "choices": [(u, roles.get(u.pk, [])) for u in ws.units],
+            "next": next_url,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The inbox
+
+
+def _entities() -> list[Entity]:
+    return list(Entity.objects.filter(is_active=True).order_by("code"))
+
+
+@staff_page()
+def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
+    """الوارد — what waits for the unit, in boxes with counts, filtered and sorted."""
+    entities = _entities()
+    form = forms.InboxFilterForm(request.GET or None, entities=entities)
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    box = data.get("box") or "open"
+    sort = data.get("sort") or "due"
+    filters = inbox_queries.Filters(
+        kind=data.get("kind") or "",
+        urgency=data.get("urgency") or "",
+        confidentiality=data.get("confidentiality") or "",
+        entity=data.get("entity") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+    result = None
+    if ws.unit is not None:
+        result = inbox_queries.page(
+            ws.actor,
+            ws.unit.pk,
+            box=box,
+            sort=sort,
+            filters=filters,
+            cursor=data.get("after") or "",
+        )
+    query = request.GET.copy()
+    query.pop("after", None)
+    titles = [
+        ("open", _("All open")),
+        ("new", _("New")),
+        ("in_progress", _("In progress")),
+        ("due_soon", _("Due soon")),
+        ("overdue", _("Overdue")),
+        ("held", _("Back with the unit")),
+    ]
+    counts = result.counts if result else {}
+    boxes = [(key, title, counts.get(key, 0)) for key, title in titles]
+    return render(
+        request,
+        "web/inbox.html",
+        {
+            "ws": ws,
+            "form": form,
+            "page": result,
+            "box": box,
+            "boxes": boxes,
+            "query_without_box": _query_without(query, "box"),
+            "query": query.urlencode(),
+            "filtered": any(
+                [
+                    filters.kind,
+                    filters.urgency,
+                    filters.confidentiality,
+                    filters.entity,
+                    filters.date_from,
+                    filters.date_to,
+                ]
+            ),
+            "is_first_page": not data.get("after"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _query_without(query: Any, key: str) -> str:
+    copy = query.copy()
+    copy.pop(key, None)
+    return copy.urlencode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Registering
+
+
+def _issue_token(request: HttpRequest) -> str:
+    token = secrets.token_urlsafe(24)
+    issued = [t for t in request.session.get(FORM_TOKENS_KEY, []) if isinstance(t, str)]
+    request.session[FORM_TOKENS_KEY] = [*issued, token][-MAX_OPEN_FORM_TOKENS:]
+    return token
+
+
+def _retire_token(request: HttpRequest, token: str) -> None:
+    issued = request.session.get(FORM_TOKENS_KEY, [])
+    request.session[FORM_TOKENS_KEY] = [t for t in issued if t != token]
+
+
+def _not_allowed(request: HttpRequest, ws: Workspace, message: str) -> HttpResponse:
+    return render(request, "web/not_allowed.html", {"ws": ws, "message": message}, status=403)
+
+
+@staff_page()
+def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
+    """تسجيل معاملة — one form; a one-time token makes a second click harmless."""
+    if not ws.works_here or ws.unit is None:
+        return _not_allowed(
+            request, ws, _("Only the clerks and head of a unit register transactions in it.")
+        )
+    entities = _entities()
+    if request.method != "POST":
+        form = forms.RegisterForm(initial={"form_token": _issue_token(request)}, entities=entities)
+        return render(request, "web/register.html", {"ws": ws, "form": form})
+
+    form = forms.RegisterForm(request.POST, request.FILES, entities=entities)
+    token = str(request.POST.get("form_token", ""))[:64]
+    done = SubmittedForm.objects.filter(token=token, user=request.user).first() if token else None
+    if done is not None and done.result:
+        messages.info(request, _("This form was already submitted; here is what it registered."))
+        return redirect("web:transaction", tid=done.result)
+    if token not in request.session.get(FORM_TOKENS_KEY, []):
+        # Expired or forged: show the form again with what was typed and a fresh token.
+        data = request.POST.copy()
+        data["form_token"] = _issue_token(request)
+        form = forms.RegisterForm(data, entities=entities)
+        form.is_valid()
+        form.add_error(None, _("This form has expired. Check it and submit it again."))
+        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
+    if not form.is_valid():
+        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
+    txn = _register(request, ws, form, token)
+    if txn is None:
+        done = SubmittedForm.objects.filter(token=token, user=request.user).first()
+        if done is not None and done.result:
+            return redirect("web:transaction", tid=done.result)
+        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
+    _retire_token(request, token)
+    messages.success(
+        request,
+        _("Registered as %(reference)s.") % {"reference": txn.reference},
+    )
+    return redirect("web:transaction", tid=txn.public_id)
+
+
+def _register(
+    request: HttpRequest, ws: Workspace, form: forms.RegisterForm, token: str
+) -> Transaction | None:
+    """Register and attach in one database transaction: all of it is saved, or nothing."""
+    data = form.cleaned_data
+    files = data.get("attachments") or []
+    assert ws.unit is not None
+    try:
+        # Check every file before anything is written (a refused file leaves nothing).
+        for upload in files:
+            attachment_files.store(
+                upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
+            )
+        with db.atomic():
+            try:
+                with db.atomic():
+                    claim = SubmittedForm.objects.create(token=token, user=request.user)
+            except IntegrityError:
+                return None  # the same form is being (or was) submitted by another click
+            party = services.Party(
+                type=data["party_type"],
+                name=data.get("party_name") or "",
+                id_number=data.get("party_id_number") or "",
+                phone=data.get("party_phone") or "",
+                cr=data.get("party_cr") or "",
+                entity_code=data.get("party_entity") or "",
+            )
+            txn = services.register_transaction(
+                ws.actor,
+                unit=ws.unit,
+                direction=data["direction"],
+                kind=data["kind"],
+                subject=data["subject"],
+                body=data.get("body") or "",
+                classification=data["classification"],
+                urgency=data["urgency"],
+                confidentiality=data["confidentiality"],
+                due_date=data.get("due_date"),
+                party=party,
+                correspondent_code=data.get("correspondent") or "",
+                external_reference=data.get("external_reference") or "",
+                external_date=data.get("external_date"),
+            )
+            for upload in files:
+                services.add_attachment(
+                    ws.actor,
+                    txn.public_id,
+                    chunks=upload.chunks(),
+                    filename=upload.name,
+                    declared_type=upload.content_type or "",
+                )
+            claim.result = txn.public_id
+            claim.save(update_fields=["result"])
+    except WaslError as error:
+        form.add_service_error(error)
+        return None
+    return txn
+
+
+# ---------------------------------------------------------------------------------------------
+# A transaction
+
+
+def _transaction_or_404(ws: Workspace, tid: Any) -> Transaction:
+    try:
+        return access.get_transaction_for(ws.actor, tid)
+    except NotFound:
+        raise Http404 from None
+
+
+def _referral_or_404(ws: Workspace, rid: Any) -> Referral:
+    try:
+        return access.get_referral_for(ws.actor, rid)
+    except NotFound:
+        raise Http404 from None
+
+
+def _entity_units(txn: Transaction, exclude: int) -> list[Unit]:
+    return list(
+        Unit.objects.filter(entity_id=txn.entity_id, is_active=True)
+        .exclude(pk=exclude)
+        .order_by("code")
+    )
+
+
+def referral_steps(ws: Workspace, ref: Referral) -> list[str]:
+    """The referral's steps this person may take now: its state allows them and the person
+    works in the unit it is addressed to (the rule of `services._referral_for_step`)."""
+    if not ws.actor.works_in(ref.to_unit_id):
+        return []
+    return [step for step, (allowed, _) in REFERRAL_STEPS.items() if ref.state in allowed]
+
+
+def step_form(
+    step: str, txn: Transaction, data: Any = None, files: Any = None, prefix: str = ""
+) -> forms.WaslForm:
+    auto_id = f"id_{step}{prefix}_%s"
+    if step == "refer":
+        return forms.ReferForm(data, auto_id=auto_id, units=_entity_units(txn, exclude=txn.unit_id))
+    if step == "comment" or step == "answer":
+        return forms.TextForm(data, auto_id=auto_id)
+    if step == "attach":
+        return forms.AttachForm(data, files, auto_id=auto_id)
+    if step == "link":
+        return forms.LinkForm(data, auto_id=auto_id)
+    return forms.ReasonForm(data, auto_id=auto_id)
+
+
+def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
+    referrals = list(
+        Referral.objects.filter(transaction_id=txn.pk)
+        .select_related("from_unit", "to_unit", "to_user")
+        .order_by("created_at", "id")
+    )
+    events = list(
+        Event.objects.filter(transaction_id=txn.pk)
+        .select_related("actor", "actor_unit")
+        .order_by("created_at", "id")
+    )
+    attachments = list(
+        Attachment.objects.filter(transaction_id=txn.pk).order_by("created_at", "id")
+    )
+    visible = queries.visible_transactions(ws.actor)
+    links = [
+        (link.kind, link.target, "out")
+        for link in Link.objects.filter(source_id=txn.pk, target__in=visible).select_related(
+            "target"
+        )
+    ] + [
+        (link.kind, link.source, "in")
+        for link in Link.objects.filter(target_id=txn.pk, source__in=visible).select_related(
+            "source"
+        )
+    ]
+    steps = presenters.allowed_steps(ws.actor, txn, referrals)
+    open_referrals = [r for r in referrals if r.state in OPEN_REFERRAL_STATES]
+    if txn.state == State.REFERRED and open_referrals:
+        holders = [r.to_unit for r in open_referrals]
+    else:
+        holders = [txn.unit]
+    referral_rows = []
+    for ref in referrals:
+        ref_steps = referral_steps(ws, ref)
+        referral_rows.append(
+            {
+                "ref": ref,
+                "steps": ref_steps,
+                "forms": {
+                    s: _referral_form(s, txn, ref)
+                    for s in ref_steps
+                    if s in ("answer", "return", "forward")
+                },
+            }
+        )
+    return {
+        "ws": ws,
+        "txn": txn,
+        "referrals": referral_rows,
+        "events": events,
+        "attachments": attachments,
+        "links": links,
+        "steps": steps,
+        "step_forms": {s: step_form(s, txn) for s in steps},
+        "holders": holders,
+        "previewable": PREVIEWABLE,
+    }
+
+
+def _referral_form(step: str, txn: Transaction, ref: Referral, data: Any = None) -> forms.WaslForm:
+    auto_id = f"id_{step}_{ref.public_id.hex[:8]}_%s"
+    if step == "answer":
+        return forms.TextForm(data, auto_id=auto_id)
+    if step == "forward":
+        return forms.ForwardForm(
+            data, auto_id=auto_id, units=_entity_units(txn, exclude=ref.to_unit_id)
+        )
+    return forms.ReasonForm(data, auto_id=auto_id)
+
+
+@staff_page(needs_unit=False)
+def transaction_page(request: HttpRequest, ws: Workspace, tid: Any) -> HttpResponse:
+    """صفحة المعاملة — header, holders, referrals, timeline, attachments, links, steps."""
+    txn = _transaction_or_404(ws, tid)
+    return render(request, "web/transaction.html", _detail_context(ws, txn))
+
+
+@staff_page(needs_unit=False)
+@require_http_methods(["GET", "POST"])
+def transaction_step(request: HttpRequest, ws: Workspace, tid: Any, step: str) -> HttpResponse:
+    """A step on the transaction. GET shows its form on a page of its own (for browsers
+    without JavaScript, and to show errors); POST calls the step's service."""
+    if step not in TRANSACTION_STEPS:
+        raise Http404
+    txn = _transaction_or_404(ws, tid)
+    if request.method != "POST":
+        form = step_form(step, txn)
+        return _step_page(request, ws, txn, step, form)
+    form = step_form(step, txn, request.POST, request.FILES)
+    if not form.is_valid():
+        return _step_page(request, ws, txn, step, form, status=400)
+    data = form.cleaned_data
+    try:
+        if step == "refer":
+            chosen = set(data["to_units"])
+            units = [
+                u for u in _entity_units(txn, exclude=txn.unit_id) if str(u.public_id) in chosen
+            ]
+            services.refer(
+                ws.actor,
+                txn.public_id,
+                to_units=units,
+                instruction=data["instruction"],
+                due_in_days=data.get("due_in_days"),
+            )
+            done = _("Referred.")
+        elif step == "comment":
+            services.comment(ws.actor, txn.public_id, text=data["text"])
+            done = _("Comment added.")
+        elif step == "attach":
+            for upload in data["attachments"]:
+                attachment_files.store(
+                    upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
+                )
+            with db.atomic():
+                for upload in data["attachments"]:
+                    services.add_attachment(
+                        ws.actor,
+                        txn.public_id,
+                        chunks=upload.chunks(),
+                        filename=upload.name,
+                        declared_type=upload.content_type or "",
+                    )
+            done = _("Files attached.")
+        elif step == "link":
+            target = (
+                queries.visible_transactions(ws.actor)
+                .filter(reference=data["target"])
+                .values_list("public_id", flat=True)
+                .first()
+            )
+            if target is None:
+                form.add_error("target", _("No transaction you can see has this number."))
+                return _step_page(request, ws, txn, step, form, status=400)
+            services.link(ws.actor, txn.public_id, target, kind=data["kind"])
+            done = _("Linked.")
+        elif step == "close":
+            services.close(ws.actor, txn.public_id, reason=data["reason"])
+            done = _("Closed.")
+        elif step == "reopen":
+            services.reopen(ws.actor, txn.public_id, reason=data["reason"])
+            done = _("Reopened.")
+        else:
+            services.cancel(ws.actor, txn.public_id, reason=data["reason"])
+            done = _("Cancelled.")
+    except NotFound:
+        raise Http404 from None
+    except WaslError as error:
+        form.add_service_error(error)
+        return _step_page(request, ws, txn, step, form, status=error.status)
+    messages.success(request, done)
+    return redirect("web:transaction", tid=txn.public_id)
+
+
+def _step_page(
+    request: HttpRequest,
+    ws: Workspace,
+    txn: Transaction,
+    step: str,
+    form: forms.WaslForm,
+    *,
+    referral: Referral | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    action = (
+        reverse("web:referral_step", args=[referral.public_id, step])
+        if referral
+        else reverse("web:transaction_step", args=[txn.public_id, step])
+    )
+    return render(
+        request,
+        "web/step.html",
+        {
+            "ws": ws,
+            "txn": txn,
+            "step": step,
+            "form": form,
+            "referral": referral,
+            "action": action,
+        },
+        status=status,
+    )
+
+
+@staff_page(needs_unit=False)
+@require_http_methods(["GET", "POST"])
+def referral_step(request: HttpRequest, ws: Workspace, rid: Any, step: str) -> HttpResponse:
+    """A step on a referral: acknowledge, answer, return, forward."""
+    if step not in REFERRAL_STEPS:
+        raise Http404
+    ref = _referral_or_404(ws, rid)
+    txn = ref.transaction
+    data = request.POST if request.method == "POST" else None
+    form: forms.WaslForm = (
+        forms.WaslForm(data) if step == "acknowledge" else _referral_form(step, txn, ref, data)
+    )
+    if request.method != "POST":
+        return _step_page(request, ws, txn, step, form, referral=ref)
+    if not form.is_valid():
+        return _step_page(request, ws, txn, step, form, referral=ref, status=400)
+    cleaned = form.cleaned_data
+    try:
+        if step == "acknowledge":
+            services.acknowledge(ws.actor, ref.public_id)
+            done = _("Receipt acknowledged.")
+        elif step == "answer":
+            services.answer(ws.actor, ref.public_id, text=cleaned["text"])
+            done = _("Answer sent.")
+        elif step == "return":
+            services.return_referral(ws.actor, ref.public_id, reason=cleaned["reason"])
+            done = _("Returned.")
+        else:
+            unit = next(
+                (
+                    u
+                    for u in _entity_units(txn, exclude=ref.to_unit_id)
+                    if str(u.public_id) == cleaned["to_unit"]
+                ),
+                None,
+            )
+            if unit is None:
+                form.add_error("to_unit", _("Choose a unit."))
+                return _step_page(request, ws, txn, step, form, referral=ref, status=400)
+            services.forward(
+                ws.actor,
+                ref.public_id,
+                to_unit=unit,
+                instruction=cleaned["instruction"],
+                due_in_days=cleaned.get("due_in_days"),
+            )
+            done = _("Forwarded.")
+    except NotFound:
+        raise Http404 from None
+    except WaslError as error:
+        form.add_service_error(error, default_field="to_unit" if step == "forward" else None)
+        return _step_page(request, ws, txn, step, form, referral=ref, status=error.status)
+    messages.success(request, done)
+    return redirect("web:transaction", tid=txn.public_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: attachments and the receipt
+
+
+def _attachment_or_404(ws: Workspace, aid: Any) -> Attachment:
+    try:
+        att = access.get_attachment_for(ws.actor, aid)
+    except NotFound:
+        raise Http404 from None
+    if not attachment_files.blob_path(att.sha256).exists():
+        raise Http404
+    return att
+
+
+@staff_page(needs_unit=False)
+def attachment_preview(request: HttpRequest, ws: Workspace, aid: Any) -> HttpResponse:
+    """An image or PDF shown inline in the transaction page; other types are downloaded."""
+    att = _attachment_or_404(ws, aid)
+    inline = att.content_type in PREVIEWABLE
+    response = FileResponse(
+        attachment_files.blob_path(att.sha256).open("rb"),
+        as_attachment=not inline,
+        filename=att.filename,
+        content_type=att.content_type,
+    )
+    return _strict_file_headers(response, pdf=att.content_type == "application/pdf")
+
+
+@staff_page(needs_unit=False)
+def attachment_download(request: HttpRequest, ws: Workspace, aid: Any) -> HttpResponse:
+    att = _attachment_or_404(ws, aid)
+    response = FileResponse(
+        attachment_files.blob_path(att.sha256).open("rb"),
+        as_attachment=True,
+        filename=att.filename,
+        content_type=att.content_type,
+    )
+    return _strict_file_headers(response, pdf=False)
+
+
+def _strict_file_headers(response: HttpResponse, *, pdf: bool) -> HttpResponse:
+    """A file may be framed by our own pages only, runs no script and loads nothing.
+
+    Chromium's PDF viewer does not run in a sandboxed document, so PDFs get every other
+    restriction but not `sandbox`.
+    """
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Cache-Control"] = "private, no-store"
+    policy = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    response["Content-Security-Policy"] = policy if pdf else policy + "; sandbox"
+    return response
+
+
+@staff_page(needs_unit=False)
+def receipt(request: HttpRequest, ws: Workspace, tid: Any) -> HttpResponse:
+    """إيصال التسجيل — the registration receipt / cover sheet as a PDF."""
+    txn = _transaction_or_404(ws, tid)
+    pdf = render_receipt(txn)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{txn.reference}.pdf"'
+    return _strict_file_headers(response, pdf=True)
