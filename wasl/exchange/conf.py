@@ -1,0 +1,56 @@
+"""The exchange's settings: a Django setting of the same name wins, then the environment
+variable, then the default here (so a node can be tuned with environment variables alone)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # One signed message on the wire; refused before it is parsed when larger.
+    "WASL_EXCHANGE_MAX_ENVELOPE_BYTES": 2 * 1024 * 1024,
+    # One batch request (several messages) and how many messages it may hold.
+    "WASL_EXCHANGE_MAX_BATCH_BYTES": 16 * 1024 * 1024,
+    "WASL_EXCHANGE_MAX_BATCH_ITEMS": 500,
+    # Envelopes signed further in the future than this are refused (retryable: the sender's
+    # clock is ahead); older than MAX_AGE are refused for good (a node down longer than that
+    # needs an operator).
+    "WASL_EXCHANGE_MAX_SKEW_SECONDS": 300,
+    "WASL_EXCHANGE_MAX_AGE_SECONDS": 30 * 86400,
+    # Per-sender token bucket on the receiving side (per process).
+    "WASL_EXCHANGE_RATE_PER_SECOND": 1000.0,
+    "WASL_EXCHANGE_RATE_BURST": 4000.0,
+    # Retries of the outbox: exponential back-off from BASE, at most MAX between attempts,
+    # given up (state "failed") after GIVE_UP seconds.
+    "WASL_EXCHANGE_BACKOFF_BASE_SECONDS": 2.0,
+    "WASL_EXCHANGE_BACKOFF_MAX_SECONDS": 600.0,
+    "WASL_EXCHANGE_GIVE_UP_SECONDS": 30 * 86400,
+    # A claimed outbox row comes back to the queue after this long if its worker died.
+    "WASL_EXCHANGE_LEASE_SECONDS": 120.0,
+    "WASL_EXCHANGE_HTTP_TIMEOUT_SECONDS": 30.0,
+    # How many messages the worker sends in one HTTP request.
+    "WASL_EXCHANGE_BATCH_SIZE": 200,
+    # Deliver to entities of this node right after the sending commits (else: the worker).
+    "WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": True,
+    # The secret the private keys are sealed with; empty means SECRET_KEY.
+    "WASL_EXCHANGE_KEY_SECRET": "",
+}
+
+
+def get(name: str) -> Any:
+    default = DEFAULTS[name]
+    value = getattr(settings, name, None)
+    if value is None:
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            return default
+        value = raw
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value

@@ -1,0 +1,446 @@
+"""Receiving: one signed envelope in, a signed receipt out — or a refusal with a code.
+
+The same function serves an envelope that came over HTTP from another node and one handed
+over in-process by the worker for an entity on this node. In order:
+
+1. the shape (strict JSON, every field; `parse_envelope`);
+2. a repeat of an accepted message id: the same envelope answers "duplicate" with the
+   original receipt; a different one under that id is refused;
+3. the sender: a member in the directory (not revoked), within its rate;
+4. the key: the sender's, not revoked, valid when the envelope says it was signed, and the
+   signing time neither too far in the future (clock skew) nor too old;
+5. the signature;
+6. the receiver: a member hosted here;
+7. in one database transaction: register the incoming letter (or apply the status), keep the
+   envelope in the inbox, sign the receipt, and log both.
+
+Every refusal is logged (the message kept, up to 64 KB) and nothing of it is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, connection
+from django.db import transaction as db
+from django.utils import timezone
+
+from wasl import rows
+from wasl.core.errors import Forbidden, WaslError
+from wasl.directory.actors import Actor
+from wasl.directory.models import Unit
+from wasl.registry import access
+from wasl.registry import attachments as registry_files
+from wasl.registry import services as registry
+
+from . import conf, envelope, keys, log, members, ratelimit
+from .errors import ExchangeError
+from .models import IncomingMessage, Kind, LogEntry, Member, OutgoingMessage
+from .services import _file_chunks
+
+logger = logging.getLogger("wasl.exchange")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message_id: str
+    outcome: str  # "accepted" or "duplicate"
+    receipt: str  # the signed receipt, canonical JSON
+
+
+def accept(raw: bytes) -> Accepted:
+    """Receive one signed envelope (see the module's docstring for the order of checks)."""
+    try:
+        signed = envelope.parse_envelope(raw)
+    except envelope.EnvelopeError as error:
+        failure = ExchangeError(error.code, error.detail, field=error.field)
+        _reject(raw, failure, _peek(raw))
+        raise failure from None
+    body = signed.body
+    try:
+        duplicate = _duplicate(signed)
+        if duplicate is not None:
+            return duplicate
+        sender = _authenticate(signed)
+        receiver = _local_receiver(body["receiver"])
+        return _accept_verified(signed, sender, receiver)
+    except ExchangeError as failure:
+        if failure.code != "rate_limited" or ratelimit.should_log(body["sender"]):
+            _reject(signed.text.encode("utf-8"), failure, body)
+        raise
+
+
+def _peek(raw: bytes) -> dict[str, Any]:
+    """What a malformed message says about itself, for the log (never trusted)."""
+    try:
+        top = envelope.loads(raw)
+        inner = top.get("envelope") if isinstance(top, dict) else None
+        return inner if isinstance(inner, dict) else {}
+    except envelope.EnvelopeError:
+        return {}
+
+
+def _reject(raw: bytes, failure: ExchangeError, body: dict[str, Any]) -> None:
+    receiver = body.get("receiver")
+    sender = body.get("sender")
+    message_id = body.get("message_id")
+    chain = log.NODE_CHAIN
+    if isinstance(receiver, str) and len(receiver) <= 20:
+        local = (
+            Member.objects.filter(code=receiver, node__is_self=True)
+            .values_list("code", flat=True)
+            .first()
+        )
+        chain = local or chain
+    try:
+        with db.atomic():
+            log.append_rejected(
+                chain,
+                raw,
+                failure.code,
+                message_id=message_id[:36] if isinstance(message_id, str) else "",
+                counterpart=sender[:40] if isinstance(sender, str) else "",
+                note=failure.message_en[:200],
+            )
+    except Exception:  # the refusal still goes back to the sender
+        logger.exception("exchange: could not log a refused message (%s)", failure.code)
+
+
+def _duplicate(signed: envelope.Signed) -> Accepted | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT envelope_sha256, receipt FROM exchange_incomingmessage WHERE message_id = %s",
+            [_uuid_param(signed.body["message_id"])],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[0] != signed.sha256:
+        raise ExchangeError("message_id_conflict", signed.body["message_id"])
+    return Accepted(signed.body["message_id"], "duplicate", row[1])
+
+
+def _uuid_param(value: str) -> Any:
+    field = IncomingMessage._meta.get_field("message_id")
+    return field.get_db_prep_value(uuid.UUID(value), connection)
+
+
+def _authenticate(signed: envelope.Signed) -> Member:
+    body = signed.body
+    key = keys.public_key(signed.key_id)
+    sender = Member.objects.filter(code=body["sender"]).first()
+    wait = ratelimit.take(body["sender"] if sender is not None else ratelimit.UNKNOWN)
+    if wait:
+        raise ExchangeError("rate_limited", retry_after=wait)
+    if sender is None:
+        raise ExchangeError("unknown_member", body["sender"])
+    if not sender.is_active:
+        raise ExchangeError("member_revoked", body["sender"])
+    if key is None:
+        raise ExchangeError("unknown_key", signed.key_id)
+    if key.member_code != sender.code:
+        raise ExchangeError("key_not_of_sender", signed.key_id)
+    if key.revoked_at is not None:
+        raise ExchangeError("key_revoked", signed.key_id)
+    signed_at = envelope.parse_timestamp(body["created_at"], "envelope.created_at")
+    now = timezone.now()
+    if signed_at > now + timedelta(seconds=conf.get("WASL_EXCHANGE_MAX_SKEW_SECONDS")):
+        raise ExchangeError("clock_skew", f"signed at {body['created_at']}")
+    if signed_at < now - timedelta(seconds=conf.get("WASL_EXCHANGE_MAX_AGE_SECONDS")):
+        raise ExchangeError("envelope_expired", f"signed at {body['created_at']}")
+    if not key.valid_at(signed_at):
+        raise ExchangeError("key_not_valid_at_signing", signed.key_id)
+    if not signed.verifies_with(key.public_raw):
+        raise ExchangeError("bad_signature")
+    return sender
+
+
+def _local_receiver(code: str) -> Member:
+    receiver = Member.objects.select_related("node").filter(code=code).first()
+    if receiver is None or not receiver.node.is_self:
+        raise ExchangeError("unknown_receiver", code)
+    if not receiver.is_active:
+        raise ExchangeError("receiver_revoked", code)
+    return receiver
+
+
+def _accept_verified(signed: envelope.Signed, sender: Member, receiver: Member) -> Accepted:
+    body = signed.body
+    try:
+        with db.atomic():
+            duplicate = _duplicate(signed)  # again, now that the write lock is held
+            if duplicate is not None:
+                return duplicate
+            now = timezone.now()
+            if body["type"] == Kind.LETTER:
+                txn, about = _register_letter(body, sender, receiver)
+                outcome = {
+                    "outcome": "registered",
+                    "reference": txn.reference,
+                    "registered_on": txn.registered_on.isoformat(),
+                }
+            else:
+                txn, about = None, _apply_status(body, sender, receiver)
+                outcome = {"outcome": "applied", "reference": "", "registered_on": None}
+            receipt = keys.signer_for(receiver.pk, receiver.code).sign(
+                "receipt",
+                {
+                    "v": envelope.VERSION,
+                    "type": "receipt",
+                    "receipt_id": str(uuid.uuid4()),
+                    "message_id": body["message_id"],
+                    "envelope_sha256": signed.sha256,
+                    "sender": receiver.code,
+                    "receiver": sender.code,
+                    "at": envelope.timestamp(now),
+                    **outcome,
+                },
+            )
+            letter = body.get("letter") or {}
+            rows.insert(
+                IncomingMessage(
+                    message_id=uuid.UUID(body["message_id"]),
+                    kind=body["type"],
+                    sender=sender,
+                    receiver=receiver,
+                    envelope=signed.text,
+                    envelope_sha256=signed.sha256,
+                    receipt=receipt.text,
+                    transaction=txn,
+                    about=about,
+                    their_reference=letter.get("reference", ""),
+                    their_date=envelope.parse_date(letter["date"], "date") if letter else None,
+                    received_at=now,
+                    statuses_sent=0,
+                )
+            )
+            for direction, what, text in (
+                (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
+                (LogEntry.Direction.OUT, LogEntry.What.RECEIPT, receipt.text),
+            ):
+                log.append(
+                    receiver.code,
+                    direction=direction,
+                    what=what,
+                    payload=text,
+                    message_id=body["message_id"],
+                    counterpart=sender.code,
+                    code=outcome["outcome"],
+                    at=now,
+                )
+    except IntegrityError:
+        # The same message id accepted meanwhile by another process: answer as a repeat.
+        duplicate = _duplicate(signed)
+        if duplicate is None:
+            raise
+        return duplicate
+    return Accepted(body["message_id"], "accepted", receipt.text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Letters and statuses
+
+_actors: dict[int, tuple[float, Actor]] = {}
+
+
+def _system_actor(member: Member) -> Actor:
+    """The system account's actor, kept a minute per process (its memberships change only
+    when a member joins)."""
+    cached = _actors.get(member.pk)
+    if cached and time.monotonic() - cached[0] < 60 and member.inbox_unit_id in cached[1].unit_ids:
+        return cached[1]
+    if member.inbox_unit_id is None or member.system_user_id is None:
+        raise ExchangeError("no_inbox_unit", member.code)
+    actor = members.system_actor(member)
+    if not actor.works_in(member.inbox_unit_id):
+        raise ExchangeError("no_inbox_unit", member.code)
+    _actors[member.pk] = (time.monotonic(), actor)
+    return actor
+
+
+def _register_letter(
+    body: dict[str, Any], sender: Member, receiver: Member
+) -> tuple[Any, OutgoingMessage | None]:
+    letter = body["letter"]
+    if body["receiver"] not in letter["to"] + letter["cc"]:
+        raise ExchangeError("invalid_field", "the receiver is not among the letter's receivers")
+    missing = [
+        a["sha256"]
+        for a in letter["attachments"]
+        if not registry_files.blob_path(a["sha256"]).exists()
+    ]
+    if missing:
+        raise ExchangeError("attachments_missing", extra={"missing": missing})
+    actor = _system_actor(receiver)
+    unit = rows.fetch_one(Unit, "id", receiver.inbox_unit_id)
+    if not isinstance(unit, Unit) or not unit.is_active:
+        raise ExchangeError("no_inbox_unit", receiver.code)
+    today = timezone.localdate()
+    reply_due = (
+        envelope.parse_date(letter["reply_due"], "reply_due") if letter["reply_due"] else None
+    )
+    their_date = envelope.parse_date(letter["date"], "date")
+    try:
+        txn = registry.register_transaction(
+            actor,
+            unit=unit,
+            direction="incoming",
+            kind=letter["kind"],
+            subject=letter["subject"],
+            body=letter["body"],
+            classification=letter["classification"],
+            urgency=letter["urgency"],
+            confidentiality=letter["restriction"]["level"],
+            # A letter that waited in a queue may arrive after its reply date, or dated
+            # "tomorrow" by a clock a little ahead: the envelope keeps the dates as sent.
+            due_date=max(reply_due, today) if reply_due else None,
+            correspondent_code=sender.code,
+            external_reference=letter["reference"],
+            external_date=min(their_date, today),
+        )
+        for item in letter["attachments"]:
+            made = registry.add_attachment(
+                actor,
+                txn.public_id,
+                chunks=_file_chunks(registry_files.blob_path(item["sha256"])),
+                filename=item["filename"],
+                declared_type=item["content_type"],
+            )
+            if made.sha256 != item["sha256"]:
+                raise ExchangeError("attachment_mismatch", item["filename"][:60])
+    except ExchangeError:
+        raise
+    except Forbidden:
+        # The system account lost its place in the inbox unit: the operator can fix it.
+        raise ExchangeError("no_inbox_unit", receiver.code) from None
+    except WaslError as refusal:
+        raise ExchangeError("letter_refused", refusal.message_en[:200]) from None
+    about = None
+    if letter["answers"]:
+        about = (
+            OutgoingMessage.objects.select_related("transaction")
+            .filter(
+                message_id=letter["answers"]["message_id"],
+                sender=receiver,
+                receiver=sender,
+                kind=Kind.LETTER,
+            )
+            .first()
+        )
+        if about is not None and access.can_see(actor, about.transaction):
+            try:
+                with db.atomic():
+                    registry.link(actor, txn.public_id, about.transaction.public_id, kind="answers")
+            except WaslError:
+                pass  # linked already, or the original is closed to linking: kept in `about`
+    return txn, about
+
+
+def _apply_status(body: dict[str, Any], sender: Member, receiver: Member) -> OutgoingMessage:
+    status = body["status"]
+    row = (
+        OutgoingMessage.objects.select_for_update()
+        .filter(message_id=status["of_message"], kind=Kind.LETTER)
+        .first()
+    )
+    if row is None or row.receiver_id != sender.pk or row.sender_id != receiver.pk:
+        raise ExchangeError("unknown_message", status["of_message"])
+    if status["seq"] <= row.their_status_seq:
+        raise ExchangeError("stale_status", f"seq {status['seq']} after {row.their_status_seq}")
+    if status["seq"] > row.their_status_seq + 1:
+        raise ExchangeError(
+            "out_of_order", f"seq {status['seq']} before {row.their_status_seq + 1}"
+        )
+    row.their_state = status["state"]
+    row.their_state_at = envelope.parse_timestamp(status["at"], "at")
+    row.their_status_seq = status["seq"]
+    row.their_reference = row.their_reference or status["reference"]
+    rows.update(row, "their_state", "their_state_at", "their_status_seq", "their_reference")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachment files
+
+
+def store_blob(
+    *,
+    sha256: str,
+    sender_code: str,
+    receiver_code: str,
+    key_id: str,
+    at: str,
+    signature_b64: str,
+    stream: BinaryIO,
+    size: int,
+) -> bool:
+    """Store an attachment's file sent ahead of its letter. The upload is signed by the
+    sender (the hash, size, both parties and the time); the file is kept only if its SHA-256
+    is the one announced. True when it was new."""
+    try:
+        if not envelope.SHA256_RE.match(sha256):
+            raise envelope.EnvelopeError("invalid_field", "sha256")
+        envelope.parse_timestamp(at, "at")
+        signature = envelope.b64decode(signature_b64, "signature", 64)
+    except envelope.EnvelopeError as error:
+        raise ExchangeError(error.code, error.detail) from None
+    limit = int(settings.WASL_ATTACHMENT_MAX_BYTES)
+    if size <= 0 or size > limit:
+        raise ExchangeError("envelope_too_large", f"attachment of {size} bytes")
+    key = keys.public_key(key_id)
+    sender = Member.objects.filter(code=sender_code).first()
+    if sender is None:
+        raise ExchangeError("unknown_member", sender_code)
+    if not sender.is_active:
+        raise ExchangeError("member_revoked", sender_code)
+    if key is None or key.member_code != sender_code:
+        raise ExchangeError("unknown_key", key_id)
+    if key.revoked_at is not None:
+        raise ExchangeError("key_revoked", key_id)
+    signed_at = envelope.parse_timestamp(at, "at")
+    skew = timedelta(seconds=conf.get("WASL_EXCHANGE_MAX_SKEW_SECONDS"))
+    now = timezone.now()
+    if not now - skew <= signed_at <= now + skew:
+        raise ExchangeError("clock_skew", "attachment upload")
+    statement = envelope.blob_statement(sha256, size, sender_code, receiver_code, at)
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        Ed25519PublicKey.from_public_bytes(key.public_raw).verify(signature, statement)
+    except Exception:
+        raise ExchangeError("bad_signature") from None
+    _local_receiver(receiver_code)
+    final = registry_files.blob_path(sha256)
+    if final.exists():
+        return False
+    tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir)
+    digest, got = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while got < size:
+                chunk = stream.read(min(256 * 1024, size - got))
+                if not chunk:
+                    break
+                got += len(chunk)
+                digest.update(chunk)
+                out.write(chunk)
+        if got != size or digest.hexdigest() != sha256:
+            raise ExchangeError("attachment_mismatch", f"{got} bytes received")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)
+        return True
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)

@@ -1,0 +1,631 @@
+"""Sending letters through Wasl, status messages flowing back, and receipts coming home.
+
+- `send_letter` registers the outgoing transaction and, in the same database transaction,
+  writes one signed envelope per receiver to the outbox (and to the message log);
+- `on_registry_event` (subscribed in `apps.py`, in the step's transaction) turns answered,
+  closed, reopened and cancelled on a letter that came through Wasl into a status message
+  back to its sender, in the outbox, in the same transaction as the step;
+- `record_receipts` checks receipts against the receiver's key and the envelope sent, and
+  marks the deliveries done.
+
+The receiving side is in `receiving.py`; the worker that moves the outbox in `delivery.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction as db
+from django.utils import timezone
+
+from wasl import rows
+from wasl.audit import services as audit
+from wasl.core.errors import InvalidInput
+from wasl.directory.actors import Actor
+from wasl.directory.models import Unit
+from wasl.registry import access
+from wasl.registry import attachments as registry_files
+from wasl.registry import services as registry
+from wasl.registry.events import Published
+from wasl.registry.models import Attachment, Confidentiality, Transaction
+
+from . import conf, envelope, keys, log
+from .errors import ExchangeError
+from .models import (
+    DeliveryState,
+    IncomingMessage,
+    Kind,
+    LogEntry,
+    Member,
+    MemberKey,
+    OutgoingMessage,
+)
+
+logger = logging.getLogger("wasl.exchange")
+
+MAX_RECEIVERS = envelope.MAX_RECEIVERS
+LEGAL_BASIS_MAX = 500
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """قيد الاطلاع — who may read the letter, on which legal basis, until when."""
+
+    level: str = Confidentiality.NORMAL
+    legal_basis: str = ""
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file sent with a letter (stored by hash before the letter is registered)."""
+
+    filename: str
+    chunks: Iterable[bytes]
+    content_type: str = ""
+
+
+@dataclass
+class SentLetter:
+    transaction: Transaction
+    messages: list[OutgoingMessage] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending
+
+
+def _codes(values: Iterable[str], field_name: str) -> list[str]:
+    result = []
+    for value in values:
+        code = str(value or "").strip().upper()[:21]
+        if not code:
+            continue
+        if code in result:
+            raise InvalidInput(
+                "جهة مكررة في قائمة المستقبلين.",
+                f"{code} appears twice among the receivers.",
+                code="duplicate_receiver",
+                field=field_name,
+            )
+        result.append(code)
+    return result
+
+
+def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Member, str]]:
+    if not to:
+        raise InvalidInput(
+            "حدد جهة مستقبلة واحدة على الأقل.",
+            "Choose at least one receiving entity.",
+            code="no_receivers",
+            field="to",
+        )
+    if len(to) + len(cc) > MAX_RECEIVERS:
+        raise InvalidInput(
+            f"لا تتجاوز {MAX_RECEIVERS} جهة في خطاب واحد.",
+            f"At most {MAX_RECEIVERS} receivers per letter.",
+            code="too_many_receivers",
+            field="to",
+        )
+    overlap = set(to) & set(cc)
+    if overlap:
+        raise InvalidInput(
+            "الجهة لا تكون في «إلى» و«نسخة إلى» معاً.",
+            f"{sorted(overlap)[0]} is both a receiver and a copy receiver.",
+            code="duplicate_receiver",
+            field="cc",
+        )
+    wanted = to + cc
+    members = {m.code: m for m in Member.objects.select_related("node").filter(code__in=wanted)}
+    current = set(
+        MemberKey.objects.filter(
+            member__code__in=wanted, valid_until__isnull=True, revoked_at__isnull=True
+        ).values_list("member__code", flat=True)
+    )
+    result = []
+    for code in wanted:
+        field_name = "to" if code in to else "cc"
+        member = members.get(code)
+        if member is None:
+            raise InvalidInput(
+                f"الجهة «{code}» ليست عضواً في وصل؛ لا يمكن الإرسال إليها إلكترونياً.",
+                f"{code} is not a Wasl member: the letter cannot be sent to it.",
+                code="unknown_receiver",
+                field=field_name,
+            )
+        if not member.is_active or code not in current:
+            raise InvalidInput(
+                f"عضوية الجهة «{code}» في وصل ملغاة أو مفاتيحها ملغاة؛ لا يمكن الإرسال إليها.",
+                f"{code}'s Wasl membership or keys are revoked: the letter cannot be sent to it.",
+                code="receiver_revoked",
+                field=field_name,
+            )
+        if member.pk == sender.pk:
+            raise InvalidInput(
+                "لا ترسل الجهة خطاباً إلى نفسها عبر وصل.",
+                "An entity does not send a letter to itself through Wasl.",
+                code="self_addressed",
+                field=field_name,
+            )
+        if not member.node.is_self and not member.node.base_url:
+            raise InvalidInput(
+                f"لا يُعرف عنوان عقدة الجهة «{code}».",
+                f"The address of {code}'s node is not known.",
+                code="receiver_node_unknown",
+                field=field_name,
+            )
+        result.append((member, "to" if code in to else "cc"))
+    return result
+
+
+def sender_member(entity_id: int) -> Member:
+    member = Member.objects.select_related("node").filter(entity_id=entity_id).first()
+    if member is None or not member.node.is_self or not member.is_active:
+        raise InvalidInput(
+            "جهتك ليست عضواً نشطاً في وصل على هذه العقدة.",
+            "Your entity is not an active Wasl member on this node.",
+            code="sender_not_member",
+        )
+    return member
+
+
+def _check_restriction(restriction: Restriction, today: date) -> Restriction:
+    if restriction.level not in Confidentiality.values:
+        raise InvalidInput(
+            "درجة السرية غير صحيحة.",
+            f"The restriction level must be one of {', '.join(Confidentiality.values)}.",
+            code="invalid_choice",
+            field="restriction.level",
+        )
+    basis = (restriction.legal_basis or "").strip()
+    if len(basis) > LEGAL_BASIS_MAX:
+        raise InvalidInput(
+            f"السند النظامي أطول من {LEGAL_BASIS_MAX} حرف.",
+            f"The legal basis is over {LEGAL_BASIS_MAX} characters.",
+            code="legal_basis_too_long",
+            field="restriction.legal_basis",
+        )
+    if restriction.level != Confidentiality.NORMAL and not basis:
+        raise InvalidInput(
+            "اذكر السند النظامي لتقييد الاطلاع على الخطاب.",
+            "A restricted letter needs the legal basis of its restriction.",
+            code="legal_basis_required",
+            field="restriction.legal_basis",
+        )
+    if restriction.until is not None:
+        if restriction.level == Confidentiality.NORMAL:
+            raise InvalidInput(
+                "تاريخ انتهاء القيد يخص الخطابات المقيدة فقط.",
+                "An end date belongs only to a restricted letter.",
+                code="unexpected_restriction_end",
+                field="restriction.until",
+            )
+        if restriction.until <= today:
+            raise InvalidInput(
+                "تاريخ انتهاء القيد يكون في المستقبل.",
+                "The restriction's end date must be in the future.",
+                code="restriction_end_in_past",
+                field="restriction.until",
+            )
+    return Restriction(restriction.level, basis, restriction.until)
+
+
+def _file_chunks(path: Path, size: int = 256 * 1024) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def send_letter(
+    actor: Actor,
+    *,
+    unit: Unit,
+    to: Iterable[str],
+    cc: Iterable[str] = (),
+    subject: str,
+    body: str = "",
+    kind: str = "letter",
+    classification: str = "general",
+    urgency: str = "normal",
+    restriction: Restriction | None = None,
+    reply_due: date | None = None,
+    answers: object | None = None,
+    attachments: Iterable[object] = (),
+    files: Iterable[NewFile] = (),
+) -> SentLetter:
+    """Send an outgoing letter (خطاب صادر) to entities through Wasl, with copies.
+
+    Who: a clerk or head of `unit`, whose entity is a member hosted here. Registers the
+    outgoing transaction (first receiver as correspondent) and, in the same database
+    transaction, one signed envelope per receiver in the outbox. `answers` is an incoming
+    letter (that came through Wasl) this one answers: the receivers default to its sender and
+    the two transactions are linked. `attachments` are ids of attachments the actor can see;
+    `files` are new files. Refuses unknown and revoked receivers. Records
+    `exchange.letter.sent`.
+    """
+    to_codes, cc_codes = _codes(to, "to"), _codes(cc, "cc")
+    today = timezone.localdate()
+    restriction = _check_restriction(restriction or Restriction(), today)
+    if reply_due is not None and reply_due < today:
+        raise InvalidInput(
+            "موعد الرد لا يكون في الماضي.",
+            "The reply-due date cannot be in the past.",
+            code="reply_due_in_past",
+            field="reply_due",
+        )
+    answered: tuple[Transaction, IncomingMessage] | None = None
+    if answers is not None:
+        answered_txn = access.get_transaction_for(actor, answers)
+        origin = (
+            IncomingMessage.objects.filter(transaction_id=answered_txn.pk, kind=Kind.LETTER)
+            .select_related("sender")
+            .first()
+        )
+        if origin is None:
+            raise InvalidInput(
+                "المعاملة المجاب عنها لم ترد عبر وصل.",
+                "The transaction answered did not come through Wasl.",
+                code="not_an_exchange_letter",
+                field="answers",
+            )
+        answered = (answered_txn, origin)
+        if not to_codes:
+            to_codes = [origin.sender.code]
+    existing = [access.get_attachment_for(actor, a) for a in attachments]
+    stored = [
+        registry_files.store(f.chunks, filename=f.filename, declared_type=f.content_type)
+        for f in files
+    ]
+    outgoing_files = [(a.sha256, a.filename, a.content_type) for a in existing] + [
+        (s.sha256, s.filename, s.content_type) for s in stored
+    ]
+    sender = sender_member(unit.entity_id)
+    receivers = _receivers(sender, to_codes, cc_codes)
+    with db.atomic():
+        txn = registry.register_transaction(
+            actor,
+            unit=unit,
+            direction="outgoing",
+            kind=kind,
+            subject=subject,
+            body=body,
+            classification=classification,
+            urgency=urgency,
+            confidentiality=restriction.level,
+            due_date=reply_due,
+            correspondent_code=receivers[0][0].code,
+        )
+        made: list[Attachment] = []
+        for sha, filename, content_type in outgoing_files:
+            made.append(
+                registry.add_attachment(
+                    actor,
+                    txn.public_id,
+                    chunks=_file_chunks(registry_files.blob_path(sha)),
+                    filename=filename,
+                    declared_type=content_type,
+                )
+            )
+        if answered is not None:
+            registry.link(actor, txn.public_id, answered[0].public_id, kind="answers")
+        letter = {
+            "reference": txn.reference,
+            "date": txn.registered_on.isoformat(),
+            "kind": txn.kind,
+            "subject": txn.subject,
+            "body": txn.body,
+            "classification": txn.classification,
+            "urgency": txn.urgency,
+            "restriction": {
+                "level": restriction.level,
+                "legal_basis": restriction.legal_basis,
+                "until": restriction.until.isoformat() if restriction.until else None,
+            },
+            "reply_due": reply_due.isoformat() if reply_due else None,
+            "answers": _answers_block(answered[1]) if answered else None,
+            "to": [m.code for m, role in receivers if role == "to"],
+            "cc": [m.code for m, role in receivers if role == "cc"],
+            "attachments": [
+                {
+                    "sha256": a.sha256,
+                    "size": a.size,
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                }
+                for a in made
+            ],
+        }
+        signer = keys.signer_for(sender.pk, sender.code)
+        now = timezone.now()
+        messages = [
+            _queue(
+                signer,
+                sender,
+                receiver,
+                txn,
+                now,
+                kind=Kind.LETTER,
+                payload={"letter": {**letter, "role": role}},
+                role=role,
+            )
+            for receiver, role in receivers
+        ]
+        audit.record(
+            "exchange.letter.sent",
+            chain=sender.code,
+            object_type="transaction",
+            object_id=str(txn.public_id),
+            actor_id=actor.user_id,
+            actor=actor.username,
+            data={
+                "reference": txn.reference,
+                "to": letter["to"],
+                "cc": letter["cc"],
+                "messages": [str(m.message_id) for m in messages],
+            },
+            at=now,
+        )
+        _deliver_local_after_commit(messages)
+    return SentLetter(txn, messages)
+
+
+def _answers_block(origin: IncomingMessage) -> dict[str, Any]:
+    return {
+        "message_id": str(origin.message_id),
+        "reference": origin.their_reference,
+        "date": origin.their_date.isoformat() if origin.their_date else None,
+    }
+
+
+def _queue(
+    signer: keys.Signer,
+    sender: Member,
+    receiver: Member,
+    txn: Transaction,
+    now: datetime,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    role: str = "",
+    about: IncomingMessage | None = None,
+) -> OutgoingMessage:
+    """Sign one envelope and put it in the outbox and the log (in the caller's transaction)."""
+    message_id = uuid.uuid4()
+    body = {
+        "v": envelope.VERSION,
+        "type": kind,
+        "message_id": str(message_id),
+        "created_at": envelope.timestamp(now),
+        "sender": sender.code,
+        "receiver": receiver.code,
+        **payload,
+    }
+    signed = signer.sign("envelope", body)
+    row = OutgoingMessage(
+        message_id=message_id,
+        kind=kind,
+        sender=sender,
+        receiver=receiver,
+        transaction=txn,
+        role=role,
+        about=about,
+        envelope=signed.text,
+        envelope_sha256=signed.sha256,
+        state=DeliveryState.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    rows.insert(row)
+    log.append(
+        sender.code,
+        direction=LogEntry.Direction.OUT,
+        what=LogEntry.What.ENVELOPE,
+        payload=signed.text,
+        message_id=str(message_id),
+        counterpart=receiver.code,
+        code=kind,
+        at=now,
+    )
+    return row
+
+
+def _deliver_local_after_commit(messages: list[OutgoingMessage]) -> None:
+    if not conf.get("WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT"):
+        return
+    local = [m.pk for m in messages if m.receiver.node.is_self]
+    if local:
+        from . import delivery  # the worker's module imports this one
+
+        db.on_commit(lambda: delivery.deliver_now(local), robust=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status messages back to the sender
+
+# registry action -> the transaction state that makes it news for the sender
+STATUS_ACTIONS = {
+    "answered": "answered",
+    "closed": "closed",
+    "reopened": "reopened",
+    "cancelled": "cancelled",
+}
+
+
+def on_registry_event(published: Published) -> None:
+    """In the step's transaction: a letter that came through Wasl was answered (all its
+    referrals), closed, reopened or cancelled — queue a status message to its sender. A
+    failure here is logged and never undoes the step."""
+    event, txn = published.event, published.transaction
+    wanted = STATUS_ACTIONS.get(event.action)
+    if wanted is None or txn.direction != "incoming" or txn.correspondent_id is None:
+        return
+    states = event.data.get("state") if isinstance(event.data, dict) else None
+    if not isinstance(states, list) or len(states) != 2 or states[1] != wanted:
+        return
+    try:
+        with db.atomic():
+            queue_status(txn, wanted, event.created_at)
+    except Exception:
+        logger.exception("exchange: could not queue the %s status of %s", wanted, txn.reference)
+
+
+def queue_status(txn: Transaction, state: str, at: datetime) -> OutgoingMessage | None:
+    """Queue a status message about the incoming letter registered as `txn` (if it came
+    through Wasl and its sender is still a member). Inside the caller's transaction."""
+    origin = (
+        IncomingMessage.objects.filter(transaction_id=txn.pk, kind=Kind.LETTER)
+        .select_related("sender__node", "receiver__node")
+        .first()
+    )
+    if origin is None:
+        return None
+    if not origin.sender.is_active or not origin.receiver.is_active:
+        logger.warning("exchange: no status for %s: membership revoked", txn.reference)
+        return None
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE exchange_incomingmessage SET statuses_sent = statuses_sent + 1 "
+            "WHERE id = %s RETURNING statuses_sent",
+            [origin.pk],
+        )
+        seq = int(cursor.fetchone()[0])
+    signer = keys.signer_for(origin.receiver.pk, origin.receiver.code)
+    now = timezone.now()
+    message = _queue(
+        signer,
+        origin.receiver,
+        origin.sender,
+        txn,
+        now,
+        kind=Kind.STATUS,
+        payload={
+            "status": {
+                "of_message": str(origin.message_id),
+                "seq": seq,
+                "state": state,
+                "at": envelope.timestamp(at),
+                "reference": txn.reference,
+            }
+        },
+        about=origin,
+    )
+    _deliver_local_after_commit([message])
+    return message
+
+
+# ---------------------------------------------------------------------------------------------
+# Receipts coming home
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A receipt that verified against the receiver's key and the envelope we sent."""
+
+    signed: envelope.Signed
+
+
+def check_receipt(row: OutgoingMessage, receipt: Any) -> Checked:
+    """Raise `bad_receipt` unless `receipt` is the receiver's signed receipt for `row`."""
+    try:
+        signed = envelope.parse_receipt(receipt)
+    except envelope.EnvelopeError as error:
+        raise ExchangeError("bad_receipt", error.code) from None
+    body = signed.body
+    if (
+        body["message_id"] != str(row.message_id)
+        or body["envelope_sha256"] != row.envelope_sha256
+        or body["sender"] != row.receiver.code
+        or body["receiver"] != row.sender.code
+    ):
+        raise ExchangeError("bad_receipt", "not the receipt of this message")
+    key = keys.public_key(signed.key_id)
+    if key is None or key.member_code != row.receiver.code or key.revoked_at is not None:
+        raise ExchangeError("bad_receipt", "unknown or revoked key")
+    if not key.valid_at(envelope.parse_timestamp(body["at"], "at")):
+        raise ExchangeError("bad_receipt", "key not valid when the receipt was signed")
+    if not signed.verifies_with(key.public_raw):
+        raise ExchangeError("bad_receipt", "signature")
+    return Checked(signed)
+
+
+def record_receipt(row: OutgoingMessage, checked: Checked, now: datetime) -> bool:
+    """Mark `row` delivered with its receipt, in the caller's transaction. False when it
+    already was (a receipt that comes twice changes nothing)."""
+    if row.state == DeliveryState.DELIVERED:
+        return False
+    body = checked.signed.body
+    row.state = DeliveryState.DELIVERED
+    row.delivered_at = now
+    row.receipt = checked.signed.text
+    row.their_reference = body["reference"] or row.their_reference
+    row.their_registered_on = (
+        date.fromisoformat(body["registered_on"]) if body["registered_on"] else None
+    )
+    row.last_error_code = ""
+    row.last_error = ""
+    rows.update(
+        row,
+        "state",
+        "delivered_at",
+        "receipt",
+        "their_reference",
+        "their_registered_on",
+        "last_error_code",
+        "last_error",
+    )
+    log.append(
+        row.sender.code,
+        direction=LogEntry.Direction.IN,
+        what=LogEntry.What.RECEIPT,
+        payload=checked.signed.text,
+        message_id=str(row.message_id),
+        counterpart=row.receiver.code,
+        code=body["outcome"],
+        at=now,
+    )
+    return True
+
+
+def accept_receipt(raw: bytes) -> str:
+    """A receipt sent on its own (`POST /exchange/v1/receipts`): recorded if it is the
+    receiver's receipt for a message in our outbox. Answers "recorded" or "already"."""
+    try:
+        signed = envelope.parse_receipt(raw)
+    except envelope.EnvelopeError as error:
+        err = ExchangeError(error.code, error.detail, field=error.field)
+        _reject_receipt(raw, err, "")
+        raise err from None
+    message_id = signed.body["message_id"]
+    with db.atomic():
+        row = (
+            OutgoingMessage.objects.select_for_update()
+            .select_related("sender", "receiver")
+            .filter(message_id=message_id)
+            .first()
+        )
+        failure = None
+        if row is None or row.receiver.code != signed.body["sender"]:
+            failure = ExchangeError("unknown_message", message_id)
+        else:
+            try:
+                checked = check_receipt(row, signed.message)
+            except ExchangeError as error:
+                failure = error
+            else:
+                return "recorded" if record_receipt(row, checked, timezone.now()) else "already"
+    _reject_receipt(raw, failure, message_id)
+    raise failure
+
+
+def _reject_receipt(raw: bytes, error: ExchangeError, message_id: str) -> None:
+    with db.atomic():
+        log.append_rejected(log.NODE_CHAIN, raw, error.code, message_id=message_id, note="receipt")
