@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from wasl.core import hijri
@@ -86,13 +87,21 @@ def forget_holidays() -> None:
 def transaction_due(registered_on: date, urgency: str, own_due: date | None) -> date:
     if own_due is not None:
         return own_due
-    return hijri.add_working_days(
-        registered_on, TARGET_WORKING_DAYS.get(urgency, 10), holiday_dates()
-    )
+    return _default_due(registered_on, TARGET_WORKING_DAYS.get(urgency, 10), holiday_dates())
+
+
+@lru_cache(maxsize=4096)
+def _default_due(day: date, days: int, holidays: frozenset[date]) -> date:
+    return hijri.add_working_days(day, days, holidays)
 
 
 def working_days(start: date, end: date) -> int:
-    return max(0, min(MAX_DAYS, hijri.working_days_between(start, end, holiday_dates())))
+    return _working_days(start, end, holiday_dates())
+
+
+@lru_cache(maxsize=65536)
+def _working_days(start: date, end: date, holidays: frozenset[date]) -> int:
+    return max(0, min(MAX_DAYS, hijri.working_days_between(start, end, holidays)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +216,13 @@ def _vector(item: Item, on_time: int = 0) -> Vector:
 def contributions(item: Item) -> Iterator[tuple[Key, Vector]]:
     """The counters one item adds to (see the module docstring for the rules)."""
     e, it = item.entity_id, item.item
-    # The grains an item counts at: the region only for transactions.
-    places: list[tuple[str, int]] = [(ENTITY, e), (UNIT, item.unit_id)]
-    if it == TRANSACTION:
-        places.insert(0, (REGION, 0))
+    # Transactions count at every grain; referrals at their unit and person only (an
+    # entity's referrals are the sum of its units': fewer rows to write on every step).
+    places = (
+        ((REGION, 0), (ENTITY, e), (UNIT, item.unit_id))
+        if it == TRANSACTION
+        else ((UNIT, item.unit_id),)
+    )
     base = _vector(item)
     for grain, scope in places:
         yield (

@@ -167,9 +167,14 @@ class Measures:
 class RollupSource:
     """The stored roll-ups (the fast path)."""
 
-    def _rows(self, grain: str, scope_id: int | None, item: str, part: str) -> Any:
-        qs = Tally.objects.filter(grain=grain, item=item, part=part)
+    def _base(self, grain: str, scope_id: int | None, item: str) -> Any:
+        if grain == ENTITY and item == REFERRAL:  # an entity's referrals: its units' rows
+            return Tally.objects.filter(grain=UNIT, entity_id=scope_id, item=item)
+        qs = Tally.objects.filter(grain=grain, item=item)
         return qs if scope_id is None else qs.filter(scope_id=scope_id)
+
+    def _rows(self, grain: str, scope_id: int | None, item: str, part: str) -> Any:
+        return self._base(grain, scope_id, item).filter(part=part)
 
     def flows(
         self, grain: str, scope_id: int, item: str, start: date, end: date
@@ -200,13 +205,8 @@ class RollupSource:
         self, grain: str, scope_id: int, item: str, start: date, end: date
     ) -> dict[tuple[date, str], int]:
         rows = (
-            Tally.objects.filter(
-                grain=grain,
-                scope_id=scope_id,
-                item=item,
-                part__in=(IN, OUT),
-                day__range=(start, end),
-            )
+            self._base(grain, scope_id, item)
+            .filter(part__in=(IN, OUT), day__range=(start, end))
             .values_list("day", "part")
             .annotate(total=Sum("n"))
         )
@@ -274,9 +274,12 @@ class RawSource:
     ) -> Iterable[tuple[Any, list[int]]]:
         assert self._delta is not None
         wanted = set(parts)
+        by_entity = grain == ENTITY and item == REFERRAL  # an entity's referrals: its units'
+        if by_entity:
+            grain = UNIT
         for key, vector in self._delta.rows.items():
             if key[0] == grain and key[3] == item and key[4] in wanted:
-                if scope_id is None or key[1] == scope_id:
+                if scope_id is None or key[2 if by_entity else 1] == scope_id:
                     yield key, vector
 
     def flows(

@@ -39,9 +39,16 @@ from .definitions import (
 )
 from .models import COUNTER_FIELDS, KEY_FIELDS, Tally
 
+_last_local: list[Any] = [None, None]
+
 
 def _local(value: datetime | None) -> date | None:
-    return None if value is None else timezone.localdate(value)
+    """The Riyadh date of a moment (the same moment comes many times in one step)."""
+    if value is None:
+        return None
+    if value is not _last_local[0]:
+        _last_local[0], _last_local[1] = value, timezone.localdate(value)
+    return _last_local[1]  # type: ignore[no-any-return]
 
 
 def item_of_transaction(txn: Transaction, *, status_state: str | None = None) -> Item:
@@ -69,7 +76,7 @@ def item_of_referral(ref: Referral, txn: Transaction, *, state: str | None = Non
         kind=txn.kind,
         urgency=txn.urgency,
         direction=txn.direction,
-        created_on=timezone.localdate(ref.created_at),
+        created_on=_local(ref.created_at),  # type: ignore[arg-type]
         due_date=ref.due_date,
         state=state or ref.state,
         finished_on=_local(ref.finished_at),

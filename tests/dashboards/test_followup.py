@@ -1,0 +1,79 @@
+"""Follow-up: reminders to holders, escalations to unit heads, on working days, never twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.management import call_command
+
+from tests.conftest import make_referred
+from wasl.dashboards import followup
+from wasl.dashboards.models import Reminder
+
+
+def referred_on(cast, clock, day, **kw):
+    clock.at(day)
+    return make_referred(cast, **kw)
+
+
+def kinds(day):
+    return sorted(Reminder.objects.filter(day=day).values_list("kind", flat=True))
+
+
+def test_a_referral_due_tomorrow_reminds_its_holder_once(cast, clock):
+    # Immediate: due one working day later (Monday 3 November).
+    _, _ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    report = followup.run(date(2025, 11, 2))
+    assert report.sent["due_soon"] == 1
+    assert followup.run(date(2025, 11, 2)).total == 0
+    assert followup.run(date(2025, 11, 3)).total == 0  # due soon is said once
+    assert kinds(date(2025, 11, 2)) == ["due_soon"]
+
+
+def test_a_late_referral_reminds_the_holder_and_escalates_to_the_head(cast, clock):
+    _, _ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    assert followup.run(date(2025, 11, 4)).sent == {"due_soon": 0, "overdue": 1, "escalated": 0}
+    # Two working days late on Wednesday: escalated to the head of Rights.
+    assert followup.run(date(2025, 11, 5)).sent == {"due_soon": 0, "overdue": 0, "escalated": 1}
+    # The overdue reminder comes again three working days after the first.
+    assert followup.run(date(2025, 11, 9)).sent["overdue"] == 1
+
+
+def test_running_twice_the_same_day_sends_nothing_twice(cast, clock):
+    referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    first = followup.run(date(2025, 11, 6))
+    second = followup.run(date(2025, 11, 6))
+    assert first.total == 2 and second.total == 0
+    assert Reminder.objects.count() == 2
+
+
+def test_nothing_is_sent_on_a_weekend(cast, clock):
+    referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    report = followup.run(date(2025, 11, 7))  # a Friday
+    assert not report.working_day and report.total == 0
+
+
+def test_answered_referrals_are_not_followed_up(cast, clock):
+    from wasl.registry import services as registry
+
+    _, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    registry.answer(cast.rights_clerk.actor, ref.public_id, text="تم")
+    assert followup.run(date(2025, 11, 6)).total == 0
+
+
+def test_holders_see_reminders_and_heads_see_escalations(cast, clock):
+    _, _ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    followup.run(date(2025, 11, 5))
+    clerk = [r.kind for r in followup.reminders_for(cast.rights_clerk.actor)]
+    head = [r.kind for r in followup.reminders_for(cast.rights_head.actor)]
+    assert clerk == ["overdue"]
+    assert sorted(head) == ["escalated", "overdue"]
+    assert list(followup.reminders_for(cast.outsider.actor)) == []
+
+
+def test_the_command_runs_for_a_given_day(cast, clock, capsys):
+    referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    call_command("followup", "--date", "2025-11-06")
+    assert "2 sent" in capsys.readouterr().out
+    call_command("followup", "--date", "1447/05/16هـ")  # Friday 7 November
+    assert "not a working day" in capsys.readouterr().out

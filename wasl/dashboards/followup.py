@@ -1,0 +1,174 @@
+"""Follow-up (المتابعة): reminders to the holders of referrals that are due soon or late, and
+escalations to the heads of their units. Run once a working day by `wasl followup` (cron or
+a worker); running it again the same day sends nothing twice.
+
+Rules (working days, Sunday–Thursday without holidays):
+- due soon: the referral is due today or on the next working day → a reminder to the holder
+  (the person it names, else the unit), once;
+- overdue: past its due date → a reminder to the holder, again every `REMIND_EVERY` working
+  days while it stays late;
+- escalated: `ESCALATE_AFTER` or more working days late → an escalation to the unit's head,
+  again every `ESCALATE_EVERY` working days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction as db
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from wasl.audit import services as audit
+from wasl.core import hijri
+from wasl.directory.actors import Actor
+from wasl.registry.models import Referral
+from wasl.registry.queries import visible_transactions
+from wasl.registry.states import OPEN_REFERRAL_STATES
+
+from .definitions import holiday_dates
+from .models import Reminder
+
+REMIND_EVERY = 3
+ESCALATE_AFTER = 2
+ESCALATE_EVERY = 5
+
+
+@dataclass
+class FollowupReport:
+    day: date
+    working_day: bool
+    sent: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+
+def _last_sent(referral_ids: list[int]) -> dict[tuple[int, str], date]:
+    last: dict[tuple[int, str], date] = {}
+    rows = Reminder.objects.filter(referral_id__in=referral_ids).values_list(
+        "referral_id", "kind", "day"
+    )
+    for ref_id, kind, day in rows:
+        if day > last.get((ref_id, kind), date.min):
+            last[(ref_id, kind)] = day
+    return last
+
+
+def _sent_on(day: date) -> dict[str, int]:
+    rows = Reminder.objects.filter(day=day).values_list("kind").annotate(n=Count("id"))
+    return dict(rows)
+
+
+def kinds_due(
+    ref_id: int,
+    due: date,
+    today: date,
+    last: dict[tuple[int, str], date],
+    holidays: frozenset[date],
+) -> list[str]:
+    """Which follow-ups a referral due on `due` gets today, given when each was last sent."""
+
+    def again(kind: str, every: int) -> bool:
+        previous = last.get((ref_id, kind))
+        return previous is None or hijri.working_days_between(previous, today, holidays) >= every
+
+    if due >= today:
+        return [] if (ref_id, Reminder.Kind.DUE_SOON) in last else [Reminder.Kind.DUE_SOON]
+    kinds = []
+    if again(Reminder.Kind.OVERDUE, REMIND_EVERY):
+        kinds.append(Reminder.Kind.OVERDUE)
+    late = hijri.working_days_between(due, today, holidays)
+    if late >= ESCALATE_AFTER and again(Reminder.Kind.ESCALATED, ESCALATE_EVERY):
+        kinds.append(Reminder.Kind.ESCALATED)
+    return kinds
+
+
+def run(today: date | None = None, *, batch: int = 2000) -> FollowupReport:
+    """Raise the day's reminders and escalations (see the module docstring for the rules).
+
+    Who: the system (a scheduled task). Idempotent: one reminder of a kind per referral per
+    day, by the database's unique constraint. Records `dashboards.followup.ran` with the
+    counts, in one transaction per batch of referrals.
+    """
+    today = today or timezone.localdate()
+    holidays = holiday_dates()
+    report = FollowupReport(day=today, working_day=hijri.is_working_day(today, holidays))
+    report.sent = {kind: 0 for kind in Reminder.Kind.values}
+    if not report.working_day:
+        return report
+    horizon = hijri.add_working_days(today, 1, holidays)
+    candidates = (
+        Referral.objects.filter(state__in=list(OPEN_REFERRAL_STATES), due_date__lte=horizon)
+        .order_by("id")
+        .values_list("id", "transaction_id", "to_unit_id", "to_user_id", "due_date")
+    )
+    last_id = 0
+    now = timezone.now()
+    before = _sent_on(today)
+    while True:
+        chunk = list(candidates.filter(id__gt=last_id)[:batch])
+        if not chunk:
+            break
+        last_id = chunk[-1][0]
+        last = _last_sent([row[0] for row in chunk])
+        made = [
+            Reminder(
+                referral_id=ref_id,
+                transaction_id=txn_id,
+                unit_id=unit_id,
+                user_id=None if kind == Reminder.Kind.ESCALATED else user_id,
+                kind=kind,
+                day=today,
+                due_date=due,
+                late_days=hijri.working_days_between(due, today, holidays),
+                created_at=now,
+            )
+            for ref_id, txn_id, unit_id, user_id, due in chunk
+            for kind in kinds_due(ref_id, due, today, last, holidays)
+        ]
+        with db.atomic():
+            # A concurrent run may have sent some already: the unique constraint skips them.
+            Reminder.objects.bulk_create(made, ignore_conflicts=True)
+    after = _sent_on(today)
+    report.sent = {kind: after.get(kind, 0) - before.get(kind, 0) for kind in Reminder.Kind.values}
+    with db.atomic():
+        audit.record(
+            "dashboards.followup.ran",
+            chain="system",
+            object_type="followup",
+            object_id=today.isoformat(),
+            data={"day": today.isoformat(), "sent": report.sent},
+        )
+    return report
+
+
+def reminders_for(actor: Actor, *, since: date | None = None) -> QuerySet[Reminder]:
+    """The reminders and escalations addressed to this person, newest first: reminders that
+    name them or go to a unit they work in, escalations of units they head; only for
+    transactions they may see."""
+    if actor.is_anonymous:
+        return Reminder.objects.none()
+    mine = Q(kind__in=[Reminder.Kind.DUE_SOON, Reminder.Kind.OVERDUE]) & (
+        Q(user_id=actor.user_id) | Q(user__isnull=True, unit_id__in=actor.working_unit_ids)
+    )
+    escalations = Q(kind=Reminder.Kind.ESCALATED, unit_id__in=actor.head_unit_ids)
+    qs = Reminder.objects.filter(mine | escalations).filter(
+        transaction__in=visible_transactions(actor)
+    )
+    if since is not None:
+        qs = qs.filter(day__gte=since)
+    return qs.select_related("transaction", "unit").order_by("-day", "-id")
+
+
+def reminders_of_unit(actor: Actor, unit_id: int, *, days: int = 30) -> QuerySet[Reminder]:
+    """The follow-ups of a unit (its page), through the access rule."""
+    since = timezone.localdate() - timedelta(days=days)
+    return (
+        Reminder.objects.filter(unit_id=unit_id, day__gte=since)
+        .filter(transaction__in=visible_transactions(actor))
+        .select_related("transaction", "unit")
+        .order_by("-day", "-id")
+    )
