@@ -41,23 +41,32 @@ def choices(table: dict[str, Any]) -> list[tuple[str, Any]]:
     return list(table.items())
 
 
-class DualDateField(forms.CharField):
+class DualDateField(forms.Field):
     """A date typed in Hijri (1448/06/10هـ) or Gregorian (2026-12-01), any digits."""
 
+    widget = forms.TextInput
+    max_length = 32
+
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 32)
         kwargs.setdefault(
             "help_text", _("Hijri (1448/06/10 هـ) or Gregorian (2026-12-01); either digits.")
         )
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
+        self.widget.attrs.update(
+            {
+                "inputmode": "numeric",
+                "dir": "ltr",
+                "autocomplete": "off",
+                "maxlength": str(self.max_length),
+            }
+        )
 
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> date | None:
+        text = str(value or "").strip()
         if not text:
             return None
         try:
-            return hijri.parse_date(text)
+            return hijri.parse_date(text[: self.max_length + 1])
         except WaslError as error:
             raise ValidationError(error_message(error), code=error.code) from None
 

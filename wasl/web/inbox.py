@@ -132,10 +132,13 @@ def page(
     filters: Filters | None = None,
     cursor: str = "",
     size: int = PAGE_SIZE,
+    today: date | None = None,
 ) -> InboxPage:
-    """One page of a box of the unit's inbox, filtered and sorted, with every box's count."""
+    """One page of a box of the unit's inbox, filtered and sorted, with every box's count.
+
+    ``today`` (Riyadh's date by default) decides what is overdue and due soon."""
     filters = filters or Filters()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     result = InboxPage(box=box, sort=sort, counts=counts(actor, unit_id, today))
     if box == "held":
         # Transactions have no due date of their own to sort by: oldest waiting first.

@@ -1,0 +1,166 @@
+"""The inbox: boxes with counts, filters, sorting, keyset pages, the access rule."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from tests.conftest import make_referred, make_transaction
+from tests.web.conftest import signed_in
+from wasl.core import hijri
+from wasl.registry import services as registry
+from wasl.web import inbox
+
+
+def referred_to_rights(cast: Any, n: int = 1, **overrides: Any) -> list[Any]:
+    made = []
+    for i in range(n):
+        fields = {"subject": f"معاملة رقم {i}", **overrides}
+        made.append(make_referred(cast, **fields))
+    return made
+
+
+def references_in(html: str) -> list[str]:
+    return re.findall(r'class="ref" dir="ltr" href="[^"]+">([A-Z0-9-]+)<', html)
+
+
+def test_the_boxes_count_new_in_progress_due_soon_overdue_and_held(cast: Any) -> None:
+    (_, acked), (_, _pending) = referred_to_rights(cast, 2)
+    registry.acknowledge(cast.rights_clerk.actor, acked.public_id)
+    make_transaction(cast, by=cast.rights_clerk, unit=cast.rights)  # held by rights
+    actor = cast.rights_clerk.actor
+    today = timezone.localdate()
+    counts = inbox.page(actor, cast.rights.pk, today=today).counts
+    assert counts == {
+        "open": 2,
+        "new": 1,
+        "in_progress": 1,
+        "due_soon": 0,
+        "overdue": 0,
+        "held": 1,
+    }
+    # Ten working days on (the default for normal urgency), both are due soon; later, late.
+    due = acked.due_date
+    assert inbox.page(actor, cast.rights.pk, today=due).counts["due_soon"] == 2
+    later = inbox.page(actor, cast.rights.pk, box="overdue", today=due + timedelta(days=1))
+    assert later.counts["overdue"] == 2
+    assert {r.pk for r in later.referrals} == {acked.pk, _pending.pk}
+
+
+def test_the_inbox_page_shows_what_waits_for_the_unit(cast: Any) -> None:
+    ((txn, _),) = referred_to_rights(cast)
+    html = signed_in(cast.rights_clerk).get("/").content.decode()
+    assert txn.reference in html
+    assert 'class="box__count">1<' in html
+
+
+def test_another_entitys_clerk_sees_nothing_of_it(cast: Any) -> None:
+    ((txn, _),) = referred_to_rights(cast)
+    html = signed_in(cast.outsider).get("/").content.decode()
+    assert txn.reference not in html
+
+
+def test_a_top_secret_referral_waits_only_for_the_head(cast: Any) -> None:
+    ((txn, _),) = referred_to_rights(cast, confidentiality="top_secret")
+    assert txn.reference not in signed_in(cast.rights_clerk).get("/").content.decode()
+    assert txn.reference in signed_in(cast.rights_head).get("/").content.decode()
+
+
+def test_filters_narrow_the_list(cast: Any) -> None:
+    (urgent, _), (letter, _), (plain, _) = [
+        make_referred(cast, subject="عاجل", urgency="urgent"),
+        make_referred(cast, subject="خطاب", kind="letter", correspondent_code="GOV-JED"),
+        make_referred(cast, subject="عادي"),
+    ]
+    client = signed_in(cast.rights_clerk)
+    assert references_in(client.get("/", {"urgency": "urgent"}).content.decode()) == [
+        urgent.reference
+    ]
+    assert references_in(client.get("/", {"kind": "letter"}).content.decode()) == [letter.reference]
+    assert references_in(client.get("/", {"entity": "GOV-JED"}).content.decode()) == [
+        letter.reference
+    ]
+    assert (
+        references_in(client.get("/", {"confidentiality": "confidential"}).content.decode()) == []
+    )
+    assert plain.reference in client.get("/").content.decode()
+
+
+def test_the_date_range_is_typed_in_hijri_or_gregorian_with_any_digits(cast: Any) -> None:
+    ((txn, _),) = referred_to_rights(cast)
+    today = timezone.localdate()
+    client = signed_in(cast.rights_clerk)
+    hijri_today = hijri.format_hijri(today, digits="arabic")  # ١٤٤٨/٠٦/١٢هـ
+    html = client.get("/", {"date_from": hijri_today, "date_to": today.isoformat()}).content
+    assert txn.reference in html.decode()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert txn.reference not in client.get("/", {"date_from": tomorrow}).content.decode()
+
+
+def test_a_bad_date_is_reported_beside_its_field_and_the_list_still_shows(cast: Any) -> None:
+    ((txn, _),) = referred_to_rights(cast)
+    response = signed_in(cast.rights_clerk).get("/", {"date_from": "1448/13/40"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_date_from_error"' in html
+    assert 'value="1448/13/40"' in html
+    assert txn.reference in html
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(cast: Any) -> None:
+    made = referred_to_rights(cast, inbox.PAGE_SIZE + 5)
+    client = signed_in(cast.rights_clerk)
+    seen: list[str] = []
+    for sort in ("due", "newest", "oldest"):
+        seen = []
+        url, params = "/", {"sort": sort}
+        for _ in range(3):
+            html = client.get(url, params).content.decode()
+            seen += references_in(html)
+            nxt = re.search(r'rel="next" href="\?([^"]+)"', html)
+            if not nxt:
+                break
+            url, params = "/?" + nxt.group(1).replace("&amp;", "&"), {}
+        assert sorted(seen) == sorted(t.reference for t, _ in made), sort
+    assert seen == [t.reference for t, _ in made]  # oldest first
+
+
+def test_newest_first_starts_with_the_last_referred(cast: Any) -> None:
+    made = referred_to_rights(cast, 3)
+    html = signed_in(cast.rights_clerk).get("/", {"sort": "newest"}).content.decode()
+    assert references_in(html)[0] == made[-1][0].reference
+
+
+def test_the_held_box_lists_what_came_back_to_the_unit(cast: Any) -> None:
+    txn, ref = make_referred(cast)
+    registry.answer(cast.rights_clerk.actor, ref.public_id, text="تمت الدراسة")
+    html = signed_in(cast.clerk).get("/", {"box": "held"}).content.decode()
+    assert txn.reference in html
+
+
+def test_a_forged_cursor_is_ignored(cast: Any) -> None:
+    referred_to_rights(cast, 2)
+    response = signed_in(cast.rights_clerk).get("/", {"after": "not-a-cursor", "sort": "due"})
+    assert response.status_code == 200
+    assert len(references_in(response.content.decode())) == 2
+
+
+def test_the_inbox_costs_a_fixed_number_of_queries(
+    cast: Any, django_assert_max_num_queries: Any
+) -> None:
+    referred_to_rights(cast, 3)
+    client = signed_in(cast.rights_clerk)
+    client.get("/")  # warm the per-process caches (holidays, entity codes)
+    with django_assert_max_num_queries(8):
+        small = client.get("/", {"kind": "petition", "sort": "newest"})
+    referred_to_rights(cast, 12)
+    with django_assert_max_num_queries(8):
+        large = client.get("/", {"kind": "petition", "sort": "newest"})
+    assert (
+        len(references_in(large.content.decode()))
+        == 15
+        > len(references_in(small.content.decode()))
+    )

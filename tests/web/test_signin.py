@@ -1,0 +1,133 @@
+"""Signing in and out, the lock-out, and the unit a person acts for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from tests.conftest import PASSWORD
+from wasl.audit.models import AuditRecord
+from wasl.directory import services as directory
+from wasl.web.signin import LOCKOUT_THRESHOLD
+
+
+def post_signin(client: Client, username: str, password: str, **extra: Any) -> Any:
+    return client.post("/signin/", {"username": username, "password": password}, **extra)
+
+
+def test_the_first_page_is_the_arabic_sign_in_for_strangers(client: Client, cast: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "الدخول إلى وصل" in html
+    assert 'name="username"' in html and 'name="password"' in html
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_a_clerk_signs_in_and_lands_in_the_inbox(client: Client, cast: Any) -> None:
+    response = post_signin(client, "clerk", PASSWORD)
+    assert response.status_code == 302 and response.url == "/"
+    inbox = client.get("/")
+    assert "الوارد" in inbox.content.decode()
+    assert AuditRecord.objects.filter(action="web.signin.succeeded", actor="clerk").exists()
+
+
+def test_arabic_digits_in_the_username_are_folded(client: Client, cast: Any) -> None:
+    directory.ensure_person(username="1234", first_name="موظف", last_name="برقم", password=PASSWORD)
+    response = post_signin(client, "١٢٣٤", PASSWORD)
+    assert response.status_code == 302
+
+
+def test_a_wrong_password_is_refused_beside_the_form_and_audited(client: Client, cast: Any) -> None:
+    response = post_signin(client, "clerk", "wrong")
+    assert response.status_code == 200
+    assert "اسم المستخدم أو كلمة المرور غير صحيحة." in response.content.decode()
+    assert 'value="clerk"' in response.content.decode()  # what was typed is kept
+    assert AuditRecord.objects.filter(action="web.signin.failed", actor="clerk").count() == 1
+
+
+def test_repeated_failures_lock_the_account_even_with_the_right_password(
+    client: Client, cast: Any
+) -> None:
+    for _ in range(LOCKOUT_THRESHOLD):
+        post_signin(client, "clerk", "wrong")
+    response = post_signin(client, "clerk", PASSWORD)
+    assert response.status_code == 200
+    assert "محاولات فاشلة كثيرة" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditRecord.objects.filter(action="web.signin.locked", actor="clerk").count() == 1
+
+
+def test_the_lock_is_per_address_and_lifts_after_the_cool_down(
+    client: Client, cast: Any, settings: Any
+) -> None:
+    for _ in range(LOCKOUT_THRESHOLD):
+        post_signin(client, "clerk", "wrong")
+    # Someone else's address is not locked out by this one's failures.
+    other = Client()
+    assert post_signin(other, "clerk", PASSWORD, REMOTE_ADDR="10.0.0.9").status_code == 302
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wasl.web.models import SignInFailure
+
+    SignInFailure.objects.filter(username="clerk").update(
+        locked_until=timezone.now() - timedelta(seconds=1),
+        first_failed_at=timezone.now() - timedelta(hours=1),
+    )
+    assert post_signin(client, "clerk", PASSWORD).status_code == 302
+    assert not SignInFailure.objects.filter(username="clerk", ip="127.0.0.1").exists()
+
+
+def test_unknown_usernames_are_counted_too_so_the_lock_tells_nothing(
+    client: Client, cast: Any
+) -> None:
+    for _ in range(LOCKOUT_THRESHOLD):
+        post_signin(client, "nobody-here", "x")
+    response = post_signin(client, "nobody-here", "x")
+    assert "محاولات فاشلة كثيرة" in response.content.decode()
+
+
+def test_signing_out_needs_a_post_and_ends_the_session(client: Client, cast: Any) -> None:
+    client.force_login(cast.clerk.user)
+    assert client.get("/signout/").status_code == 405
+    assert client.post("/signout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_pages_send_strangers_to_the_sign_in(client: Client, cast: Any) -> None:
+    response = client.get("/register/")
+    assert response.status_code == 302
+    assert response.url.startswith("/signin/?next=/register/")
+
+
+def test_a_person_with_several_units_chooses_one_and_the_inbox_follows(
+    client: Client, cast: Any
+) -> None:
+    directory.grant(cast.clerk.user, cast.rights, "clerk")
+    response = post_signin(client, "clerk", PASSWORD)
+    assert response.url.startswith("/unit/?next=/")
+    assert client.get("/").url.startswith("/unit/")
+    page = client.get("/unit/")
+    assert "الإدارة العامة للحقوق" in page.content.decode()
+    chosen = client.post("/unit/", {"unit": str(cast.rights.public_id), "next": "/"})
+    assert chosen.status_code == 302 and chosen.url == "/"
+    assert "الإدارة العامة للحقوق" in client.get("/").content.decode()
+
+
+def test_a_unit_one_does_not_belong_to_cannot_be_chosen(client: Client, cast: Any) -> None:
+    client.force_login(cast.clerk.user)
+    response = client.post("/unit/", {"unit": str(cast.amanah_registry.public_id)})
+    assert response.status_code == 400
+    assert "wasl_unit" not in client.session
+
+
+def test_the_unit_choice_never_redirects_off_site(client: Client, cast: Any) -> None:
+    client.force_login(cast.clerk.user)
+    response = client.post(
+        "/unit/", {"unit": str(cast.registry.public_id), "next": "https://evil.example/"}
+    )
+    assert response.url == "/"
