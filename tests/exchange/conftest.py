@@ -3,6 +3,8 @@ helpers to send letters and let the outbox move (in-process, as the worker would
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,3 +48,90 @@ def move() -> delivery.Counts:
 
 def outbox() -> list[OutgoingMessage]:
     return list(OutgoingMessage.objects.order_by("id"))
+
+
+# ---------------------------------------------------------------------------------------------
+# A member of another node whose private key the test holds: it crafts envelopes of every
+# kind, good and bad, and posts them to this node's /exchange/v1/ endpoints.
+
+
+class Foreign:
+    def __init__(self, code: str, node_code: str = "NODE-X") -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from django.utils import timezone
+
+        from wasl.directory import services as directory
+        from wasl.exchange import envelope
+        from wasl.exchange.models import Member, MemberKey, Node
+
+        self.code = code
+        self.private = Ed25519PrivateKey.generate()
+        raw = self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.key_id = envelope.key_id_for(raw)
+        node, _ = Node.objects.get_or_create(
+            code=node_code, defaults={"base_url": "http://127.0.0.1:9"}
+        )
+        entity, _ = directory.ensure_entity(
+            code=code, kind="police", name_ar="شرطة منطقة مكة المكرمة", name_en="Makkah Police"
+        )
+        self.member = Member.objects.create(entity=entity, code=code, node=node)
+        self.key = MemberKey.objects.create(
+            member=self.member,
+            key_id=self.key_id,
+            public_key=envelope.b64encode(raw),
+            valid_from=timezone.now() - timedelta(days=1),
+        )
+
+    def letter(self, to: str = "AMN-JED", **overrides: Any) -> dict[str, Any]:
+        from django.utils import timezone
+
+        from wasl.exchange import envelope
+
+        letter = {
+            "reference": "POL-MKK-1448-000077",
+            "date": timezone.localdate().isoformat(),
+            "kind": "letter",
+            "subject": "إفادة بشأن بلاغ التعدي على أرض حكومية",
+            "body": "نفيدكم بأنه تم الوقوف على الموقع وتحرير محضر بالتعديات.",
+            "classification": "security",
+            "urgency": "urgent",
+            "restriction": {"level": "normal", "legal_basis": "", "until": None},
+            "reply_due": None,
+            "answers": None,
+            "to": [to],
+            "cc": [],
+            "role": "to",
+            "attachments": [],
+        }
+        letter.update(overrides.pop("letter", {}))
+        body = {
+            "v": 1,
+            "type": "letter",
+            "message_id": str(uuid.uuid4()),
+            "created_at": envelope.timestamp(timezone.now()),
+            "sender": self.code,
+            "receiver": to,
+            "letter": letter,
+        }
+        body.update(overrides)
+        return body
+
+    def sign(self, body: dict[str, Any], private: Any = None, key_id: str | None = None) -> str:
+        from wasl.exchange import envelope
+
+        return envelope.sign(private or self.private, key_id or self.key_id, "envelope", body).text
+
+
+def post_envelope(text: str | bytes) -> Any:
+    from django.test import Client
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return Client().post("/exchange/v1/envelopes", data, content_type="application/json")
+
+
+@pytest.fixture
+def foreign(net: Cast) -> Foreign:
+    return Foreign("POL-MKK")

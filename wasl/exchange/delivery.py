@@ -410,14 +410,18 @@ class Worker:
         signal.signal(signal.SIGINT, self.stop)
 
     def run(self, once: bool = False) -> Counts:
+        refreshed = time.monotonic()
         while not self.stopping.is_set():
-            close_old_connections()
             try:
                 counts = deliver_due(self.batch, self.transport)
             except Exception:
                 logger.exception("exchange worker: a pass failed; trying again")
                 counts = Counts()
+                close_old_connections()  # a broken connection is replaced on the next pass
                 self.stopping.wait(min(self.poll * 10, 5.0))
+            if time.monotonic() - refreshed > 60:
+                close_old_connections()
+                refreshed = time.monotonic()
             self.totals.add(counts)
             if once:
                 break
