@@ -1,0 +1,310 @@
+"""What the dashboard pages show, prepared for the templates: figures with the link to the
+list behind each, and bars for the charts (drawn with HTML and CSS on the server: they follow
+the page's direction, print in the PDF, and need no script)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from wasl.core import hijri
+from wasl.registry.models import Direction, Kind, Urgency
+
+from . import measures, presenters
+from .definitions import MAX_DAYS, REFERRAL, TRANSACTION
+from .measures import AGE_BUCKETS, Figures, Measures
+from .periods import GREGORIAN_MONTHS_AR, Period
+from .scopes import Scope
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    share: float  # of the largest bar, 0..1
+    href: str
+    extra: str = ""
+
+
+ENGLISH = {
+    "letter": "Letter",
+    "request": "Request",
+    "complaint": "Complaint",
+    "petition": "Petition",
+    "memo": "Memo",
+    "report": "Report",
+    "circular": "Circular",
+    "invitation": "Invitation",
+    "normal": "Normal",
+    "urgent": "Urgent",
+    "very_urgent": "Very urgent",
+    "immediate": "Immediate",
+    "incoming": "Incoming",
+    "outgoing": "Outgoing",
+    "internal": "Internal",
+}
+
+
+def choices(enum: Any) -> list[tuple[str, str]]:
+    """The values of a registry choice with their names in the page's language."""
+    return [(value, _(ENGLISH[value])) for value in enum.values]
+
+
+def list_url(scope_token: str, period: Period, item: str, measure: str, **filters: str) -> str:
+    query = {"scope": scope_token, "item": item, "measure": measure, **filters}
+    return f"{reverse('dashboards:list')}?{urlencode(query)}&{period.token}"
+
+
+def page_url(scope_token: str, period: Period | None = None) -> str:
+    kind, _, value = scope_token.partition(":")
+    if kind == "region":
+        url = reverse("dashboards:region")
+    elif kind == "entity":
+        url = reverse("dashboards:entity", args=[value])
+    elif kind == "unit":
+        url = reverse("dashboards:unit", args=[value])
+    else:
+        url = reverse("dashboards:person", args=[value])
+    return url if period is None else f"{url}?{period.token}"
+
+
+def bars(rows: list[tuple[str, int, str]]) -> list[Bar]:
+    top = max((v for _, v, _ in rows), default=0) or 1
+    return [Bar(label, value, value / top, href) for label, value, href in rows]
+
+
+def age_label(index: int) -> str:
+    low, high = AGE_BUCKETS[index]
+    if high is None:
+        return _("over %(days)s working days") % {"days": low - 1}
+    return _("%(low)s–%(high)s working days") % {"low": low, "high": high}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def days(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value}+" if value >= MAX_DAYS else str(value)
+
+
+def figures_block(f: Figures, scope: Scope, period: Period) -> dict[str, Any]:
+    token, item = scope.token, f.item
+
+    def link(measure: str, **filters: str) -> str:
+        return list_url(token, period, item, measure, **filters)
+
+    ages = bars([(age_label(i), n, link(f"age-{i}")) for i, n in enumerate(f.ages)])
+    hist = sorted(f.histogram.items())
+    return {
+        "item": item,
+        "cards": [
+            {
+                "key": "received",
+                "label": _("Received"),
+                "value": f.received,
+                "href": link("received"),
+            },
+            {
+                "key": "completed",
+                "label": _("Completed"),
+                "value": f.completed,
+                "href": link("completed"),
+            },
+            {"key": "open", "label": _("In progress"), "value": f.open, "href": link("open")},
+            {
+                "key": "overdue",
+                "label": _("Overdue"),
+                "value": f.overdue,
+                "href": link("overdue"),
+                "alarm": f.overdue > 0,
+            },
+            {
+                "key": "on_time",
+                "label": _("Completed on time"),
+                "value": percent(f.on_time_rate),
+                "href": link("completed"),
+                "note": _("%(on_time)s of %(completed)s")
+                % {"on_time": f.on_time, "completed": f.completed},
+            },
+            {
+                "key": "days",
+                "label": _("Completion time (working days)"),
+                "value": days(f.median_days),
+                "href": link("completed"),
+                "note": _("median; 90%% within %(days)s") % {"days": days(f.p90_days)},
+            },
+        ],
+        "referrals_per": (
+            None
+            if item != TRANSACTION or f.referrals_per_transaction is None
+            else f"{f.referrals_per_transaction:.2f}"
+        ),
+        "ages": ages,
+        "by_urgency": bars(
+            [
+                (label, f.by_urgency.get(value, 0), link("received", urgency=value))
+                for value, label in reversed(choices(Urgency))
+            ]
+        ),
+        "by_kind": bars(
+            sorted(
+                (
+                    (label, f.by_kind.get(value, 0), link("received", kind=value))
+                    for value, label in choices(Kind)
+                ),
+                key=lambda row: -row[1],
+            )
+        ),
+        "by_channel": bars(
+            [
+                (label, f.by_direction.get(value, 0), link("received", direction=value))
+                for value, label in choices(Direction)
+            ]
+        ),
+        "histogram": bars([(days(d), n, link("completed")) for d, n in hist]),
+    }
+
+
+def trend_block(m: Measures) -> list[dict[str, Any]]:
+    top = max((max(p.received, p.completed) for p in m.trend), default=0) or 1
+    return [
+        {
+            "label": month_name(p.period),
+            "year": p.period.year,
+            "received": p.received,
+            "completed": p.completed,
+            "received_share": p.received / top,
+            "completed_share": p.completed / top,
+            "received_href": list_url(m.scope.token, p.period, TRANSACTION, "received"),
+            "completed_href": list_url(m.scope.token, p.period, TRANSACTION, "completed"),
+        }
+        for p in m.trend
+    ]
+
+
+def month_name(period: Period) -> str:
+    if period.calendar == "hijri":
+        return hijri.hijri_month_name(period.month)
+    return GREGORIAN_MONTHS_AR[period.month - 1]
+
+
+def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "entities" in data:
+        out["entities"] = [
+            {
+                **row,
+                "href": page_url(row["scope"], period),
+                "received_href": list_url(row["scope"], period, TRANSACTION, "received"),
+                "open_href": list_url(row["scope"], period, TRANSACTION, "open"),
+                "overdue_href": list_url(row["scope"], period, TRANSACTION, "overdue"),
+                "completed_href": list_url(row["scope"], period, TRANSACTION, "completed"),
+                "rate": percent(row["on_time_rate"]),
+                "median": days(row["completion_days_median"]),
+            }
+            for row in data["entities"]
+        ]
+        out["governorates"] = [
+            {
+                **row,
+                "code": row["scope"].partition(":")[2],
+                "rate": percent(row["on_time_rate"]),
+                "median": days(row["completion_days_median"]),
+                "received_href": list_url(
+                    "region",
+                    period,
+                    TRANSACTION,
+                    "received",
+                    governorate=row["scope"].partition(":")[2] or "-",
+                ),
+                "open_href": list_url(
+                    "region",
+                    period,
+                    TRANSACTION,
+                    "open",
+                    governorate=row["scope"].partition(":")[2] or "-",
+                ),
+                "overdue_href": list_url(
+                    "region",
+                    period,
+                    TRANSACTION,
+                    "overdue",
+                    governorate=row["scope"].partition(":")[2] or "-",
+                ),
+            }
+            for row in data["governorates"]
+        ]
+        out["overdue_bars"] = bars(
+            [(row["name_ar"], row["overdue"], row["overdue_href"]) for row in out["entities"][:10]]
+        )
+    if "units" in data:
+        rows = []
+        for row in data["units"]:
+            t, r = row["transactions"], row["referrals"]
+            rows.append(
+                {
+                    "name_ar": row["name_ar"],
+                    "href": page_url(row["scope"], period),
+                    "t": {**t, "open_href": list_url(row["scope"], period, TRANSACTION, "open")},
+                    "r": {
+                        **r,
+                        "received_href": list_url(row["scope"], period, REFERRAL, "received"),
+                        "open_href": list_url(row["scope"], period, REFERRAL, "open"),
+                        "overdue_href": list_url(row["scope"], period, REFERRAL, "overdue"),
+                        "completed_href": list_url(row["scope"], period, REFERRAL, "completed"),
+                        "rate": percent(r["on_time_rate"]),
+                        "median": days(r["completion_days_median"]),
+                    },
+                }
+            )
+        out["units"] = rows
+        out["overdue_bars"] = bars(
+            [
+                (
+                    row["name_ar"],
+                    row["r"]["overdue"] + row["t"]["overdue"],
+                    row["r"]["overdue_href"],
+                )
+                for row in rows[:10]
+            ]
+        )
+    return out
+
+
+def period_nav(scope: Scope, period: Period, today: date) -> dict[str, Any]:
+    nav: dict[str, Any] = {"label": period.label, "from": period.start, "to": period.end}
+    if period.calendar in ("hijri", "gregorian"):
+        nav["previous"] = page_url(scope.token, period.shifted(-1))
+        following = period.shifted(1)
+        if following.start <= today:
+            nav["next"] = page_url(scope.token, following)
+        other = "gregorian" if period.calendar == "hijri" else "hijri"
+        nav["other_calendar"] = other
+    return nav
+
+
+def page_context(scope: Scope, period: Period, today: date) -> dict[str, Any]:
+    m = measures.measures(scope, period, today=today)
+    kids = presenters.children_data(scope, measures.children(scope, period, today=today))
+    context: dict[str, Any] = {
+        "scope": scope,
+        "period": period,
+        "today": today,
+        "nav": period_nav(scope, period, today),
+        "t": figures_block(m.transactions, scope, period),
+        "r": None if m.referrals is None else figures_block(m.referrals, scope, period),
+        "trend": trend_block(m),
+        "children": children_block(scope, period, kids),
+        "measures": m,
+        "export_query": f"scope={scope.token}&{period.token}",
+        "age_buckets": AGE_BUCKETS,
+    }
+    return context
