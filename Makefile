@@ -44,3 +44,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+## bench-inquiry: load N synthetic transactions, build the search index, time every query kind
+## beside direct SQL, and print recall@10/MRR (SQLite in a temporary folder unless DATABASE_URL)
+bench-inquiry: $(STAMP)
+	$(BIN)/python bench/inquiry.py --n $(N)

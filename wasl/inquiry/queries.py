@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -26,12 +27,11 @@ from wasl.core import hijri, identity
 from wasl.core.arabic import fold_digits
 from wasl.core.errors import InvalidInput
 from wasl.directory.actors import Actor
-from wasl.directory.models import Entity, Unit
 from wasl.registry.models import Kind, Transaction, Urgency
 from wasl.registry.queries import visible_transactions
 from wasl.registry.states import State
 
-from . import analysis
+from . import analysis, names
 from .backends import Group, get_backend
 from .indexer import entity_token, user_token
 
@@ -203,10 +203,7 @@ class Understood:
 
 
 def _compact_codes() -> dict[str, list[str]]:
-    codes: dict[str, list[str]] = {}
-    for code in Entity.objects.values_list("code", flat=True):
-        codes.setdefault(code.replace("-", ""), []).append(code)
-    return codes
+    return names.current().codes
 
 
 def reference_candidates(
@@ -346,13 +343,21 @@ def scope_tokens(actor: Actor) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=512)
+def _access_sql(actor: Actor, filters: Filters) -> tuple[str, tuple[Any, ...]]:
+    """The access rule and the filters as SQL on the row `t`, compiled once per person and
+    filters (compiling the ORM query costs more than running it)."""
+    inner = _filtered(actor, filters).filter(pk=RawSQL("t.id", ())).values("pk")
+    sql, params = inner.query.sql_with_params()
+    return sql, tuple(params)
+
+
 def _index_rows(
     actor: Actor, filters: Filters, groups: Sequence[Group], boost: tuple[str, list[Any]] | None
 ) -> list[_Row]:
     """Every visible, filtered transaction matching `groups`, best first, in one statement."""
     match_sql, match_params = get_backend().match_sql(groups, scope_tokens(actor))
-    inner = _filtered(actor, filters).filter(pk=RawSQL("t.id", ())).values("pk")
-    inner_sql, inner_params = inner.query.sql_with_params()
+    inner_sql, inner_params = _access_sql(actor, filters)
     boost_sql, boost_params = boost or ("0", [])
     # Built from this module's constant fragments, the backend's SQL and the ORM's compiled
     # access rule; every value is a parameter.
@@ -363,19 +368,24 @@ def _index_rows(
         f"WHERE EXISTS ({inner_sql}) "
         "ORDER BY boost DESC, m.score DESC, t.registered_at DESC, t.id DESC"
     )
+    return _fetch(sql, [*boost_params, *match_params, *inner_params])
+
+
+def _fetch(sql: str, params: list[Any]) -> list[_Row]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*boost_params, *match_params, *inner_params])
+        cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
 def _reference_rows(actor: Actor, filters: Filters, references: Sequence[str]) -> list[_Row]:
-    qs = _filtered(actor, filters).filter(reference__in=list(references))
-    return [
-        (pk, 1.0, 1, state, kind, urgency, unit_id, entity_id)
-        for pk, state, kind, urgency, unit_id, entity_id in qs.order_by(
-            "-registered_at"
-        ).values_list("pk", "state", "kind", "urgency", "unit_id", "entity_id")
-    ]
+    inner_sql, inner_params = _access_sql(actor, filters)
+    marks = ", ".join(["%s"] * len(references))
+    sql = (
+        "SELECT t.id, 1.0, 1, t.state, t.kind, t.urgency, t.unit_id, t.entity_id "  # noqa: S608
+        f"FROM registry_transaction t WHERE t.reference IN ({marks}) "
+        f"AND EXISTS ({inner_sql}) ORDER BY t.registered_at DESC, t.id DESC"
+    )
+    return _fetch(sql, [*references, *inner_params])
 
 
 def _rows(actor: Actor, understood: Understood, filters: Filters) -> list[_Row]:
@@ -414,17 +424,16 @@ def _facets(rows: Sequence[_Row]) -> dict[str, list[Facet]]:
         "urgency": dict(Urgency.choices),
     }
     top_units = [u for u, _ in counts["unit"].most_common(30)]
+    known = names.current()
     units = {
-        pk: (str(public_id), name)
-        for pk, public_id, name in Unit.objects.filter(pk__in=top_units).values_list(
-            "pk", "public_id", "name_ar"
-        )
+        pk: (str(known.units[pk].public_id), known.units[pk].name_ar)
+        for pk in top_units
+        if pk in known.units
     }
     entities = {
-        pk: (code, name)
-        for pk, code, name in Entity.objects.filter(pk__in=list(counts["entity"])).values_list(
-            "pk", "code", "name_ar"
-        )
+        pk: (known.entities[pk].code, known.entities[pk].name_ar)
+        for pk in counts["entity"]
+        if pk in known.entities
     }
     facets: dict[str, list[Facet]] = {}
     for name in ("state", "kind", "urgency"):
@@ -443,9 +452,29 @@ def _facets(rows: Sequence[_Row]) -> dict[str, list[Facet]]:
     return facets
 
 
+def _transactions(ids: Sequence[int]) -> dict[int, Transaction]:
+    """The transactions `ids` with their entity and unit attached from the names cache."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    found = {
+        t.pk: t
+        for t in Transaction.objects.raw(
+            f"SELECT * FROM registry_transaction WHERE id IN ({marks})",  # noqa: S608
+            list(ids),
+        )
+    }
+    known = names.current()
+    for txn in found.values():
+        entity = known.entities.get(txn.entity_id)
+        unit = known.units.get(txn.unit_id)
+        if entity is not None and unit is not None:
+            txn.entity, txn.unit = entity, unit
+    return found
+
+
 def _hits(rows: Sequence[_Row], understood: Understood) -> list[Hit]:
-    ids = [row[0] for row in rows]
-    by_id = Transaction.objects.select_related("entity", "unit").in_bulk(ids)
+    by_id = _transactions([row[0] for row in rows])
     wanted = understood.wanted
     hits = []
     for row in rows:
@@ -466,9 +495,8 @@ def _hits(rows: Sequence[_Row], understood: Understood) -> list[Hit]:
 
 
 def _entity_codes(actor: Actor) -> list[str]:
-    if not actor.entity_ids:
-        return []
-    return list(Entity.objects.filter(pk__in=actor.entity_ids).values_list("code", flat=True))
+    known = names.current().entities
+    return sorted(known[e].code for e in actor.entity_ids if e in known)
 
 
 def _understand_for(actor: Actor, q: str, filters: Filters) -> Understood:
@@ -522,5 +550,7 @@ def export(actor: Actor, q: object, filters: Filters | None = None) -> list[Tran
         return []
     understood = _understand_for(actor, text, filters)
     ids = [row[0] for row in _rows(actor, understood, filters)[:EXPORT_LIMIT]]
-    by_id = Transaction.objects.select_related("entity", "unit").in_bulk(ids)
+    by_id: dict[int, Transaction] = {}
+    for start in range(0, len(ids), 500):
+        by_id.update(_transactions(ids[start : start + 500]))
     return [by_id[i] for i in ids if i in by_id]
