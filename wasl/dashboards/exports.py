@@ -197,15 +197,78 @@ def xlsx_response(context: dict[str, Any]) -> HttpResponse:
     return response
 
 
+def _svg_bars(bars: list[Any]) -> list[dict[str, Any]]:
+    # Right to left: a bar starts at the right edge of its track.
+    return [
+        {
+            "label": b.label,
+            "value": b.value,
+            "w": round(100 * b.share, 2),
+            "x": round(100 - 100 * b.share, 2),
+        }
+        for b in bars
+    ]
+
+
+def _block(title: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": title,
+        "data": data,
+        "panels": [
+            {
+                "title": _("In progress, by time since received"),
+                "bars": _svg_bars(data["ages"]),
+                "colour": "#6b8f7d",
+            },
+            {
+                "title": _("Received by urgency"),
+                "bars": _svg_bars(data["by_urgency"]),
+                "colour": "#0b5d3b",
+            },
+            {
+                "title": _("Completion time (working days)"),
+                "bars": _svg_bars(data["histogram"]),
+                "colour": "#0b5d3b",
+            },
+        ],
+    }
+
+
+def _trend_svg(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Columns of the monthly trend, the oldest month on the right (right to left)."""
+    slot, bar = 20, 7
+    width = slot * max(1, len(points))
+    cols = []
+    for i, p in enumerate(points):
+        right = width - i * slot - 3
+        h_in, h_out = round(95 * p["received_share"], 2), round(95 * p["completed_share"], 2)
+        cols.append(
+            {
+                "x_in": right - bar,
+                "y_in": 100 - h_in,
+                "h_in": h_in,
+                "x_out": right - 2 * bar - 1,
+                "y_out": 100 - h_out,
+                "h_out": h_out,
+            }
+        )
+    return {"width": width, "bar": bar, "cols": cols}
+
+
 def pdf_bytes(request: HttpRequest | None, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
-    blocks = [{"title": _("Transactions"), "data": context["t"]}]
+    blocks = [_block(_("Transactions"), context["t"])]
     if context.get("r"):
-        blocks.append({"title": _("Referrals"), "data": context["r"]})
+        blocks.append(_block(_("Referrals"), context["r"]))
     html = render_to_string(
         "dashboards/report.html",
-        {**context, "blocks": blocks, "printed_at": timezone.localtime()},
+        {
+            **context,
+            "blocks": blocks,
+            "trend_svg": _trend_svg(context["trend"]),
+            "printed_at": timezone.localtime(),
+        },
         request=request,
     )
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]

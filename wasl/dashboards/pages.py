@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from wasl.core import hijri
 from wasl.registry.models import Direction, Kind, Urgency
@@ -32,21 +33,21 @@ class Bar:
 
 
 ENGLISH = {
-    "letter": "Letter",
-    "request": "Request",
-    "complaint": "Complaint",
-    "petition": "Petition",
-    "memo": "Memo",
-    "report": "Report",
-    "circular": "Circular",
-    "invitation": "Invitation",
-    "normal": "Normal",
-    "urgent": "Urgent",
-    "very_urgent": "Very urgent",
-    "immediate": "Immediate",
-    "incoming": "Incoming",
-    "outgoing": "Outgoing",
-    "internal": "Internal",
+    "letter": gettext_noop("Letter"),
+    "request": gettext_noop("Request"),
+    "complaint": gettext_noop("Complaint"),
+    "petition": gettext_noop("Petition"),
+    "memo": gettext_noop("Memo"),
+    "report": gettext_noop("Report"),
+    "circular": gettext_noop("Circular"),
+    "invitation": gettext_noop("Invitation"),
+    "normal": gettext_noop("Normal"),
+    "urgent": gettext_noop("Urgent"),
+    "very_urgent": gettext_noop("Very urgent"),
+    "immediate": gettext_noop("Immediate"),
+    "incoming": gettext_noop("Incoming"),
+    "outgoing": gettext_noop("Outgoing"),
+    "internal": gettext_noop("Internal"),
 }
 
 
@@ -108,7 +109,7 @@ def figures_block(f: Figures, scope: Scope, period: Period) -> dict[str, Any]:
         "cards": [
             {
                 "key": "received",
-                "label": _("Received"),
+                "label": pgettext("dashboard", "Received"),
                 "value": f.received,
                 "href": link("received"),
             },
@@ -183,6 +184,9 @@ def trend_block(m: Measures) -> list[dict[str, Any]]:
             "completed": p.completed,
             "received_share": p.received / top,
             "completed_share": p.completed / top,
+            # Heights in points for the PDF (percentages of a table cell do not print).
+            "received_pt": round(80 * p.received / top, 1),
+            "completed_pt": round(80 * p.completed / top, 1),
             "received_href": list_url(m.scope.token, p.period, TRANSACTION, "received"),
             "completed_href": list_url(m.scope.token, p.period, TRANSACTION, "completed"),
         }

@@ -280,7 +280,7 @@ def control_room(request: HttpRequest, actor: Actor) -> HttpResponse:
     context = pages.page_context(scope, period, today)
     context["now"] = timezone.localtime()
     try:
-        context["rotate_seconds"] = min(300, max(5, int(request.GET.get("rotate", "20")[:4])))
+        context["rotate_seconds"] = min(300, max(2, int(request.GET.get("rotate", "20")[:4])))
     except ValueError:
         context["rotate_seconds"] = 20
     return render(request, "dashboards/control_room.html", context)
