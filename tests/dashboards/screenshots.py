@@ -93,7 +93,7 @@ def test_take_the_screenshots(cast, clock, page, live_server):
     pdf.write_bytes(response.body())
     subprocess.run(  # noqa: S603 — a fixed program on our own file
         [
-            "pdftoppm",
+            "/usr/bin/pdftoppm",
             "-png",
             "-r",
             "60",
