@@ -49,3 +49,12 @@ clean:
 ## beside direct SQL, and print recall@10/MRR (SQLite in a temporary folder unless DATABASE_URL)
 bench-inquiry: $(STAMP)
 	$(BIN)/python bench/inquiry.py --n $(N)
+
+## messages: refresh the ar/en catalogues in wasl/locale and compile them (needs gettext)
+messages: $(STAMP)
+	cd wasl && WASL_VAR_DIR=$$(mktemp -d) ../$(BIN)/wasl makemessages -l ar -l en --no-location --no-obsolete
+	cd wasl && WASL_VAR_DIR=$$(mktemp -d) ../$(BIN)/wasl compilemessages
+
+## bench-web: the staff inbox of a unit with N open referrals (SQLite unless DATABASE_URL)
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_inbox.py --n $(N)

@@ -164,3 +164,61 @@ def test_the_inbox_costs_a_fixed_number_of_queries(
         == 15
         > len(references_in(small.content.decode()))
     )
+
+
+def test_the_inbox_agrees_with_the_registrys_access_rule_for_everyone(cast: Any) -> None:
+    """`waiting_in` and `held_in` are the registry's queries in a faster form: for every
+    person, unit and confidentiality level they must list exactly the same rows."""
+    for level in ("normal", "confidential", "top_secret"):
+        for by in (cast.clerk, cast.head):
+            txn = make_transaction(cast, by=by, confidentiality=level)
+            registry.refer(
+                by.actor, txn.public_id, to_units=[cast.rights, cast.security], instruction="x"
+            )
+        _, ref = make_referred(cast, confidentiality=level)
+        registry.answer(cast.rights_head.actor, ref.public_id, text="تم")
+        make_transaction(cast, by=cast.rights_head, unit=cast.rights, confidentiality=level)
+    from wasl.registry import queries
+    from wasl.registry.states import HELD_BY_OWNER
+
+    people = [
+        cast.clerk,
+        cast.head,
+        cast.rights_clerk,
+        cast.rights_head,
+        cast.security_clerk,
+        cast.executive,
+        cast.auditor,
+        cast.admin,
+        cast.outsider,
+    ]
+    units = [cast.registry, cast.rights, cast.security, cast.amanah_registry]
+    checked = 0
+    for person in people:
+        actor = person.actor
+        for unit in units:
+            expected = set(queries.inbox(actor, unit_id=unit.pk).values_list("id", flat=True))
+            assert set(inbox.waiting_in(actor, unit.pk).values_list("id", flat=True)) == (
+                expected
+            ), (person.username, unit.code)
+            owned = queries.owned_transactions(actor, unit_id=unit.pk).filter(
+                state__in=sorted(HELD_BY_OWNER)
+            )
+            assert set(inbox.held_in(actor, unit.pk).values_list("id", flat=True)) == set(
+                owned.values_list("id", flat=True)
+            ), (person.username, unit.code)
+            checked += len(expected)
+    assert checked > 10
+
+
+def test_the_default_inbox_page_costs_a_fixed_number_of_queries(
+    cast: Any, django_assert_max_num_queries: Any
+) -> None:
+    _, ref = make_referred(cast)
+    registry.acknowledge(cast.rights_clerk.actor, ref.public_id)
+    referred_to_rights(cast, 3)
+    client = signed_in(cast.rights_clerk)
+    client.get("/")
+    with django_assert_max_num_queries(9):
+        html = client.get("/").content.decode()
+    assert len(references_in(html)) == 4
