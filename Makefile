@@ -58,3 +58,7 @@ messages: $(STAMP)
 ## bench-web: the staff inbox of a unit with N open referrals (SQLite unless DATABASE_URL)
 bench-web: $(STAMP)
 	$(BIN)/python bench/web_inbox.py --n $(N)
+
+## bench-dashboards: the dashboard pages read from roll-ups, beside a scan of the raw tables
+bench-dashboards: $(STAMP)
+	$(BIN)/python bench/dashboards.py --n $(N)

@@ -422,6 +422,8 @@ def children(
     transactions and, for units, the referrals they received)."""
     today = today or timezone.localdate()
     source = source or RollupSource()
+    if isinstance(source, RawSource):
+        source.for_scope(scope)
     if scope.grain == REGION:
         return {
             TRANSACTION: source.children(ENTITY, None, TRANSACTION, period.start, period.end, today)

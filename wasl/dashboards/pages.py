@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,8 +58,14 @@ def choices(enum: Any) -> list[tuple[str, str]]:
 
 
 def list_url(scope_token: str, period: Period, item: str, measure: str, **filters: str) -> str:
+    # Hundreds of these per page: the list's address is looked up once per process.
     query = {"scope": scope_token, "item": item, "measure": measure, **filters}
-    return f"{reverse('dashboards:list')}?{urlencode(query)}&{period.token}"
+    return f"{_list_path()}?{urlencode(query)}&{period.token}"
+
+
+@cache
+def _list_path() -> str:
+    return reverse("dashboards:list")
 
 
 def page_url(scope_token: str, period: Period | None = None) -> str:
