@@ -33,6 +33,8 @@ from ...models import DeliveryState, IncomingMessage, Member, MemberKey, Node, O
 
 class Command(BaseCommand):
     help = "Wasl exchange between entities and nodes: setup, keys, worker, verify, proofs."
+    # The checks import every URL and API module: seconds at each start of the worker.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

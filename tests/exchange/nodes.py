@@ -1,0 +1,406 @@
+# ruff: noqa: S603, S310 — runs our own commands and talks to our own servers on loopback
+"""Wasl nodes as real processes on loopback, for the cross-node tests and the benchmark.
+
+Each node is a folder (its own SQLite database, media and secret key), a server
+(`wasl runserver --noreload`) and a worker (`wasl exchange worker`). The database is migrated
+once into a template, copied for each node, and each node is then set up with the real
+commands (`wasl exchange setup`, `keys export`, `keys import`), run side by side.
+
+Run as a script inside a node's environment for the two steps that have no command:
+
+    python tests/exchange/nodes.py template TOKENS.json  # migrate; entities, clerks, tokens
+    python tests/exchange/nodes.py setup NODE URL DESCRIPTOR.json PEER.json,… ENTITY…
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+WASL = str(ROOT / ".venv" / "bin" / "wasl")
+
+# code -> (kind, Arabic name, English name, clerk's username)
+ENTITIES = {
+    "EMK": ("emirate", "إمارة منطقة مكة المكرمة", "Makkah Region Emirate", "emk.clerk"),
+    "GOV-JED": ("governorate", "محافظة جدة", "Jeddah Governorate", "jed.clerk"),
+    "AMN-JED": ("amanah", "أمانة محافظة جدة", "Jeddah Amanah", "amn.clerk"),
+    "POL-MKK": ("police", "شرطة منطقة مكة المكرمة", "Makkah Region Police", "pol.clerk"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(
+    check: Callable[[], Any], timeout: float = 30.0, what: str = "condition", interval: float = 0.05
+) -> Any:
+    """Poll `check` until it returns something truthy (a liveness deadline, not a timing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------------------------------------
+# In a node's process
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
+    import django
+
+    django.setup()
+
+
+def script_template(out: str) -> None:
+    """Migrate, then the same small region for every node: entities, registry units, a
+    clerk each with an API token."""
+    _django()
+    from django.core.management import call_command
+
+    from wasl.directory import services as directory
+
+    call_command("migrate", "--no-input", verbosity=0)
+    from wasl.directory.tokens import create_token
+
+    tokens = {}
+    for code, (kind, name_ar, name_en, username) in ENTITIES.items():
+        entity, _ = directory.ensure_entity(code=code, kind=kind, name_ar=name_ar, name_en=name_en)
+        unit, _ = directory.ensure_unit(
+            entity=entity,
+            code="REG",
+            name_ar="الاتصالات الإدارية",
+            name_en="Administrative Communications",
+            is_registry=True,
+        )
+        user, _ = directory.ensure_person(username=username, first_name="موظف", last_name=code)
+        directory.grant(user, unit, "clerk")
+        tokens[code] = {
+            "token": create_token(username),
+            "unit": str(unit.public_id),
+            "username": username,
+        }
+    Path(out).write_text(json.dumps(tokens))
+
+
+def script_setup(node: str, url: str, descriptor: str, peers: str, *entities: str) -> None:
+    """Set the node up, publish its descriptor, then import its peers' as they appear (the
+    nodes are set up side by side; each waits for the others' descriptors)."""
+    _django()
+    from django.core.management import call_command
+
+    args = ["exchange", "setup", "--node", node, "--url", url]
+    for code in entities:
+        args += ["--entity", code]
+    call_command(*args)
+    call_command("exchange", "keys", "export", "-o", descriptor + ".tmp")
+    os.replace(descriptor + ".tmp", descriptor)
+    others = [p for p in peers.split(",") if p]
+    wait_for(lambda: all(Path(p).exists() for p in others), 120, "the peers' descriptors")
+    if others:
+        call_command("exchange", "keys", "import", *others)
+
+
+# ---------------------------------------------------------------------------------------------
+# From the test process
+
+
+@dataclass
+class Node:
+    code: str
+    entities: tuple[str, ...]
+    folder: Path
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    has_worker: bool = True
+    server: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(40))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "wasl.sqlite3"
+
+    @property
+    def descriptor(self) -> Path:
+        return self.folder / "descriptor.json"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "WASL_"))}
+        env.update(
+            {
+                "WASL_VAR_DIR": str(self.folder),
+                "DJANGO_SETTINGS_MODULE": "wasl.settings",
+                "SECRET_KEY": self.secret,
+                "PYTHONPATH": str(ROOT),
+                "LOG_LEVEL": "WARNING",
+                "WASL_EXCHANGE_BACKOFF_BASE_SECONDS": "0.2",
+                "WASL_EXCHANGE_BACKOFF_MAX_SECONDS": "1",
+                **self.extra_env,
+            }
+        )
+        return env
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """A `wasl` command on this node."""
+        return subprocess.run(
+            [WASL, *args],
+            env=self.env(),
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+    def spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+        with (self.folder / log).open("ab") as handle:  # the child keeps its own copy
+            return subprocess.Popen(
+                list(args), env=self.env(), cwd=self.folder, stdout=handle, stderr=subprocess.STDOUT
+            )
+
+    def start_server(self) -> None:
+        self.server = self.spawn(
+            WASL,
+            "runserver",
+            "--noreload",
+            "--skip-checks",
+            f"127.0.0.1:{self.port}",
+            log="server.log",
+        )
+
+    def wait_ready(self) -> None:
+        def up() -> bool:
+            assert self.server is not None and self.server.poll() is None, self.log("server.log")
+            try:
+                with urllib.request.urlopen(self.url + "/exchange/v1/health", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        wait_for(up, 30, f"{self.code} to answer")
+
+    def start_worker(self, poll: float = 0.05) -> None:
+        self.worker = self.spawn(WASL, "exchange", "worker", "--poll", str(poll), log="worker.log")
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen[bytes] | None, kill: bool) -> None:
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+    def stop_server(self, kill: bool = False) -> None:
+        self._stop(self.server, kill)
+        self.server = None
+
+    def stop_worker(self, kill: bool = False) -> None:
+        self._stop(self.worker, kill)
+        self.worker = None
+
+    def stop(self) -> None:
+        self.stop_worker()
+        self.stop_server()
+
+    def log(self, name: str) -> str:
+        path = self.folder / name
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    # -- reading the node's database (read-only) and calling its API --------------------------
+
+    def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=20)
+        try:
+            return conn.execute(query, params).fetchall()
+        finally:
+            conn.close()
+
+    def one(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        rows = self.sql(query, params)
+        return rows[0][0] if rows else None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        data: Any = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, Any]:
+        body = raw if raw is not None else (json.dumps(data).encode() if data is not None else None)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            try:
+                return error.code, json.loads(payload)
+            except ValueError:
+                return error.code, payload.decode(errors="replace")
+
+
+class Cluster:
+    """Several nodes on loopback, set up once; `close()` stops every process it started."""
+
+    def __init__(
+        self,
+        layout: dict[str, tuple[str, ...]],
+        extra_env: dict[str, dict[str, str]] | None = None,
+        workers: tuple[str, ...] | None = None,
+    ) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="wasl-nodes-"))
+        self.nodes: dict[str, Node] = {}
+        self.tokens: dict[str, dict[str, str]] = {}
+        extra_env = extra_env or {}
+        for code, entities in layout.items():
+            folder = self.base / code
+            folder.mkdir()
+            self.nodes[code] = Node(
+                code,
+                entities,
+                folder,
+                free_port(),
+                dict(extra_env.get(code, {})),
+                has_worker=workers is None or code in workers,
+            )
+
+    def __getitem__(self, code: str) -> Node:
+        return self.nodes[code]
+
+    def start(self) -> Cluster:
+        try:
+            self._prepare()
+            for node in self.nodes.values():
+                node.start_server()
+                if node.has_worker:
+                    node.start_worker()
+            for node in self.nodes.values():
+                node.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _prepare(self) -> None:
+        template = self.base / "template"
+        template.mkdir()
+        seed = Node("TEMPLATE", (), template, 0)
+        subprocess.run(
+            [PYTHON, __file__, "template", str(template / "tokens.json")],
+            env=seed.env(),
+            cwd=template,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self.tokens = json.loads((template / "tokens.json").read_text())
+        for node in self.nodes.values():
+            shutil.copy(template / "wasl.sqlite3", node.database)
+        self._parallel(
+            [
+                (
+                    node,
+                    [
+                        PYTHON,
+                        __file__,
+                        "setup",
+                        node.code,
+                        node.url,
+                        str(node.descriptor),
+                        ",".join(str(o.descriptor) for o in self.nodes.values() if o is not node),
+                        *node.entities,
+                    ],
+                )
+                for node in self.nodes.values()
+            ]
+        )
+
+    def commands(self, per_node: dict[str, list[list[str]]]) -> None:
+        """Run `wasl` commands: in order on each node, the nodes side by side, one process
+        per node."""
+        self._parallel(
+            [
+                (self.nodes[code], [PYTHON, __file__, "commands", json.dumps(commands)])
+                for code, commands in per_node.items()
+            ]
+        )
+
+    @staticmethod
+    def _parallel(jobs: list[tuple[Node, list[str]]]) -> None:
+        running = [
+            (
+                node,
+                subprocess.Popen(
+                    args,
+                    env=node.env(),
+                    cwd=node.folder,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                ),
+            )
+            for node, args in jobs
+        ]
+        failures = []
+        for node, proc in running:
+            out, _ = proc.communicate(timeout=120)
+            if proc.returncode:
+                failures.append(f"{node.code}: {out.decode(errors='replace')[-2000:]}")
+        if failures:
+            raise RuntimeError("node setup failed:\n" + "\n".join(failures))
+
+    def close(self) -> None:
+        for node in self.nodes.values():
+            node.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def script_commands(commands: str) -> None:
+    _django()
+    from django.core.management import call_command
+
+    for args in json.loads(commands):
+        call_command(*args)
+
+
+if __name__ == "__main__":
+    command, *rest = sys.argv[1:]
+    {"template": script_template, "setup": script_setup, "commands": script_commands}[command](
+        *rest
+    )
