@@ -23,7 +23,7 @@ from typing import Protocol
 from django.db import connection
 
 # ASCII letters and digits, Arabic letters (with ء) and digits, Latin letters with accents.
-_SAFE = re.compile(r"[0-9a-z\u0621-\u063a\u0641-\u064a\u00df-\u00ff\u0100-\u017f]+")
+_SAFE = re.compile(r"[0-9a-z\u0621-\u063a\u0641-\u064a\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f]+")
 
 
 @lru_cache(maxsize=200_000)
