@@ -222,3 +222,21 @@ def test_the_default_inbox_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         html = client.get("/").content.decode()
     assert len(references_in(html)) == 4
+
+
+def test_a_person_can_keep_to_the_referrals_that_name_them(cast: Any) -> None:
+    named = make_transaction(cast, subject="باسم نورة")
+    registry.refer(
+        cast.clerk.actor,
+        named.public_id,
+        to_units=[cast.rights],
+        instruction="للأستاذة نورة",
+        to_user_id=cast.rights_clerk.user.pk,
+    )
+    ((other, _),) = referred_to_rights(cast)
+    client = signed_in(cast.rights_clerk)
+    assert references_in(client.get("/", {"mine": "on"}).content.decode()) == [named.reference]
+    assert set(references_in(client.get("/").content.decode())) == {
+        named.reference,
+        other.reference,
+    }

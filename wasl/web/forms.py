@@ -333,6 +333,7 @@ class InboxFilterForm(forms.Form):
     entity = forms.ChoiceField(label=_("Correspondent entity"), required=False)
     date_from = DualDateField(label=_("Registered from"), required=False, help_text="")
     date_to = DualDateField(label=_("Registered to"), required=False, help_text="")
+    mine = forms.BooleanField(label=_("Only those addressed to me by name"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=choices(SORTS))
     after = forms.CharField(required=False, max_length=40)
 

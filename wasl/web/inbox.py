@@ -37,6 +37,9 @@ class Filters:
     entity: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # Only referrals that name this person (a user id), not just their unit; the held box
+    # has no referrals and ignores it.
+    addressed_to: int | None = None
 
     def apply(self, qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
         conditions: dict[str, Any] = {}
@@ -209,6 +212,8 @@ def page(
     elif box == "overdue":
         qs = qs.filter(due_date__lt=today)
     qs = filters.apply(qs, prefix="transaction__")
+    if filters.addressed_to is not None:
+        qs = qs.filter(to_user_id=filters.addressed_to)
     qs = _keyset(qs, sort, cursor, due_field="due_date").select_related(
         "transaction__correspondent", "from_unit"
     )

@@ -143,6 +143,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
         entity=data.get("entity") or "",
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
+        addressed_to=ws.actor.user_id if data.get("mine") else None,
     )
     result = None
     if ws.unit is not None:
@@ -185,6 +186,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
                     filters.entity,
                     filters.date_from,
                     filters.date_to,
+                    filters.addressed_to,
                 ]
             ),
             "is_first_page": not data.get("after"),
