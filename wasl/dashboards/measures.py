@@ -158,6 +158,7 @@ class Measures:
     transactions: Figures
     referrals: Figures | None
     trend: list[TrendPoint]
+    referral_trend: list[TrendPoint] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,6 +413,11 @@ def measures(
         transactions=t,
         referrals=r,
         trend=trend(source, scope.grain, scope.scope_id, TRANSACTION, period),
+        referral_trend=(
+            []
+            if scope.grain == REGION
+            else trend(source, scope.grain, scope.scope_id, REFERRAL, period)
+        ),
     )
 
 

@@ -181,8 +181,9 @@ def figures_block(f: Figures, scope: Scope, period: Period) -> dict[str, Any]:
     }
 
 
-def trend_block(m: Measures) -> list[dict[str, Any]]:
-    top = max((max(p.received, p.completed) for p in m.trend), default=0) or 1
+def trend_block(m: Measures, item: str = TRANSACTION) -> list[dict[str, Any]]:
+    points = m.trend if item == TRANSACTION else m.referral_trend
+    top = max((max(p.received, p.completed) for p in points), default=0) or 1
     return [
         {
             "label": month_name(p.period),
@@ -194,10 +195,10 @@ def trend_block(m: Measures) -> list[dict[str, Any]]:
             # Heights in points for the PDF (percentages of a table cell do not print).
             "received_pt": round(80 * p.received / top, 1),
             "completed_pt": round(80 * p.completed / top, 1),
-            "received_href": list_url(m.scope.token, p.period, TRANSACTION, "received"),
-            "completed_href": list_url(m.scope.token, p.period, TRANSACTION, "completed"),
+            "received_href": list_url(m.scope.token, p.period, item, "received"),
+            "completed_href": list_url(m.scope.token, p.period, item, "completed"),
         }
-        for p in m.trend
+        for p in points
     ]
 
 
@@ -290,6 +291,22 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
     return out
 
 
+def is_empty(f: Figures) -> bool:
+    return not (f.received or f.completed or f.open)
+
+
+def section_title(scope: Scope, item: str) -> str:
+    if item == TRANSACTION:
+        return {
+            "person": _("Transactions I registered"),
+            "unit": _("Transactions registered in this unit"),
+        }.get(scope.kind, _("Transactions"))
+    return {
+        "person": _("Referrals addressed to me or completed by me"),
+        "unit": _("Referrals received by this unit"),
+    }.get(scope.kind, _("Referrals between the entity's units"))
+
+
 def period_nav(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     nav: dict[str, Any] = {"label": period.label, "from": period.start, "to": period.end}
     if period.calendar in ("hijri", "gregorian"):
@@ -305,14 +322,46 @@ def period_nav(scope: Scope, period: Period, today: date) -> dict[str, Any]:
 def page_context(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     m = measures.measures(scope, period, today=today)
     kids = presenters.children_data(scope, measures.children(scope, period, today=today))
+    t = figures_block(m.transactions, scope, period)
+    r = None if m.referrals is None else figures_block(m.referrals, scope, period)
+    # A unit's or a person's work is mostly referrals (a registry's, transactions): the
+    # busier of the two comes first, and the trend follows it.
+    primary = TRANSACTION
+    if r is not None and scope.kind in ("unit", "person"):
+        ft, fr = m.transactions, m.referrals
+        assert fr is not None
+        if fr.received + fr.open + fr.completed > ft.received + ft.open + ft.completed:
+            primary = REFERRAL
+    sections = [
+        {
+            "item": TRANSACTION,
+            "block": t,
+            "title": section_title(scope, TRANSACTION),
+            "empty": is_empty(m.transactions),
+        },
+    ]
+    if r is not None:
+        assert m.referrals is not None
+        sections.append(
+            {
+                "item": REFERRAL,
+                "block": r,
+                "title": section_title(scope, REFERRAL),
+                "empty": is_empty(m.referrals),
+            }
+        )
+    if primary == REFERRAL:
+        sections.reverse()
     context: dict[str, Any] = {
         "scope": scope,
         "period": period,
         "today": today,
         "nav": period_nav(scope, period, today),
-        "t": figures_block(m.transactions, scope, period),
-        "r": None if m.referrals is None else figures_block(m.referrals, scope, period),
-        "trend": trend_block(m),
+        "t": t,
+        "r": r,
+        "sections": sections,
+        "primary": primary,
+        "trend": trend_block(m, primary),
         "children": children_block(scope, period, kids),
         "measures": m,
         "export_query": f"scope={scope.token}&{period.token}",
