@@ -14,9 +14,9 @@ from ninja.security import HttpBearer
 from wasl.core.errors import WaslError
 from wasl.dashboards.api import router as dashboards_router
 from wasl.directory.api import router as directory_router
+from wasl.directory.tokens import user_for_token
 from wasl.exchange.api import router as exchange_router
 from wasl.inquiry.api import router as inquiry_router
-from wasl.directory.tokens import user_for_token
 from wasl.registry.api import router as registry_router
 
 

@@ -71,7 +71,12 @@ def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
     page.get_by_label("الموضوع").fill("معروض المواطن بشأن تعويض أرض في حي العوالي")
     page.get_by_label("صفة صاحب المعاملة").select_option("citizen")
     page.get_by_label("اسم صاحب المعاملة").fill("عبدالرحمن بن سعيد الغامدي")
-    page.get_by_label("رقم الهوية الوطنية أو الإقامة").fill("١٠٥٨٥٢٩٩٤٠")
+    id_box = page.get_by_label("رقم الهوية الوطنية أو الإقامة")
+    id_box.fill("١٠٥٨٥٢٩٩٤١")  # a typing mistake: the check digit is told at once
+    id_box.blur()
+    assert "رقم التحقق" in page.locator(".field__live.is-error").inner_text()
+    id_box.fill("١٠٥٨٥٢٩٩٤٠")
+    assert page.locator(".field__live.is-error").count() == 0
     page.locator("input[type=file]").set_input_files(
         [{"name": "صورة-المعروض.png", "mimeType": "image/png", "buffer": png_bytes(40, 30)}]
     )

@@ -21,7 +21,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -61,7 +61,7 @@ class SignInView(auth_views.LoginView):
         url = super().get_success_url()
         units = units_of(_actor_of(self.request))
         if len(units) > 1:
-            return f"{reverse('web:choose_unit')}?next={url}"
+            return f"{reverse('web:choose_unit')}?{urlencode({'next': url})}"
         return url
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
