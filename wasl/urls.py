@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
+
+from wasl.inquiry import views as inquiry_views
 
 from .api import api, unknown_endpoint
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("inquiry/", include("wasl.inquiry.urls")),
     path("exchange/", include("wasl.exchange.urls")),
     path("dashboards/", include("wasl.dashboards.urls")),
+    # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).
+    path("kiosk/", inquiry_views.kiosk, name="kiosk"),
     path("", include("wasl.web.urls")),
-    # Until the staff workspace lands, the first page is the (Arabic, right-to-left) sign-in.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
