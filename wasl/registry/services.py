@@ -544,11 +544,15 @@ def _check_targets(txn: Transaction, to_units: list[Unit], *, exclude: int) -> l
 
 
 def _refuse_open_referrals_to(txn: Transaction, units: list[Unit]) -> None:
-    busy = set(
-        Referral.objects.filter(
-            transaction_id=txn.pk, state__in=OPEN_REFERRAL_STATES, to_unit__in=units
-        ).values_list("to_unit__code", flat=True)
-    )
+    # Plain SQL on the (transaction, state) index: this runs on every referral, and a
+    # transaction has a handful of referrals at most.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_unit_id, state FROM registry_referral WHERE transaction_id = %s",
+            [txn.pk],
+        )
+        open_to = {unit for unit, state in cursor.fetchall() if state in OPEN_REFERRAL_STATES}
+    busy = {unit.code for unit in units if unit.pk in open_to}
     if busy:
         raise InvalidInput(
             "المعاملة محالة من قبل إلى هذه الإدارة ولم تُنجز بعد.",
