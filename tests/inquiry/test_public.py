@@ -177,7 +177,7 @@ def test_the_public_page_asks_and_answers_without_sign_in(cast: Any) -> None:
 
 
 def test_the_kiosk_has_a_digit_pad_and_no_links_out(cast: Any) -> None:
-    response = Client().get("/inquiry/kiosk/?entities=EMK,GOV-JED")
+    response = Client().get("/kiosk/?entities=EMK,GOV-JED")
     text = response.content.decode()
     assert response.status_code == 200
     assert "<a " not in text and "http" not in text.replace("http-equiv", "")
@@ -189,7 +189,25 @@ def test_the_kiosk_has_a_digit_pad_and_no_links_out(cast: Any) -> None:
 
 def test_the_kiosk_answers_and_offers_a_new_inquiry(cast: Any) -> None:
     txn = make_transaction(cast)
-    response = Client().post("/inquiry/kiosk/", {"reference": txn.reference, "id_number": ID})
+    response = Client().post("/kiosk/", {"reference": txn.reference, "id_number": ID})
     text = response.content.decode()
     assert response.status_code == 200 and "مسجلة" in text
     assert "<a " not in text
+    assert '<form method="get" action="/kiosk/">' in text
+
+
+def test_the_kiosk_keeps_its_entities_on_every_screen(cast: Any) -> None:
+    txn = make_transaction(cast)
+    response = Client().post(
+        "/kiosk/?entities=EMK", {"reference": txn.reference, "id_number": "1001244019"}
+    )
+    text = response.content.decode()
+    assert response.status_code == 404 and "لم نجد معاملة" in text
+    assert 'data-start="/kiosk/?entities=EMK"' in text
+    assert '<input type="hidden" name="entities" value="EMK">' in text
+
+
+def test_the_kiosk_s_first_address_leads_to_kiosk(cast: Any) -> None:
+    response = Client().get("/inquiry/kiosk/?entities=EMK")
+    assert response.status_code == 302
+    assert response["Location"] == "/kiosk/?entities=EMK"

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core import hijri
@@ -159,7 +160,10 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         codes = codes.filter(code__in=wanted[:KIOSK_CODES])
     entity_codes = list(codes[:KIOSK_CODES])
     entities_param = ",".join(entity_codes) if wanted else ""
-    start = request.path + ("?" + urlencode({"entities": entities_param}) if entities_param else "")
+    # The start screen, where the form posts, "New inquiry" and the idle reset lead.
+    start = reverse("kiosk") + (
+        "?" + urlencode({"entities": entities_param}) if entities_param else ""
+    )
     return _public(
         request,
         "inquiry/kiosk.html",

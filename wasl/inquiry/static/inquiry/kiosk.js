@@ -19,6 +19,16 @@
   });
   touched();
 
+  // Full screen from the first touch (browsers allow it only on a gesture); a kiosk started
+  // with the browser's own kiosk mode is full screen already.
+  function fullScreen() {
+    var root = document.documentElement;
+    if (!document.fullscreenElement && root.requestFullscreen) {
+      root.requestFullscreen({ navigationUI: "hide" }).catch(function () {});
+    }
+  }
+  document.addEventListener("pointerdown", fullScreen, { passive: true });
+
   // No context menu, no dragging links or text out of the page.
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); });
   document.addEventListener("dragstart", function (e) { e.preventDefault(); });
