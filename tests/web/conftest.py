@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -59,3 +60,11 @@ def screenshot_path(name: str, tmp_path: Path) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS / name
     return tmp_path / name
+
+
+def post_step(client: Client, path: str, data: dict[str, Any] | None = None) -> Any:
+    """POST a step's form as a browser does: with the one-time token of the form page."""
+    page = client.get(path)
+    match = re.search(r'name="form_token" value="([^"]+)"', page.content.decode())
+    token = {"form_token": match.group(1)} if match else {}
+    return client.post(path, {**(data or {}), **token})

@@ -9,10 +9,10 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import make_referred, make_transaction
-from tests.web.conftest import PDF_BYTES, png_bytes, signed_in
+from tests.web.conftest import PDF_BYTES, png_bytes, post_step, signed_in
 from wasl.core.arabic import fold_digits
 from wasl.registry import services as registry
-from wasl.registry.models import Attachment, Link, Referral
+from wasl.registry.models import Attachment, Event, Link, Referral
 
 
 def action_links(html: str) -> set[str]:
@@ -64,21 +64,24 @@ def test_each_person_is_offered_only_the_steps_they_may_take_now(cast: Any) -> N
 def test_the_whole_life_through_the_step_forms(cast: Any) -> None:
     txn = make_transaction(cast)
     clerk, rights = signed_in(cast.clerk), signed_in(cast.rights_clerk)
-    refer = clerk.post(
+    refer = post_step(
+        clerk,
         f"/t/{txn.public_id}/refer/",
         {"to_units": [str(cast.rights.public_id)], "instruction": "للإفادة", "due_in_days": "٣"},
     )
     assert refer.status_code == 302
     ref = Referral.objects.get(transaction=txn)
-    assert rights.post(f"/r/{ref.public_id}/acknowledge/").status_code == 302
-    assert rights.post(f"/r/{ref.public_id}/answer/", {"text": "تمت الدراسة"}).status_code == 302
-    assert clerk.post(f"/t/{txn.public_id}/close/", {"reason": "انتهى"}).status_code == 302
+    assert post_step(rights, f"/r/{ref.public_id}/acknowledge/").status_code == 302
+    assert (
+        post_step(rights, f"/r/{ref.public_id}/answer/", {"text": "تمت الدراسة"}).status_code == 302
+    )
+    assert post_step(clerk, f"/t/{txn.public_id}/close/", {"reason": "انتهى"}).status_code == 302
     txn.refresh_from_db()
     ref.refresh_from_db()
     assert (txn.state, ref.state, ref.answer) == ("closed", "answered", "تمت الدراسة")
     head = signed_in(cast.head)
-    assert head.post(f"/t/{txn.public_id}/reopen/", {"reason": "مراجعة"}).status_code == 302
-    assert head.post(f"/t/{txn.public_id}/cancel/", {"reason": "خطأ"}).status_code == 302
+    assert post_step(head, f"/t/{txn.public_id}/reopen/", {"reason": "مراجعة"}).status_code == 302
+    assert post_step(head, f"/t/{txn.public_id}/cancel/", {"reason": "خطأ"}).status_code == 302
     txn.refresh_from_db()
     assert txn.state == "cancelled"
 
@@ -86,7 +89,8 @@ def test_the_whole_life_through_the_step_forms(cast: Any) -> None:
 def test_forwarding_and_returning_go_through_the_referral_steps(cast: Any) -> None:
     txn, ref = make_referred(cast)
     rights = signed_in(cast.rights_clerk)
-    forwarded = rights.post(
+    forwarded = post_step(
+        rights,
         f"/r/{ref.public_id}/forward/",
         {"to_unit": str(cast.security.public_id), "instruction": "للاختصاص"},
     )
@@ -95,7 +99,9 @@ def test_forwarding_and_returning_go_through_the_referral_steps(cast: Any) -> No
     assert new.to_unit_id == cast.security.pk
     security = signed_in(cast.security_clerk)
     assert (
-        security.post(f"/r/{new.public_id}/return/", {"reason": "ليس من اختصاصنا"}).status_code
+        post_step(
+            security, f"/r/{new.public_id}/return/", {"reason": "ليس من اختصاصنا"}
+        ).status_code
         == 302
     )
     txn.refresh_from_db()
@@ -104,7 +110,7 @@ def test_forwarding_and_returning_go_through_the_referral_steps(cast: Any) -> No
 
 def test_an_empty_reason_is_refused_beside_the_field_and_changes_nothing(cast: Any) -> None:
     txn = make_transaction(cast)
-    response = signed_in(cast.clerk).post(f"/t/{txn.public_id}/close/", {"reason": "   "})
+    response = post_step(signed_in(cast.clerk), f"/t/{txn.public_id}/close/", {"reason": "   "})
     html = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_close_reason_error"' in html
@@ -114,7 +120,7 @@ def test_an_empty_reason_is_refused_beside_the_field_and_changes_nothing(cast: A
 
 def test_a_step_the_state_does_not_allow_shows_the_registrys_message(cast: Any) -> None:
     txn, _ = make_referred(cast)
-    response = signed_in(cast.clerk).post(f"/t/{txn.public_id}/close/", {"reason": "انتهى"})
+    response = post_step(signed_in(cast.clerk), f"/t/{txn.public_id}/close/", {"reason": "انتهى"})
     assert response.status_code == 409
     assert "لا يمكن تنفيذ الحفظ" in response.content.decode()
     assert "انتهى" in response.content.decode()  # what was typed is kept
@@ -122,7 +128,7 @@ def test_a_step_the_state_does_not_allow_shows_the_registrys_message(cast: Any) 
 
 def test_a_step_by_someone_without_the_right_is_refused(cast: Any) -> None:
     _, ref = make_referred(cast)
-    response = signed_in(cast.clerk).post(f"/r/{ref.public_id}/answer/", {"text": "x"})
+    response = post_step(signed_in(cast.clerk), f"/r/{ref.public_id}/answer/", {"text": "x"})
     assert response.status_code == 403
     assert "هذه الإحالة ليست لإدارتك." in response.content.decode()
 
@@ -137,11 +143,11 @@ def test_the_step_pages_work_without_javascript(cast: Any) -> None:
 def test_comments_and_links_by_reference_number_typed_in_arabic_digits(cast: Any) -> None:
     txn, other = make_transaction(cast), make_transaction(cast, subject="معاملة سابقة")
     clerk = signed_in(cast.clerk)
-    assert clerk.post(f"/t/{txn.public_id}/comment/", {"text": "للعلم"}).status_code == 302
+    assert post_step(clerk, f"/t/{txn.public_id}/comment/", {"text": "للعلم"}).status_code == 302
     arabic_reference = other.reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     assert fold_digits(arabic_reference) == other.reference
-    linked = clerk.post(
-        f"/t/{txn.public_id}/link/", {"target": arabic_reference.lower(), "kind": "related"}
+    linked = post_step(
+        clerk, f"/t/{txn.public_id}/link/", {"target": arabic_reference.lower(), "kind": "related"}
     )
     assert linked.status_code == 302
     assert Link.objects.filter(source=txn, target=other).exists()
@@ -151,8 +157,10 @@ def test_comments_and_links_by_reference_number_typed_in_arabic_digits(cast: Any
 def test_linking_to_a_transaction_one_cannot_see_says_so_beside_the_field(cast: Any) -> None:
     txn = make_transaction(cast)
     hidden = make_transaction(cast, by=cast.outsider, unit=cast.amanah_registry)
-    response = signed_in(cast.clerk).post(
-        f"/t/{txn.public_id}/link/", {"target": hidden.reference, "kind": "related"}
+    response = post_step(
+        signed_in(cast.clerk),
+        f"/t/{txn.public_id}/link/",
+        {"target": hidden.reference, "kind": "related"},
     )
     assert response.status_code == 400
     assert 'id="id_link_target_error"' in response.content.decode()
@@ -160,7 +168,8 @@ def test_linking_to_a_transaction_one_cannot_see_says_so_beside_the_field(cast: 
 
 def test_files_are_attached_through_the_step_form(cast: Any) -> None:
     txn = make_transaction(cast)
-    response = signed_in(cast.clerk).post(
+    response = post_step(
+        signed_in(cast.clerk),
         f"/t/{txn.public_id}/attach/",
         {"attachments": [SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")]},
     )
@@ -223,3 +232,59 @@ def test_the_transaction_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         html = client.get(f"/t/{txn.public_id}/").content.decode()
     assert html.count("timeline__item--commented") == 5
+
+
+def form_token_of(client: Any, path: str) -> str:
+    match = re.search(r'name="form_token" value="([^"]+)"', client.get(path).content.decode())
+    assert match, "every step form carries a one-time token"
+    return match.group(1)
+
+
+def test_a_second_click_on_a_step_never_records_it_twice(cast: Any) -> None:
+    txn, ref = make_referred(cast)
+    clerk, rights = signed_in(cast.clerk), signed_in(cast.rights_clerk)
+    path = f"/t/{txn.public_id}/comment/"
+    data = {"form_token": form_token_of(clerk, path), "text": "للعلم"}
+    first, second = clerk.post(path, data), clerk.post(path, data)
+    assert first.status_code == second.status_code == 302
+    assert Event.objects.filter(transaction=txn, action="commented").count() == 1
+    assert "سبق إرسال هذا النموذج" in clerk.get(second.url).content.decode()
+    # The acknowledgement's inline form too: the second click is not a 409 but a no-op.
+    page = rights.get(f"/t/{txn.public_id}/").content.decode()
+    ack = re.search(
+        rf'action="/r/{ref.public_id}/acknowledge/"[^>]*>.*?name="form_token" value="([^"]+)"',
+        page,
+        re.S,
+    )
+    assert ack
+    for _ in range(2):
+        response = rights.post(f"/r/{ref.public_id}/acknowledge/", {"form_token": ack.group(1)})
+        assert response.status_code == 302
+    assert Event.objects.filter(transaction=txn, action="acknowledged").count() == 1
+
+
+def test_a_refused_step_leaves_its_token_for_the_corrected_form(cast: Any) -> None:
+    txn, other = make_transaction(cast), make_transaction(cast, subject="معاملة سابقة")
+    hidden = make_transaction(cast, by=cast.outsider, unit=cast.amanah_registry)
+    clerk = signed_in(cast.clerk)
+    path = f"/t/{txn.public_id}/link/"
+    token = form_token_of(clerk, path)
+    refused = clerk.post(path, {"form_token": token, "target": hidden.reference, "kind": "related"})
+    assert refused.status_code == 400
+    assert f'value="{token}"' in refused.content.decode()
+    done = clerk.post(path, {"form_token": token, "target": other.reference, "kind": "related"})
+    assert done.status_code == 302
+    assert Link.objects.filter(source=txn).count() == 1
+
+
+def test_a_forged_or_someone_elses_token_acts_not_and_keeps_the_typing(cast: Any) -> None:
+    txn = make_transaction(cast)
+    path = f"/t/{txn.public_id}/comment/"
+    heads_token = form_token_of(signed_in(cast.head), path)
+    clerk = signed_in(cast.clerk)
+    for token in ("made-up", heads_token, ""):
+        response = clerk.post(path, {"form_token": token, "text": "ملاحظة مكتوبة"})
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "انتهت صلاحية النموذج" in html and "ملاحظة مكتوبة" in html
+    assert Event.objects.filter(transaction=txn, action="commented").count() == 0

@@ -3,6 +3,7 @@ services decide what is valid, and their errors are put back beside the field th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -41,6 +42,9 @@ def choices(table: dict[str, Any]) -> list[tuple[str, Any]]:
     return list(table.items())
 
 
+ENGLISH_ERA = re.compile(r"\s*(AH|H|CE|AD)\.?\s*$", re.IGNORECASE)
+
+
 class DualDateField(forms.Field):
     """A date typed in Hijri (1448/06/10هـ) or Gregorian (2026-12-01), any digits."""
 
@@ -49,7 +53,8 @@ class DualDateField(forms.Field):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
-            "help_text", _("Hijri (1448/06/10 هـ) or Gregorian (2026-12-01); either digits.")
+            "help_text",
+            _("Hijri (1448/06/10) or Gregorian (2026-12-01), in Arabic or Latin digits."),
         )
         super().__init__(**kwargs)
         self.widget.attrs.update(
@@ -65,10 +70,18 @@ class DualDateField(forms.Field):
         text = str(value or "").strip()
         if not text:
             return None
+        # The English marks of the calendars, as an English page invites them to be typed.
+        text = ENGLISH_ERA.sub(lambda m: "" if m[1].upper() in ("CE", "AD") else "هـ", text)
         try:
             return hijri.parse_date(text[: self.max_length + 1])
         except WaslError as error:
-            raise ValidationError(error_message(error), code=error.code) from None
+            raise ValidationError(
+                _(
+                    "Not a date: write it as 1448/06/10 (Hijri) or 2026-12-01 (Gregorian),"
+                    " between 1343 and 1500 AH (1924 to 2077)."
+                ),
+                code=error.code,
+            ) from None
 
 
 class FoldedIntegerField(forms.IntegerField):
@@ -112,7 +125,10 @@ class MultipleFileField(forms.FileField):
 
 
 class WaslForm(forms.Form):
-    """A form that can take a service's error and put it beside the right field."""
+    """A form that can take a service's error and put it beside the right field, and that
+    carries a one-time token (`web.once`) so that it acts once."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
     def add_service_error(self, error: WaslError, default_field: str | None = None) -> None:
         field = SERVICE_FIELDS.get(error.field or "", error.field)

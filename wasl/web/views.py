@@ -32,7 +32,7 @@ from wasl.registry import attachments as attachment_files
 from wasl.registry.models import Attachment, Event, Link, Referral, Transaction
 from wasl.registry.states import OPEN_REFERRAL_STATES, REFERRAL_STEPS, State
 
-from . import forms, labels
+from . import forms, labels, once
 from . import inbox as inbox_queries
 from .models import SubmittedForm
 from .receipt import render_receipt
@@ -357,21 +357,23 @@ def referral_steps(ws: Workspace, ref: Referral) -> list[str]:
 
 
 def step_form(
-    step: str, txn: Transaction, data: Any = None, files: Any = None, prefix: str = ""
+    step: str, txn: Transaction, data: Any = None, files: Any = None, *, token: str = ""
 ) -> forms.WaslForm:
-    auto_id = f"id_{step}{prefix}_%s"
+    """The form of a step on the transaction; unbound ones carry a fresh one-time token."""
+    kwargs: dict[str, Any] = {"auto_id": f"id_{step}_%s", "initial": {"form_token": token}}
     if step == "refer":
-        return forms.ReferForm(data, auto_id=auto_id, units=_entity_units(txn, exclude=txn.unit_id))
+        return forms.ReferForm(data, units=_entity_units(txn, exclude=txn.unit_id), **kwargs)
     if step == "comment" or step == "answer":
-        return forms.TextForm(data, auto_id=auto_id)
+        return forms.TextForm(data, **kwargs)
     if step == "attach":
-        return forms.AttachForm(data, files, auto_id=auto_id)
+        return forms.AttachForm(data, files, **kwargs)
     if step == "link":
-        return forms.LinkForm(data, auto_id=auto_id)
-    return forms.ReasonForm(data, auto_id=auto_id)
+        return forms.LinkForm(data, **kwargs)
+    return forms.ReasonForm(data, **kwargs)
 
 
 def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
+    uid = ws.actor.user_id
     referrals = list(
         Referral.objects.filter(transaction_id=txn.pk)
         .select_related("from_unit", "to_unit", "to_user")
@@ -410,8 +412,9 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
             {
                 "ref": ref,
                 "steps": ref_steps,
+                "token": once.new_token(uid) if "acknowledge" in ref_steps else "",
                 "forms": {
-                    s: _referral_form(s, txn, ref)
+                    s: _referral_form(s, txn, ref, token=once.new_token(uid))
                     for s in ref_steps
                     if s in ("answer", "return", "forward")
                 },
@@ -425,21 +428,26 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
         "attachments": attachments,
         "links": links,
         "steps": steps,
-        "step_forms": {s: step_form(s, txn) for s in steps},
+        "step_forms": {s: step_form(s, txn, token=once.new_token(uid)) for s in steps},
         "holders": holders,
         "previewable": PREVIEWABLE,
     }
 
 
-def _referral_form(step: str, txn: Transaction, ref: Referral, data: Any = None) -> forms.WaslForm:
-    auto_id = f"id_{step}_{ref.public_id.hex[:8]}_%s"
+def _referral_form(
+    step: str, txn: Transaction, ref: Referral, data: Any = None, *, token: str = ""
+) -> forms.WaslForm:
+    kwargs: dict[str, Any] = {
+        "auto_id": f"id_{step}_{ref.public_id.hex[:8]}_%s",
+        "initial": {"form_token": token},
+    }
+    if step == "acknowledge":
+        return forms.WaslForm(data, **kwargs)
     if step == "answer":
-        return forms.TextForm(data, auto_id=auto_id)
+        return forms.TextForm(data, **kwargs)
     if step == "forward":
-        return forms.ForwardForm(
-            data, auto_id=auto_id, units=_entity_units(txn, exclude=ref.to_unit_id)
-        )
-    return forms.ReasonForm(data, auto_id=auto_id)
+        return forms.ForwardForm(data, units=_entity_units(txn, exclude=ref.to_unit_id), **kwargs)
+    return forms.ReasonForm(data, **kwargs)
 
 
 @staff_page(needs_unit=False)
@@ -449,81 +457,117 @@ def transaction_page(request: HttpRequest, ws: Workspace, tid: Any) -> HttpRespo
     return render(request, "web/transaction.html", _detail_context(ws, txn))
 
 
+class _FieldRefusal(Exception):
+    """A step refused for a reason that belongs beside one of its fields."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _expired(request: HttpRequest, ws: Workspace, make: Any) -> forms.WaslForm:
+    """The form again, with what was typed, a fresh token and a word about why."""
+    data = request.POST.copy()
+    data["form_token"] = once.new_token(ws.actor.user_id)
+    form: forms.WaslForm = make(data)
+    form.is_valid()
+    form.add_error(None, _("This form has expired. Check it and submit it again."))
+    return form
+
+
+def _already_done(request: HttpRequest, txn: Transaction) -> HttpResponse:
+    messages.info(request, _("This form was already submitted; here is what it did."))
+    return redirect("web:transaction", tid=txn.public_id)
+
+
 @staff_page(needs_unit=False)
 @require_http_methods(["GET", "POST"])
 def transaction_step(request: HttpRequest, ws: Workspace, tid: Any, step: str) -> HttpResponse:
     """A step on the transaction. GET shows its form on a page of its own (for browsers
-    without JavaScript, and to show errors); POST calls the step's service."""
+    without JavaScript, and to show errors); POST calls the step's service, once."""
     if step not in TRANSACTION_STEPS:
         raise Http404
     txn = _transaction_or_404(ws, tid)
     if request.method != "POST":
-        form = step_form(step, txn)
+        form = step_form(step, txn, token=once.new_token(ws.actor.user_id))
         return _step_page(request, ws, txn, step, form)
     form = step_form(step, txn, request.POST, request.FILES)
     if not form.is_valid():
         return _step_page(request, ws, txn, step, form, status=400)
+    nonce = once.nonce_of(ws.actor.user_id, form.cleaned_data.get("form_token") or "")
+    if nonce is None:
+        form = _expired(request, ws, lambda data: step_form(step, txn, data))
+        return _step_page(request, ws, txn, step, form, status=400)
     data = form.cleaned_data
     try:
-        if step == "refer":
-            chosen = set(data["to_units"])
-            units = [
-                u for u in _entity_units(txn, exclude=txn.unit_id) if str(u.public_id) in chosen
-            ]
-            services.refer(
-                ws.actor,
-                txn.public_id,
-                to_units=units,
-                instruction=data["instruction"],
-                due_in_days=data.get("due_in_days"),
-            )
-            done = _("Referred.")
-        elif step == "comment":
-            services.comment(ws.actor, txn.public_id, text=data["text"])
-            done = _("Comment added.")
-        elif step == "attach":
+        if step == "attach":
+            # Check every file before anything is written (a refused file leaves nothing).
             for upload in data["attachments"]:
                 attachment_files.store(
                     upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
                 )
-            with db.atomic():
-                for upload in data["attachments"]:
-                    services.add_attachment(
-                        ws.actor,
-                        txn.public_id,
-                        chunks=upload.chunks(),
-                        filename=upload.name,
-                        declared_type=upload.content_type or "",
-                    )
-            done = _("Files attached.")
-        elif step == "link":
-            target = (
-                queries.visible_transactions(ws.actor)
-                .filter(reference=data["target"])
-                .values_list("public_id", flat=True)
-                .first()
-            )
-            if target is None:
-                form.add_error("target", _("No transaction you can see has this number."))
-                return _step_page(request, ws, txn, step, form, status=400)
-            services.link(ws.actor, txn.public_id, target, kind=data["kind"])
-            done = _("Linked.")
-        elif step == "close":
-            services.close(ws.actor, txn.public_id, reason=data["reason"])
-            done = _("Closed.")
-        elif step == "reopen":
-            services.reopen(ws.actor, txn.public_id, reason=data["reason"])
-            done = _("Reopened.")
-        else:
-            services.cancel(ws.actor, txn.public_id, reason=data["reason"])
-            done = _("Cancelled.")
+        with db.atomic():
+            if not once.claim(ws.actor.user_id, nonce, txn.public_id):
+                return _already_done(request, txn)
+            done = _take_transaction_step(ws, txn, step, data)
     except NotFound:
         raise Http404 from None
+    except _FieldRefusal as refusal:
+        form.add_error(refusal.field, refusal.message)
+        return _step_page(request, ws, txn, step, form, status=400)
     except WaslError as error:
         form.add_service_error(error)
         return _step_page(request, ws, txn, step, form, status=error.status)
     messages.success(request, done)
     return redirect("web:transaction", tid=txn.public_id)
+
+
+def _take_transaction_step(ws: Workspace, txn: Transaction, step: str, data: Any) -> str:
+    """Call the step's service; returns what to tell the person."""
+    if step == "refer":
+        chosen = set(data["to_units"])
+        units = [u for u in _entity_units(txn, exclude=txn.unit_id) if str(u.public_id) in chosen]
+        services.refer(
+            ws.actor,
+            txn.public_id,
+            to_units=units,
+            instruction=data["instruction"],
+            due_in_days=data.get("due_in_days"),
+        )
+        return _("Referred.")
+    if step == "comment":
+        services.comment(ws.actor, txn.public_id, text=data["text"])
+        return _("Comment added.")
+    if step == "attach":
+        for upload in data["attachments"]:
+            services.add_attachment(
+                ws.actor,
+                txn.public_id,
+                chunks=upload.chunks(),
+                filename=upload.name,
+                declared_type=upload.content_type or "",
+            )
+        return _("Files attached.")
+    if step == "link":
+        target = (
+            queries.visible_transactions(ws.actor)
+            .filter(reference=data["target"])
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        if target is None:
+            raise _FieldRefusal("target", _("No transaction you can see has this number."))
+        services.link(ws.actor, txn.public_id, target, kind=data["kind"])
+        return _("Linked.")
+    if step == "close":
+        services.close(ws.actor, txn.public_id, reason=data["reason"])
+        return _("Closed.")
+    if step == "reopen":
+        services.reopen(ws.actor, txn.public_id, reason=data["reason"])
+        return _("Reopened.")
+    services.cancel(ws.actor, txn.public_id, reason=data["reason"])
+    return _("Cancelled.")
 
 
 def _step_page(
@@ -559,57 +603,68 @@ def _step_page(
 @staff_page(needs_unit=False)
 @require_http_methods(["GET", "POST"])
 def referral_step(request: HttpRequest, ws: Workspace, rid: Any, step: str) -> HttpResponse:
-    """A step on a referral: acknowledge, answer, return, forward."""
+    """A step on a referral: acknowledge, answer, return, forward; once."""
     if step not in REFERRAL_STEPS:
         raise Http404
     ref = _referral_or_404(ws, rid)
     txn = ref.transaction
-    data = request.POST if request.method == "POST" else None
-    form: forms.WaslForm = (
-        forms.WaslForm(data) if step == "acknowledge" else _referral_form(step, txn, ref, data)
-    )
     if request.method != "POST":
+        form = _referral_form(step, txn, ref, token=once.new_token(ws.actor.user_id))
         return _step_page(request, ws, txn, step, form, referral=ref)
+    form = _referral_form(step, txn, ref, request.POST)
     if not form.is_valid():
         return _step_page(request, ws, txn, step, form, referral=ref, status=400)
-    cleaned = form.cleaned_data
+    nonce = once.nonce_of(ws.actor.user_id, form.cleaned_data.get("form_token") or "")
+    if nonce is None:
+        form = _expired(request, ws, lambda data: _referral_form(step, txn, ref, data))
+        return _step_page(request, ws, txn, step, form, referral=ref, status=400)
     try:
-        if step == "acknowledge":
-            services.acknowledge(ws.actor, ref.public_id)
-            done = _("Receipt acknowledged.")
-        elif step == "answer":
-            services.answer(ws.actor, ref.public_id, text=cleaned["text"])
-            done = _("Answer sent.")
-        elif step == "return":
-            services.return_referral(ws.actor, ref.public_id, reason=cleaned["reason"])
-            done = _("Returned.")
-        else:
-            unit = next(
-                (
-                    u
-                    for u in _entity_units(txn, exclude=ref.to_unit_id)
-                    if str(u.public_id) == cleaned["to_unit"]
-                ),
-                None,
-            )
-            if unit is None:
-                form.add_error("to_unit", _("Choose a unit."))
-                return _step_page(request, ws, txn, step, form, referral=ref, status=400)
-            services.forward(
-                ws.actor,
-                ref.public_id,
-                to_unit=unit,
-                instruction=cleaned["instruction"],
-                due_in_days=cleaned.get("due_in_days"),
-            )
-            done = _("Forwarded.")
+        with db.atomic():
+            if not once.claim(ws.actor.user_id, nonce, txn.public_id):
+                return _already_done(request, txn)
+            done = _take_referral_step(ws, txn, ref, step, form.cleaned_data)
     except NotFound:
         raise Http404 from None
+    except _FieldRefusal as refusal:
+        form.add_error(refusal.field, refusal.message)
+        return _step_page(request, ws, txn, step, form, referral=ref, status=400)
     except WaslError as error:
         form.add_service_error(error, default_field="to_unit" if step == "forward" else None)
         return _step_page(request, ws, txn, step, form, referral=ref, status=error.status)
     messages.success(request, done)
     return redirect("web:transaction", tid=txn.public_id)
+
+
+def _take_referral_step(
+    ws: Workspace, txn: Transaction, ref: Referral, step: str, cleaned: Any
+) -> str:
+    if step == "acknowledge":
+        services.acknowledge(ws.actor, ref.public_id)
+        return _("Receipt acknowledged.")
+    if step == "answer":
+        services.answer(ws.actor, ref.public_id, text=cleaned["text"])
+        return _("Answer sent.")
+    if step == "return":
+        services.return_referral(ws.actor, ref.public_id, reason=cleaned["reason"])
+        return _("Returned.")
+    unit = next(
+        (
+            u
+            for u in _entity_units(txn, exclude=ref.to_unit_id)
+            if str(u.public_id) == cleaned["to_unit"]
+        ),
+        None,
+    )
+    if unit is None:
+        raise _FieldRefusal("to_unit", _("Choose a unit."))
+    services.forward(
+        ws.actor,
+        ref.public_id,
+        to_unit=unit,
+        instruction=cleaned["instruction"],
+        due_in_days=cleaned.get("due_in_days"),
+    )
+    return _("Forwarded.")
 
 
 # ---------------------------------------------------------------------------------------------
