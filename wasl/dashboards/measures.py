@@ -5,10 +5,11 @@ only adds counters up and reads distributions."""
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, Sum, When
@@ -144,6 +145,15 @@ class ChildRow:
 
 
 @dataclass
+class Stock:
+    """Where the items in progress stand today."""
+
+    open: int
+    overdue: int
+    ages: list[int]
+
+
+@dataclass
 class TrendPoint:
     period: Period
     received: int = 0
@@ -194,24 +204,43 @@ class RollupSource:
             completed[row["days"]] = [row[f"{name}__sum"] or 0 for name in COUNTER_FIELDS]
         return received, completed
 
-    def stock(self, grain: str, scope_id: int, item: str) -> dict[tuple[date, date], int]:
-        rows = (
-            self._rows(grain, scope_id, item, OPEN)
-            .values_list("day", "due")
-            .annotate(total=Sum("n"))
+    def stock(self, grain: str, scope_id: int, item: str, today: date) -> Stock:
+        """In progress, overdue and the age buckets, added up by the database (one row)."""
+        late = Sum(Case(When(due__lt=today, then=F("n")), default=0, output_field=IntegerField()))
+        ages = {
+            f"age{i}": Sum(
+                Case(
+                    When(_day_range("day", first, last), then=F("n")),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            )
+            for i, (first, last) in enumerate(_age_bounds(today, holiday_dates()))
+        }
+        got = self._rows(grain, scope_id, item, OPEN).aggregate(total=Sum("n"), late=late, **ages)
+        return Stock(
+            got["total"] or 0,
+            got["late"] or 0,
+            [got[f"age{i}"] or 0 for i in range(len(AGE_BUCKETS))],
         )
-        return {(day, due): total for day, due, total in rows if total}
 
-    def daily(
-        self, grain: str, scope_id: int, item: str, start: date, end: date
-    ) -> dict[tuple[date, str], int]:
+    def monthly(
+        self, grain: str, scope_id: int, item: str, months: list[Period]
+    ) -> list[tuple[int, int]]:
+        """Received and completed in each month (the trend): a day's total per row (a year
+        is a few hundred rows), put in its month here."""
         rows = (
             self._base(grain, scope_id, item)
-            .filter(part__in=(IN, OUT), day__range=(start, end))
+            .filter(part__in=(IN, OUT), day__range=(months[0].start, months[-1].end))
             .values_list("day", "part")
             .annotate(total=Sum("n"))
+            .order_by()
         )
-        return {(day, part): total for day, part, total in rows}
+        starts = [m.start for m in months]
+        out = [[0, 0] for _ in months]
+        for day, part, total in rows:
+            out[bisect_right(starts, day) - 1][0 if part == IN else 1] += total
+        return [(a, b) for a, b in out]
 
     def children(
         self, grain: str, entity_id: int | None, item: str, start: date, end: date, today: date
@@ -296,20 +325,27 @@ class RawSource:
                 target[i] += x
         return received, completed
 
-    def stock(self, grain: str, scope_id: int, item: str) -> dict[tuple[date, date], int]:
-        out: dict[tuple[date, date], int] = defaultdict(int)
+    def stock(self, grain: str, scope_id: int, item: str, today: date) -> Stock:
+        holidays = holiday_dates()
+        stock = Stock(0, 0, [0] * len(AGE_BUCKETS))
         for key, vector in self._select(grain, scope_id, item, (OPEN,)):
-            out[(key[5], key[7])] += vector[N]
-        return {k: v for k, v in out.items() if v}
+            n = vector[N]
+            stock.open += n
+            if key[7] < today:
+                stock.overdue += n
+            stock.ages[age_bucket(max(0, hijri.working_days_between(key[5], today, holidays)))] += n
+        return stock
 
-    def daily(
-        self, grain: str, scope_id: int, item: str, start: date, end: date
-    ) -> dict[tuple[date, str], int]:
-        out: dict[tuple[date, str], int] = defaultdict(int)
+    def monthly(
+        self, grain: str, scope_id: int, item: str, months: list[Period]
+    ) -> list[tuple[int, int]]:
+        out = [[0, 0] for _ in months]
         for key, vector in self._select(grain, scope_id, item, (IN, OUT)):
-            if start <= key[5] <= end:
-                out[(key[5], key[4])] += vector[N]
-        return out
+            for i, month in enumerate(months):
+                if month.start <= key[5] <= month.end:
+                    out[i][0 if key[4] == IN else 1] += vector[N]
+                    break
+        return [(a, b) for a, b in out]
 
     def children(
         self, grain: str, entity_id: int | None, item: str, start: date, end: date, today: date
@@ -362,15 +398,8 @@ def figures(
         f.on_time += vector[ON_TIME]
         if vector[N]:
             f.histogram[days] = f.histogram.get(days, 0) + vector[N]
-    holidays = holiday_dates()
-    ages: dict[date, int] = {}
-    for (day, due), n in source.stock(grain, scope_id, item).items():
-        f.open += n
-        if due < today:
-            f.overdue += n
-        if day not in ages:
-            ages[day] = age_bucket(max(0, hijri.working_days_between(day, today, holidays)))
-        f.ages[ages[day]] += n
+    stock = source.stock(grain, scope_id, item, today)
+    f.open, f.overdue, f.ages = stock.open, stock.overdue, stock.ages
     return f
 
 
@@ -378,17 +407,11 @@ def trend(source: Source, grain: str, scope_id: int, item: str, period: Period) 
     months = trend_months(period)
     if not months:
         return []
-    counts = source.daily(grain, scope_id, item, months[0].start, months[-1].end)
-    points = [TrendPoint(m) for m in months]
-    for (day, part), n in counts.items():
-        for point in points:
-            if point.period.start <= day <= point.period.end:
-                if part == IN:
-                    point.received += n
-                else:
-                    point.completed += n
-                break
-    return points
+    counts = source.monthly(grain, scope_id, item, months)
+    return [
+        TrendPoint(m, received, completed)
+        for m, (received, completed) in zip(months, counts, strict=True)
+    ]
 
 
 def measures(
@@ -460,23 +483,42 @@ def _last_day_overdue(registered_by_urgency_days: int, today: date) -> date:
     return day
 
 
-def age_range(bucket: int, today: date) -> tuple[date | None, date]:
-    """Days received whose age (working days to today) falls in the bucket: (first, last)."""
-    low, high = AGE_BUCKETS[bucket]
-    holidays = holiday_dates()
+def age_range(bucket: int, today: date) -> tuple[date | None, date | None]:
+    """Days received whose age (working days to today) falls in the bucket: (first, last),
+    None for no bound (the youngest bucket takes any later day, the oldest any earlier one)."""
+    return _age_bounds(today, holiday_dates())[bucket]
 
+
+@lru_cache(maxsize=64)
+def _age_bounds(
+    today: date, holidays: frozenset[date]
+) -> tuple[tuple[date | None, date | None], ...]:
     def age(d: date) -> int:
         return max(0, hijri.working_days_between(d, today, holidays))
 
-    last = today
-    while age(last) < low:
-        last -= timedelta(days=1)
-    if high is None:
-        return None, last
-    first = last
-    while age(first - timedelta(days=1)) <= high and (last - first).days < 400:
-        first -= timedelta(days=1)
-    return first, last
+    out: list[tuple[date | None, date | None]] = []
+    last: date | None = None  # the youngest bucket is open towards today and after
+    day = today
+    for _low, high in AGE_BUCKETS:
+        if high is None:
+            out.append((None, last))
+            break
+        # Walk back to the first day older than `high` (ages grow as days go back).
+        while age(day - timedelta(days=1)) <= high and (today - day).days < 4000:
+            day -= timedelta(days=1)
+        out.append((day, last))
+        last = day - timedelta(days=1)
+        day = last
+    return tuple(out)
+
+
+def _day_range(field: str, first: date | None, last: date | None) -> Q:
+    q = Q()
+    if first is not None:
+        q &= Q(**{f"{field}__gte": first})
+    if last is not None:
+        q &= Q(**{f"{field}__lte": last})
+    return q
 
 
 def transaction_filter(scope: Scope, period: Period, measure: str, today: date) -> Q:
@@ -513,8 +555,7 @@ def transaction_filter(scope: Scope, period: Period, measure: str, today: date) 
         return q & active & late
     if measure.startswith("age-") and measure[4:].isdigit() and int(measure[4:]) < len(AGE_BUCKETS):
         first, last = age_range(int(measure[4:]), today)
-        q &= active & Q(registered_on__lte=last)
-        return q if first is None else q & Q(registered_on__gte=first)
+        return q & active & _day_range("registered_on", first, last)
     raise ValueError(measure)
 
 
@@ -549,8 +590,12 @@ def referral_filter(scope: Scope, period: Period, measure: str, today: date) -> 
         return q & open_ & Q(due_date__lt=today)
     if measure.startswith("age-") and measure[4:].isdigit() and int(measure[4:]) < len(AGE_BUCKETS):
         first, last = age_range(int(measure[4:]), today)
-        q &= open_ & Q(created_at__lt=_day_start(last + timedelta(days=1)))
-        return q if first is None else q & Q(created_at__gte=_day_start(first))
+        q &= open_
+        if first is not None:
+            q &= Q(created_at__gte=_day_start(first))
+        if last is not None:
+            q &= Q(created_at__lt=_day_start(last + timedelta(days=1)))
+        return q
     raise ValueError(measure)
 
 

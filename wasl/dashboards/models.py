@@ -30,6 +30,9 @@ URGENCY_FIELDS = [f"u_{value}" for value in Urgency.values]
 DIRECTION_FIELDS = [f"d_{value}" for value in Direction.values]
 COUNTER_FIELDS = ["n", "on_time", "referrals", *KIND_FIELDS, *URGENCY_FIELDS, *DIRECTION_FIELDS]
 KEY_FIELDS = ["grain", "scope_id", "entity_id", "item", "part", "day", "days", "due"]
+# The unique key's index, in the order the pages ask: one scope's rows of one part over a
+# range of days (entity_id last: a person's rows span entities, and pages do not know it).
+KEY_INDEX_ORDER = ["grain", "scope_id", "item", "part", "day", "days", "due", "entity_id"]
 
 
 class Tally(models.Model):
@@ -50,7 +53,7 @@ class Tally(models.Model):
     class Meta:
         verbose_name = "عداد"
         verbose_name_plural = "العدادات"
-        constraints = [models.UniqueConstraint(fields=KEY_FIELDS, name="tally_key")]
+        constraints = [models.UniqueConstraint(fields=KEY_INDEX_ORDER, name="tally_scope_key")]
         indexes = [
             # Across the scopes of one grain (the region page lists entities).
             models.Index(fields=["grain", "item", "part", "day"], name="tally_grain_day"),

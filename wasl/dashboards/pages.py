@@ -177,7 +177,7 @@ def figures_block(f: Figures, scope: Scope, period: Period) -> dict[str, Any]:
                 for value, label in choices(Direction)
             ]
         ),
-        "histogram": bars([(days(d), n, link("completed")) for d, n in hist]),
+        "histogram": bars([(days(d), n, link("completed", days=str(d))) for d, n in hist]),
     }
 
 
@@ -224,36 +224,25 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
             }
             for row in data["entities"]
         ]
-        out["governorates"] = [
-            {
-                **row,
-                "code": row["scope"].partition(":")[2],
-                "rate": percent(row["on_time_rate"]),
-                "median": days(row["completion_days_median"]),
-                "received_href": list_url(
-                    "region",
-                    period,
-                    TRANSACTION,
-                    "received",
-                    governorate=row["scope"].partition(":")[2] or "-",
-                ),
-                "open_href": list_url(
-                    "region",
-                    period,
-                    TRANSACTION,
-                    "open",
-                    governorate=row["scope"].partition(":")[2] or "-",
-                ),
-                "overdue_href": list_url(
-                    "region",
-                    period,
-                    TRANSACTION,
-                    "overdue",
-                    governorate=row["scope"].partition(":")[2] or "-",
-                ),
-            }
-            for row in data["governorates"]
-        ]
+        out["governorates"] = []
+        for row in data["governorates"]:
+            code = row["scope"].partition(":")[2]
+
+            def gov_link(measure: str, code: str = code) -> str:
+                return list_url("region", period, TRANSACTION, measure, governorate=code or "-")
+
+            out["governorates"].append(
+                {
+                    **row,
+                    "code": code,
+                    "rate": percent(row["on_time_rate"]),
+                    "median": days(row["completion_days_median"]),
+                    "received_href": gov_link("received"),
+                    "completed_href": gov_link("completed"),
+                    "open_href": gov_link("open"),
+                    "overdue_href": gov_link("overdue"),
+                }
+            )
         out["overdue_bars"] = bars(
             [(row["name_ar"], row["overdue"], row["overdue_href"]) for row in out["entities"][:10]]
         )
@@ -278,15 +267,11 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
                 }
             )
         out["units"] = rows
+        # The referrals each unit keeps waiting past their due date (the bar's number is
+        # the list it opens).
+        late = sorted(rows, key=lambda row: -row["r"]["overdue"])[:10]
         out["overdue_bars"] = bars(
-            [
-                (
-                    row["name_ar"],
-                    row["r"]["overdue"] + row["t"]["overdue"],
-                    row["r"]["overdue_href"],
-                )
-                for row in rows[:10]
-            ]
+            [(row["name_ar"], row["r"]["overdue"], row["r"]["overdue_href"]) for row in late]
         )
     return out
 
