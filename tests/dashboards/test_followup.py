@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management import call_command
 
-from tests.conftest import make_referred
+from tests.conftest import make_referred, make_transaction
 from wasl.dashboards import followup
 from wasl.dashboards.models import Reminder
 
@@ -53,12 +53,50 @@ def test_nothing_is_sent_on_a_weekend(cast, clock):
     assert not report.working_day and report.total == 0
 
 
-def test_answered_referrals_are_not_followed_up(cast, clock):
+def test_answered_referrals_are_not_followed_up_but_their_late_transaction_is(cast, clock):
     from wasl.registry import services as registry
 
-    _, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    txn, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
     registry.answer(cast.rights_clerk.actor, ref.public_id, text="تم")
-    assert followup.run(date(2025, 11, 6)).total == 0
+    followup.run(date(2025, 11, 6))
+    assert not Reminder.objects.filter(referral=ref).exists()
+    # Back with the registry, still not closed and past due: the registry is reminded.
+    assert set(Reminder.objects.values_list("transaction", "unit", "referral")) == {
+        (txn.pk, cast.registry.pk, None)
+    }
+    registry.close(cast.clerk.actor, txn.public_id, reason="انتهى")
+    assert followup.run(date(2025, 11, 10)).total == 0
+
+
+def test_a_late_transaction_its_own_unit_holds_reminds_its_clerk_and_escalates_to_the_head(
+    cast, clock
+):
+    # Urgent, registered on Sunday 2 November, never referred: due on Sunday the 9th.
+    clock.at(date(2025, 11, 2))
+    txn = make_transaction(cast, urgency="urgent")
+    assert followup.run(date(2025, 11, 5)).total == 0  # not due yet
+    assert followup.run(date(2025, 11, 6)).sent["due_soon"] == 1  # due next working day
+    assert followup.run(date(2025, 11, 10)).sent == {"due_soon": 0, "overdue": 1, "escalated": 0}
+    assert followup.run(date(2025, 11, 10)).total == 0  # the same day again: nothing twice
+    assert followup.run(date(2025, 11, 11)).sent == {"due_soon": 0, "overdue": 0, "escalated": 1}
+    clerk = [(r.kind, r.transaction_id) for r in followup.reminders_for(cast.clerk.actor)]
+    assert clerk == [("overdue", txn.pk), ("due_soon", txn.pk)]
+    head = {r.kind for r in followup.reminders_for(cast.head.actor)}
+    assert "escalated" in head
+    assert not [r for r in followup.reminders_for(cast.rights_head.actor)]
+
+
+def test_a_transaction_out_on_referral_is_followed_up_through_its_referral_only(cast, clock):
+    txn, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    followup.run(date(2025, 11, 6))
+    assert set(Reminder.objects.values_list("referral", flat=True)) == {ref.pk}
+
+
+def test_a_transaction_with_its_own_due_date_is_followed_up_by_it(cast, clock):
+    clock.at(date(2025, 11, 2))
+    make_transaction(cast, due_date=date(2025, 11, 20))
+    assert followup.run(date(2025, 11, 12)).total == 0  # 10 working days would say late
+    assert followup.run(date(2025, 11, 19)).sent["due_soon"] == 1
 
 
 def test_holders_see_reminders_and_heads_see_escalations(cast, clock):

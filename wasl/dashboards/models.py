@@ -70,11 +70,13 @@ for _name in [*KIND_FIELDS, *URGENCY_FIELDS, *DIRECTION_FIELDS]:
 
 
 class Reminder(models.Model):
-    """تذكير / تصعيد — a follow-up raised for a referral that is due soon or late.
+    """تذكير / تصعيد — a follow-up raised for a referral, or for a transaction its own unit
+    holds (no referral open), that is due soon or late.
 
-    `due_soon` and `overdue` go to the holder (the named person, or else the unit's staff);
-    `escalated` goes to the head of the holding unit. At most one of a kind per referral per
-    day (the unique constraint), so a follow-up run that repeats sends nothing twice.
+    `due_soon` and `overdue` go to the holder (the person the referral names, else the unit's
+    staff; for a transaction, the person who registered it); `escalated` goes to the head of
+    the holding unit. At most one of a kind per referral (or held transaction) per day, by
+    the unique constraints, so a follow-up run that repeats sends nothing twice.
     """
 
     class Kind(models.TextChoices):
@@ -84,7 +86,13 @@ class Reminder(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, related_name="+", db_index=False
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="Empty: the transaction itself, held by its own unit.",
     )
     transaction = models.ForeignKey(
         Transaction, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -109,9 +117,21 @@ class Reminder(models.Model):
         verbose_name = "تذكير"
         verbose_name_plural = "التذكيرات والتصعيدات"
         constraints = [
-            models.UniqueConstraint(fields=["referral", "kind", "day"], name="reminder_once_a_day")
+            models.UniqueConstraint(
+                fields=["referral", "kind", "day"],
+                condition=models.Q(referral__isnull=False),
+                name="reminder_once_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["transaction", "kind", "day"],
+                condition=models.Q(referral__isnull=True),
+                name="reminder_held_once_a_day",
+            ),
         ]
-        indexes = [models.Index(fields=["unit", "day"], name="reminder_unit_day")]
+        indexes = [
+            models.Index(fields=["unit", "day"], name="reminder_unit_day"),
+            models.Index(fields=["transaction", "kind"], name="reminder_transaction"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.referral_id} {self.day}"
+        return f"{self.kind} {self.referral_id or 'T' + str(self.transaction_id)} {self.day}"
