@@ -144,25 +144,25 @@ class PublicKey:
 
 
 def public_key(key_id: str) -> PublicKey | None:
-    """A key of the directory with its member's code and state (one query, no cache: a
-    revocation takes effect at once in every process)."""
-    from .models import MemberKey  # here: keys.py is imported by models' neighbours
+    """A key of the directory with its member's code and state (two single-row reads, no
+    cache: a revocation takes effect at once in every process)."""
+    from wasl import rows
 
-    row = (
-        MemberKey.objects.filter(key_id=key_id)
-        .values_list(
-            "key_id",
-            "member__code",
-            "member__is_active",
-            "public_key",
-            "valid_from",
-            "valid_until",
-            "revoked_at",
-        )
-        .first()
-    )
-    if row is None:
+    from .models import Member, MemberKey  # here: keys.py is imported by models' neighbours
+
+    if not isinstance(key_id, str) or not key_id or len(key_id) > 32:
         return None
+    key = rows.fetch_one(MemberKey, "key_id", key_id)
+    if not isinstance(key, MemberKey):
+        return None
+    member = rows.fetch_one(Member, "id", key.member_id)
+    assert isinstance(member, Member)  # a protected foreign key
     return PublicKey(
-        row[0], row[1], row[2], envelope.b64decode(row[3], "public_key", 32), row[4], row[5], row[6]
+        key.key_id,
+        member.code,
+        member.is_active,
+        envelope.b64decode(key.public_key, "public_key", 32),
+        key.valid_from,
+        key.valid_until,
+        key.revoked_at,
     )

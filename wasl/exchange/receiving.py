@@ -43,7 +43,7 @@ from wasl.registry import access
 from wasl.registry import attachments as registry_files
 from wasl.registry import services as registry
 
-from . import conf, envelope, keys, log, members, ratelimit
+from . import conf, envelope, keys, log, lookup, members, ratelimit
 from .errors import ExchangeError
 from .models import IncomingMessage, Kind, LogEntry, Member, OutgoingMessage
 from .services import _file_chunks
@@ -94,14 +94,8 @@ def _reject(raw: bytes, failure: ExchangeError, body: dict[str, Any]) -> None:
     receiver = body.get("receiver")
     sender = body.get("sender")
     message_id = body.get("message_id")
-    chain = log.NODE_CHAIN
-    if isinstance(receiver, str) and len(receiver) <= 20:
-        local = (
-            Member.objects.filter(code=receiver, node__is_self=True)
-            .values_list("code", flat=True)
-            .first()
-        )
-        chain = local or chain
+    local = lookup.member(receiver)
+    chain = local.code if local is not None and local.node.is_self else log.NODE_CHAIN
     try:
         with db.atomic():
             log.append_rejected(
@@ -138,7 +132,7 @@ def _uuid_param(value: str) -> Any:
 def _authenticate(signed: envelope.Signed) -> Member:
     body = signed.body
     key = keys.public_key(signed.key_id)
-    sender = Member.objects.filter(code=body["sender"]).first()
+    sender = lookup.member(body["sender"])
     wait = ratelimit.take(body["sender"] if sender is not None else ratelimit.UNKNOWN)
     if wait:
         raise ExchangeError("rate_limited", retry_after=wait)
@@ -166,7 +160,7 @@ def _authenticate(signed: envelope.Signed) -> Member:
 
 
 def _local_receiver(code: str) -> Member:
-    receiver = Member.objects.select_related("node").filter(code=code).first()
+    receiver = lookup.member(code)
     if receiver is None or not receiver.node.is_self:
         raise ExchangeError("unknown_receiver", code)
     if not receiver.is_active:
@@ -398,7 +392,7 @@ def store_blob(
     if size <= 0 or size > limit:
         raise ExchangeError("envelope_too_large", f"attachment of {size} bytes")
     key = keys.public_key(key_id)
-    sender = Member.objects.filter(code=sender_code).first()
+    sender = lookup.member(sender_code)
     if sender is None:
         raise ExchangeError("unknown_member", sender_code)
     if not sender.is_active:

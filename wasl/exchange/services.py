@@ -35,7 +35,7 @@ from wasl.registry import services as registry
 from wasl.registry.events import Published
 from wasl.registry.models import Attachment, Confidentiality, Transaction
 
-from . import conf, envelope, keys, log
+from . import conf, envelope, keys, log, lookup
 from .errors import ExchangeError
 from .models import (
     DeliveryState,
@@ -43,7 +43,6 @@ from .models import (
     Kind,
     LogEntry,
     Member,
-    MemberKey,
     OutgoingMessage,
 )
 
@@ -121,17 +120,10 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
             code="duplicate_receiver",
             field="cc",
         )
-    wanted = to + cc
-    members = {m.code: m for m in Member.objects.select_related("node").filter(code__in=wanted)}
-    current = set(
-        MemberKey.objects.filter(
-            member__code__in=wanted, valid_until__isnull=True, revoked_at__isnull=True
-        ).values_list("member__code", flat=True)
-    )
     result = []
-    for code in wanted:
+    for code in to + cc:
         field_name = "to" if code in to else "cc"
-        member = members.get(code)
+        member = lookup.member(code)
         if member is None:
             raise InvalidInput(
                 f"الجهة «{code}» ليست عضواً في وصل؛ لا يمكن الإرسال إليها إلكترونياً.",
@@ -139,7 +131,7 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
                 code="unknown_receiver",
                 field=field_name,
             )
-        if not member.is_active or code not in current:
+        if not member.is_active or not lookup.has_current_key(member.pk):
             raise InvalidInput(
                 f"عضوية الجهة «{code}» في وصل ملغاة أو مفاتيحها ملغاة؛ لا يمكن الإرسال إليها.",
                 f"{code}'s Wasl membership or keys are revoked: the letter cannot be sent to it.",
@@ -160,12 +152,12 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
                 code="receiver_node_unknown",
                 field=field_name,
             )
-        result.append((member, "to" if code in to else "cc"))
+        result.append((member, field_name))
     return result
 
 
 def sender_member(entity_id: int) -> Member:
-    member = Member.objects.select_related("node").filter(entity_id=entity_id).first()
+    member = lookup.member_of_entity(entity_id)
     if member is None or not member.node.is_self or not member.is_active:
         raise InvalidInput(
             "جهتك ليست عضواً نشطاً في وصل على هذه العقدة.",
