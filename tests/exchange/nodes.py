@@ -14,6 +14,7 @@ Run as a script inside a node's environment for the two steps that have no comma
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -63,6 +64,30 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(interval)
+
+
+def stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Stop the process group `proc` leads (it was started with `start_new_session`): `sig`,
+    then SIGKILL after 10 s. Never our own group."""
+    try:
+        group = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        group = None
+    if group is not None and group == proc.pid and group != os.getpgrp():
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            pass
+    elif proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        if group is not None and group == proc.pid and group != os.getpgrp():
+            os.killpg(group, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.wait(10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,9 +208,16 @@ class Node:
         )
 
     def spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+        """Start a process in a session (and process group) of its own: stopping it stops
+        whatever it started, and never reaches the test process."""
         with (self.folder / log).open("ab") as handle:  # the child keeps its own copy
             return subprocess.Popen(
-                list(args), env=self.env(), cwd=self.folder, stdout=handle, stderr=subprocess.STDOUT
+                list(args),
+                env=self.env(),
+                cwd=self.folder,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def start_server(self) -> None:
@@ -214,14 +246,9 @@ class Node:
 
     @staticmethod
     def _stop(proc: subprocess.Popen[bytes] | None, kill: bool) -> None:
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        stop_group(proc, signal.SIGKILL if kill else signal.SIGTERM)
 
     def stop_server(self, kill: bool = False) -> None:
         self._stop(self.server, kill)
@@ -286,6 +313,7 @@ class Cluster:
         workers: tuple[str, ...] | None = None,
     ) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="wasl-nodes-"))
+        atexit.register(self.close)  # also when the run is interrupted
         self.nodes: dict[str, Node] = {}
         self.tokens: dict[str, dict[str, str]] = {}
         extra_env = extra_env or {}
@@ -364,31 +392,42 @@ class Cluster:
 
     @staticmethod
     def _parallel(jobs: list[tuple[Node, list[str]]]) -> None:
-        running = [
-            (
-                node,
-                subprocess.Popen(
+        running = []
+        failures = []
+        try:
+            for node, args in jobs:
+                proc = subprocess.Popen(
                     args,
                     env=node.env(),
                     cwd=node.folder,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
-                ),
-            )
-            for node, args in jobs
-        ]
-        failures = []
-        for node, proc in running:
-            out, _ = proc.communicate(timeout=120)
-            if proc.returncode:
-                failures.append(f"{node.code}: {out.decode(errors='replace')[-2000:]}")
+                    start_new_session=True,
+                )
+                running.append((node, proc))
+            for node, proc in running:
+                out, _ = proc.communicate(timeout=120)
+                if proc.returncode:
+                    failures.append(f"{node.code}: {out.decode(errors='replace')[-2000:]}")
+        finally:
+            for _, proc in running:
+                if proc.poll() is None:
+                    stop_group(proc, signal.SIGKILL)
         if failures:
             raise RuntimeError("node setup failed:\n" + "\n".join(failures))
 
     def close(self) -> None:
-        for node in self.nodes.values():
-            node.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
+        """Stop every process this cluster started (each by its own process group), even
+        when one of them refuses to stop; then remove the nodes' folders."""
+        try:
+            for node in self.nodes.values():
+                try:
+                    node.stop()
+                except Exception:  # noqa: S110 — the other nodes must still be stopped
+                    pass
+        finally:
+            atexit.unregister(self.close)
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 def script_commands(commands: str) -> None:

@@ -42,9 +42,11 @@ def cluster():
         },
         workers=("NODE-A", "NODE-B"),  # the police only receive here
     )
-    nodes.start()
-    yield nodes
-    nodes.close()
+    try:
+        nodes.start()
+        yield nodes
+    finally:
+        nodes.close()  # every node's process group, also when a test or the start failed
 
 
 def send(cluster, sender, to, cc=(), subject="خطاب بين العقد", **extra):
