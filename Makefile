@@ -62,3 +62,8 @@ bench-web: $(STAMP)
 ## bench-dashboards: the dashboard pages read from roll-ups, beside a scan of the raw tables
 bench-dashboards: $(STAMP)
 	$(BIN)/python bench/dashboards.py --n $(N)
+
+## bench-exchange: N letters between two nodes on loopback (server + worker each, SQLite),
+## letters/s end to end and p95 delivery latency, beside the same count delivered in-process
+bench-exchange: $(STAMP)
+	nice -n 10 $(BIN)/python bench/exchange.py --n $(N)

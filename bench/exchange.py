@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Benchmark: letters between two Wasl nodes on loopback, beside the same count delivered
+in-process on one node, measured in the same run.
+
+    make bench-exchange N=2000              # or: python bench/exchange.py --n 2000 --rounds 3
+
+Each node is a real process pair (`wasl runserver` + `wasl exchange worker`, one worker per
+node) with its own SQLite database (WAL) in a temporary folder. A sender process on the
+sending node registers and signs N letters through `exchange.services.send_letter`, paced at
+`--rate` letters per second (default 200, the target); the worker delivers them — over HTTP
+in batches to the other node, or in-process to an entity of the same node — and each letter
+counts as delivered when its receiver's signed receipt is verified and recorded.
+
+Per round it prints:
+- paced: letters/s end to end (N over first sent → last delivered) and the median and p95
+  delivery latency (sent → receipt recorded) at the offered rate;
+- drain: letters/s when N letters wait in the outbox and the worker empties it (the most
+  the worker can move);
+then the medians over the rounds and the ratio between nodes / in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------------------------------------
+# The sender, inside a node's environment
+
+
+def run_sender(n: int, rate: float, tag: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from wasl.directory.actors import actor_for
+    from wasl.directory.models import Unit
+    from wasl.exchange import services
+
+    actor = actor_for(get_user_model().objects.get(username="emk.clerk"))
+    unit = Unit.objects.get(entity__code="EMK", code="REG")
+    started = time.perf_counter()
+    for i in range(n):
+        if rate > 0:
+            due = started + i / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        services.send_letter(
+            actor,
+            unit=unit,
+            to=["AMN-JED"],
+            subject=f"طلب إفادة بشأن تعديات على أرض حكومية رقم {tag}-{i}",
+            body="نأمل التكرم بالاطلاع واتخاذ اللازم حيال التعديات الموضحة، وإفادتنا بما يتم.",
+            urgency="urgent",
+        )
+    print(f"{n / (time.perf_counter() - started):.1f}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The orchestration
+
+
+def sender(node, n: int, rate: float, tag: str) -> float:
+    import subprocess
+
+    result = subprocess.run(  # noqa: S603 — this script, in the node's environment
+        [sys.executable, __file__, "--sender", "--n", str(n), "--rate", str(rate), "--tag", tag],
+        env=node.env(),
+        cwd=node.folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def measure(node, since_id: int) -> tuple[float, float, float]:
+    """(letters/s first sent → last delivered, median latency, p95 latency) in seconds."""
+    rows = node.sql(
+        "SELECT created_at, delivered_at FROM exchange_outgoingmessage WHERE id > ? "
+        "AND kind = 'letter' ORDER BY id",
+        (since_id,),
+    )
+    sent = [datetime.fromisoformat(r[0]) for r in rows]
+    done = [datetime.fromisoformat(r[1]) for r in rows]
+    latencies = sorted((d - s).total_seconds() for s, d in zip(sent, done, strict=True))
+    span = (max(done) - min(sent)).total_seconds()
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
+    return len(rows) / span, statistics.median(latencies), p95
+
+
+def drain_rate(node, since_id: int) -> float:
+    rows = node.sql(
+        "SELECT delivered_at FROM exchange_outgoingmessage WHERE id > ? AND kind = 'letter'",
+        (since_id,),
+    )
+    done = sorted(datetime.fromisoformat(r[0]) for r in rows)
+    return (len(done) - 1) / max((done[-1] - done[0]).total_seconds(), 1e-6)
+
+
+def last_id(node) -> int:
+    return int(node.one("SELECT coalesce(max(id), 0) FROM exchange_outgoingmessage"))
+
+
+def undelivered(node, since_id: int) -> int:
+    return int(
+        node.one(
+            "SELECT count(*) FROM exchange_outgoingmessage WHERE id > ? AND state <> 'delivered'",
+            (since_id,),
+        )
+    )
+
+
+def one_round(node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]:
+    start = last_id(node)
+    send_rate = sender(node, n, rate, f"{tag}p")
+    wait_for(lambda: undelivered(node, start) == 0, 600, "the paced letters")
+    throughput, median, p95 = measure(node, start)
+    # Drain: the letters wait in the outbox, then one worker empties it.
+    node.stop_worker()
+    start = last_id(node)
+    sender(node, n, 0, f"{tag}d")
+    node.start_worker()
+    wait_for(lambda: undelivered(node, start) == 0, 600, "the outbox to drain")
+    return {
+        "send": send_rate,
+        "paced": throughput,
+        "median": median,
+        "p95": p95,
+        "drain": drain_rate(node, start),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rate", type=float, default=200.0, help="offered letters/s (0: as fast as possible)"
+    )
+    parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sender:
+        run_sender(args.n, args.rate, args.tag)
+        return
+
+    from tests.exchange.nodes import Cluster, wait_for
+
+    quiet = {"WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": "0"}  # the worker delivers, as between nodes
+    print(
+        f"exchange benchmark: N={args.n} letters per round, offered {args.rate:g}/s, "
+        f"{args.rounds} rounds, SQLite (WAL), one worker per node, {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    results: dict[str, list[dict[str, float]]] = {"nodes": [], "in-process": []}
+    pair = Cluster(
+        {"NODE-A": ("EMK",), "NODE-B": ("AMN-JED",)}, extra_env={"NODE-A": quiet, "NODE-B": quiet}
+    )
+    single = Cluster({"NODE-L": ("EMK", "AMN-JED")}, extra_env={"NODE-L": quiet})
+    try:
+        pair.start()
+        single.start()
+        for r in range(1, args.rounds + 1):
+            for name, node in (("nodes", pair["NODE-A"]), ("in-process", single["NODE-L"])):
+                res = one_round(node, args.n, args.rate, f"{name[0]}{r}", wait_for)
+                results[name].append(res)
+                print(
+                    f"round {r} {name:<10} sent {res['send']:7.1f}/s | paced: {res['paced']:7.1f} "
+                    f"letters/s, latency median {res['median'] * 1000:6.0f} ms, p95 "
+                    f"{res['p95'] * 1000:6.0f} ms | drain {res['drain']:7.1f} letters/s",
+                    flush=True,
+                )
+        check = pair["NODE-B"].run("exchange", "verify").stdout.strip()
+        print(f"receiving node: {check}")
+    finally:
+        pair.close()
+        single.close()
+    med = {
+        name: {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+        for name, rounds in results.items()
+    }
+    for name, m in med.items():
+        print(
+            f"median {name:<10} paced {m['paced']:7.1f} letters/s, p95 {m['p95'] * 1000:6.0f} ms, "
+            f"drain {m['drain']:7.1f} letters/s"
+        )
+    print(
+        f"ratio nodes / in-process: paced {med['nodes']['paced'] / med['in-process']['paced']:.2f}, "
+        f"drain {med['nodes']['drain'] / med['in-process']['drain']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
