@@ -7,6 +7,7 @@ and a tablet's width. Set WASL_SCREENSHOTS=1 to refresh docs/screenshots/web-*.p
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD, make_referred, make_transaction
-from tests.web.conftest import png_bytes, screenshot_path
+from tests.web.conftest import PDF_BYTES, png_bytes, screenshot_path
 from wasl.registry import services as registry
 from wasl.registry.models import Transaction
 
@@ -33,6 +34,23 @@ def sign_in(page: Any, username: str) -> None:
 def sign_out(page: Any) -> None:
     page.get_by_role("button", name="تسجيل الخروج").click()
     page.wait_for_selector("text=الدخول إلى وصل")
+
+
+def drop_file(page: Any, selector: str, name: str, kind: str, data: bytes) -> None:
+    """Drop a file on an element, as a person dragging it from their desktop does."""
+    page.evaluate(
+        """([selector, name, kind, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, {type: kind}));
+            const zone = document.querySelector(selector);
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, {
+                    dataTransfer: transfer, bubbles: true, cancelable: true}));
+            }
+        }""",
+        [selector, name, kind, base64.b64encode(data).decode()],
+    )
 
 
 def fill_inbox(cast: Any) -> None:
@@ -80,13 +98,22 @@ def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
     page.locator("input[type=file]").set_input_files(
         [{"name": "صورة-المعروض.png", "mimeType": "image/png", "buffer": png_bytes(40, 30)}]
     )
+    # A second file dropped on the box joins the one chosen.
+    drop_file(page, "[data-dropzone-area]", "خطاب-الإحالة.pdf", "application/pdf", PDF_BYTES)
+    assert page.locator("[data-dropzone-list] li").count() == 2
     page.screenshot(path=screenshot_path("web-register.png", tmp_path), full_page=True)
     page.get_by_role("button", name="تسجيل", exact=True).click()
     page.wait_for_url(re.compile(r"/t/[0-9a-f-]+/$"))
     txn = Transaction.objects.get(subject__contains="العوالي")
     assert txn.party_id_number == "1058529940"
+    assert sorted(a.filename for a in txn.attachments.all()) == sorted(
+        ["صورة-المعروض.png", "خطاب-الإحالة.pdf"]
+    )
     assert page.locator(".txn-head__ref").inner_text().strip().endswith(txn.reference)
+    # Previews: the image inline, the PDF in a frame of the same origin.
     assert page.locator("img.preview").count() == 1
+    assert page.locator("img.preview").evaluate("img => img.naturalWidth") == 40
+    assert page.locator("iframe.preview--pdf").count() == 1
 
     # The receipt is a PDF; look at it as a picture.
     receipt = page.request.get(f"/t/{txn.public_id}/receipt.pdf")
@@ -102,10 +129,19 @@ def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
     )
     assert png.exists()
 
-    # Refer, in the dialog.
-    page.get_by_role("link", name="إحالة", exact=True).click()
+    # Refer, in the dialog: it takes the focus, Escape gives it back to the button.
+    refer_link = page.get_by_role("link", name="إحالة", exact=True)
+    refer_link.focus()
+    page.keyboard.press("Enter")
     dialog = page.locator("dialog#dlg-refer")
     assert dialog.is_visible()
+    assert dialog.evaluate("d => d.contains(document.activeElement)")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert refer_link.evaluate("a => a === document.activeElement")
+    refer_link.click()
+    assert dialog.is_visible()
+    page.screenshot(path=screenshot_path("web-dialog-refer.png", tmp_path))
     dialog.get_by_label("الإدارة العامة للحقوق").check()
     dialog.get_by_label("التوجيه").fill("لدراسة الطلب والإفادة")
     dialog.get_by_role("button", name="إحالة").click()
@@ -145,8 +181,8 @@ def test_another_entitys_clerk_gets_not_found(page: Any, cast: Any) -> None:
     assert page.get_by_role("heading", name="غير موجود").is_visible()
 
 
-def test_registering_and_referring_work_without_javascript(
-    chromium: Any, live_server: Any, cast: Any
+def test_the_whole_life_works_without_javascript(
+    chromium: Any, live_server: Any, cast: Any, tmp_path: Any
 ) -> None:
     context = chromium.new_context(
         base_url=live_server.url, locale="ar-SA", java_script_enabled=False
@@ -158,22 +194,50 @@ def test_registering_and_referring_work_without_javascript(
         page.get_by_label("النوع").select_option("letter")
         page.get_by_label("الموضوع").fill("خطاب بلا جافاسكربت")
         page.get_by_label("الجهة المراسلة").select_option("GOV-JED")
+        page.get_by_label("تاريخ خطاب الجهة").fill("١٤٤٨/٠٥/٠١")
         page.locator("input[type=file]").set_input_files(
             [{"name": "scan.png", "mimeType": "image/png", "buffer": png_bytes()}]
         )
-        page.get_by_role("button", name="تسجيل", exact=True).click()
+        # A double click on the button, with nothing to stop the second: one registration.
+        page.get_by_role("button", name="تسجيل", exact=True).dblclick()
         page.wait_for_url(re.compile(r"/t/[0-9a-f-]+/$"))
         txn = Transaction.objects.get(subject="خطاب بلا جافاسكربت")
-        assert txn.attachments.count() == 1
-        # Without JavaScript the action is a link to a page of its own.
+        assert Transaction.objects.filter(subject="خطاب بلا جافاسكربت").count() == 1
+        assert txn.attachments.count() == 1 and txn.external_date is not None
+        # Without JavaScript each action is a link to a page of its own.
         page.get_by_role("link", name="إحالة", exact=True).click()
         page.wait_for_url(re.compile(r"/refer/$"))
         page.get_by_label("الإدارة العامة للحقوق").check()
         page.get_by_label("التوجيه").fill("للإفادة")
+        page.get_by_label("مدة الإنجاز (أيام عمل)").fill("٥")
+        page.screenshot(path=screenshot_path("web-step-refer.png", tmp_path))
         page.get_by_role("button", name="إحالة").click()
         page.wait_for_selector("text=تمت الإحالة.")
+        sign_out(page)
+
+        sign_in(page, "rights_clerk")
+        page.get_by_role("link", name=txn.reference).click()
+        page.get_by_role("button", name="استلام").click()
+        page.wait_for_selector("text=تم الاستلام.")
+        page.get_by_role("link", name="إفادة", exact=True).click()
+        page.wait_for_url(re.compile(r"/answer/$"))
+        page.get_by_role("button", name="إفادة").click()  # empty: refused beside the field
+        assert page.locator(".field--error").count() == 1
+        page.get_by_label("النص").fill("أُنجز المطلوب.")
+        page.get_by_role("button", name="إفادة").click()
+        page.wait_for_selector("text=أُرسلت الإفادة.")
+        sign_out(page)
+
+        sign_in(page, "clerk")
+        page.goto(f"/t/{txn.public_id}/")
+        page.get_by_role("link", name="حفظ", exact=True).click()
+        page.wait_for_url(re.compile(r"/close/$"))
+        page.get_by_label("السبب").fill("انتهى الغرض منها")
+        page.get_by_role("button", name="حفظ").click()
+        page.wait_for_selector("text=حُفظت المعاملة.")
         txn.refresh_from_db()
-        assert txn.state == "referred"
+        assert txn.state == "closed"
+        assert txn.referrals.get().answer == "أُنجز المطلوب."
     finally:
         context.close()
 
@@ -209,5 +273,13 @@ def test_the_english_switch_is_remembered_and_pages_fit_a_tablet(
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.className")
         assert focused == "skip-link"
+        # Focus is drawn: every control reached by Tab gets a visible outline.
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            outline = page.evaluate(
+                "(() => { const s = getComputedStyle(document.activeElement);"
+                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+            )
+            assert outline[0] != "none" and outline[1] >= 2, outline
     finally:
         context.close()

@@ -186,3 +186,21 @@ def test_the_form_labels_every_input(cast: Any) -> None:
     radios = {i for i in ids if re.search(r"id_(urgency|confidentiality)_\d", i)}
     # Radio buttons are labelled by the <label> Django wraps around each of them.
     assert ids - labelled - radios == set()
+
+
+def test_no_input_is_a_box_that_refuses_arabic_digits(cast: Any) -> None:
+    """Browsers refuse Arabic digits in number, date and email boxes: none of those, on any
+    page with a form (the server folds the digits of every field that holds a number)."""
+    from tests.conftest import make_referred
+
+    txn, ref = make_referred(cast)
+    clerk, rights = signed_in(cast.clerk), signed_in(cast.rights_clerk)
+    pages = [Client().get("/"), clerk.get("/register/"), clerk.get("/inbox/")]
+    pages += [clerk.get(f"/t/{txn.public_id}/{s}/") for s in ("refer", "link", "close")]
+    pages += [rights.get(f"/t/{txn.public_id}/"), rights.get(f"/r/{ref.public_id}/forward/")]
+    for response in pages:
+        assert response.status_code == 200
+        inputs = re.findall(r"<input\b[^>]*>", response.content.decode())
+        assert inputs
+        kinds = {m.group(1) for i in inputs if (m := re.search(r'type="([^"]+)"', i))}
+        assert kinds <= {"text", "hidden", "password", "radio", "checkbox", "file"}, kinds

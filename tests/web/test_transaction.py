@@ -288,3 +288,31 @@ def test_a_forged_or_someone_elses_token_acts_not_and_keeps_the_typing(cast: Any
         assert response.status_code == 400
         assert "انتهت صلاحية النموذج" in html and "ملاحظة مكتوبة" in html
     assert Event.objects.filter(transaction=txn, action="commented").count() == 0
+
+
+def test_the_receipt_prints_the_reference_both_dates_and_shaped_arabic(
+    cast: Any, tmp_path: Any
+) -> None:
+    import shutil
+    import subprocess
+
+    from wasl.core import hijri
+
+    txn = make_transaction(cast)
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(signed_in(cast.clerk).get(f"/t/{txn.public_id}/receipt.pdf").content)
+    pdftotext, pdffonts = shutil.which("pdftotext"), shutil.which("pdffonts")
+    assert pdftotext and pdffonts, "poppler-utils is missing"
+    text = subprocess.run(  # noqa: S603
+        [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = subprocess.run(  # noqa: S603
+        [pdffonts, str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert txn.reference in text
+    h = hijri.to_hijri(txn.registered_on)
+    assert f"{h.year}/{h.month:02d}/{h.day:02d}" in text
+    assert txn.registered_on.strftime("%Y/%m/%d") in text
+    # Shaped by HarfBuzz with the shipped font: the words come back whole, in reading order.
+    assert "إيصال تسجيل معاملة" in text and "الحربي" in text
+    assert "Wasl-Arabic" in fonts or "WaslArabic" in fonts, fonts

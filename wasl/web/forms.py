@@ -85,7 +85,10 @@ class DualDateField(forms.Field):
 
 
 class FoldedIntegerField(forms.IntegerField):
-    """An integer typed with Latin, Arabic-Indic or Persian digits."""
+    """An integer typed with Latin, Arabic-Indic or Persian digits: a text box, because a
+    browser's number box refuses Arabic digits."""
+
+    widget = forms.TextInput
 
     def to_python(self, value: Any) -> int | None:
         if isinstance(value, str):

@@ -99,7 +99,8 @@
       list.textContent = "";
       Array.prototype.forEach.call(input.files, function (file) {
         var item = document.createElement("li");
-        item.textContent = file.name + " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)";
+        var kb = Math.max(1, Math.round(file.size / 1024));
+        item.textContent = file.name + " (" + kb + " " + (list.dataset.kb || "KB") + ")";
         list.appendChild(item);
       });
     }
