@@ -87,7 +87,7 @@ def test_a_late_transaction_its_own_unit_holds_reminds_its_clerk_and_escalates_t
 
 
 def test_a_transaction_out_on_referral_is_followed_up_through_its_referral_only(cast, clock):
-    txn, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    _txn, ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
     followup.run(date(2025, 11, 6))
     assert set(Reminder.objects.values_list("referral", flat=True)) == {ref.pk}
 
