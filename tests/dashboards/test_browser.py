@@ -30,12 +30,53 @@ def test_the_trend_runs_from_right_to_left(cast, month, page, live_server):
     assert first["x"] > last["x"]  # the oldest month on the right
 
 
-def test_the_control_room_moves_to_the_next_view_by_itself(cast, month, page, live_server):
+def active_view(page):
+    return page.locator(".cr__view.is-active").get_attribute("aria-labelledby")
+
+
+def test_the_control_room_rotates_through_every_view_on_its_own(cast, month, page, live_server):
     sign_in(page, live_server, cast.executive)
-    page.goto("/dashboards/control-room/?rotate=2")
-    first = page.locator(".cr__view.is-active").get_attribute("aria-labelledby")
-    page.wait_for_function(
-        f"document.querySelector('.cr__view.is-active').getAttribute('aria-labelledby') !== '{first}'",
-        timeout=6000,
+    page.clock.install()  # the page's timers run on Playwright's clock, not the wall's
+    page.goto("/dashboards/control-room/?rotate=20")
+    count = page.locator(".cr__view").count()
+    assert count >= 4 and page.locator(".cr__dot").count() == count
+    seen = [active_view(page)]
+    for _ in range(count - 1):
+        page.clock.run_for(19_000)
+        assert active_view(page) == seen[-1]  # not before its time
+        page.clock.run_for(1_000)
+        seen.append(active_view(page))
+    assert len(set(seen)) == count
+    page.clock.run_for(20_000)
+    assert active_view(page) == seen[0]  # and round again
+
+
+def test_the_control_room_reloads_itself_with_fresh_figures(cast, month, page, live_server):
+    from tests.conftest import make_transaction
+
+    received = page.locator('[data-measure="received"] .dash-card__value').first
+    sign_in(page, live_server, cast.executive)
+    page.clock.install()
+    page.goto("/dashboards/control-room/")
+    assert received.inner_text() == "6"
+    make_transaction(cast)  # new work arrives meanwhile
+    page.clock.run_for(250_000)
+    assert received.inner_text() == "6"
+    with page.expect_navigation():
+        page.clock.run_for(60_000)  # five minutes after it opened
+    assert received.inner_text() == "7"
+
+
+def test_the_control_room_goes_full_screen_in_large_type(cast, month, page, live_server):
+    sign_in(page, live_server, cast.executive)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/dashboards/control-room/")
+    size = page.locator(".cr .dash-card__value").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
     )
-    assert page.locator(".cr__dot").count() == page.locator(".cr__view").count()
+    assert size >= 80  # read from across a room
+    assert page.locator(".site-header").first.is_hidden()
+    page.click("[data-fullscreen]")
+    page.wait_for_function("document.fullscreenElement !== null")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")

@@ -1,6 +1,7 @@
 /* The control room: show one view at a time, move to the next every few seconds, reload the
-   page (fresh figures) after a full round or five minutes, keep a clock, go full screen on
-   request. No dependencies. */
+   page (fresh figures) after a full round or five minutes — only when the server answers, so
+   a wall screen never stays on an error page — keep a clock, go full screen on request (the
+   button, or the F key). No dependencies. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-control-room]");
@@ -24,7 +25,14 @@
     setInterval(function () { current = (current + 1) % views.length; show(current); }, seconds * 1000);
   }
   show(0);
-  setTimeout(function () { window.location.reload(); }, refreshAfter);
+  function refresh() {
+    fetch(window.location.href, { cache: "no-store", credentials: "same-origin", redirect: "manual" })
+      .then(function (response) {
+        if (response.ok) { window.location.reload(); } else { setTimeout(refresh, 60000); }
+      })
+      .catch(function () { setTimeout(refresh, 60000); });
+  }
+  setTimeout(refresh, refreshAfter);
   var clock = root.querySelector("[data-clock]");
   if (clock) {
     var format = new Intl.DateTimeFormat(document.documentElement.lang || "ar", {
@@ -35,10 +43,14 @@
     setInterval(tick, 10000);
   }
   var button = root.querySelector("[data-fullscreen]");
+  function toggle() {
+    if (document.fullscreenElement) { document.exitFullscreen(); }
+    else { document.documentElement.requestFullscreen(); }
+  }
   if (button && document.documentElement.requestFullscreen) {
-    button.addEventListener("click", function () {
-      if (document.fullscreenElement) { document.exitFullscreen(); }
-      else { document.documentElement.requestFullscreen(); }
+    button.addEventListener("click", toggle);
+    document.addEventListener("keydown", function (event) {
+      if ((event.key === "f" || event.key === "F") && !event.ctrlKey && !event.metaKey && !event.altKey) { toggle(); }
     });
   } else if (button) {
     button.hidden = true;
