@@ -149,8 +149,42 @@ def test_the_figures_export_to_excel(cast, month):
     assert "الإدارات" in book.sheetnames
 
 
-def test_the_figures_export_to_a_pdf_report(cast, month):
-    response = signed_in(cast.executive).get(f"/dashboards/export.pdf?scope=region&{NOV}")
+def test_the_figures_export_to_a_pdf_report_in_shaped_arabic_with_charts(cast, month, tmp_path):
+    import subprocess
+
+    from PIL import Image
+
+    response = signed_in(cast.executive).get(f"/dashboards/export.pdf?scope=entity:EMK&{NOV}")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(  # noqa: S603 — fixed programs on our own file
+        ["/usr/bin/pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # The text comes back as Arabic letters in reading order (shaped glyphs map back to them).
+    assert "إمارة منطقة مكة المكرمة — تقرير الأداء" in text
+    assert "قيد الإجراء حسب المدة منذ الورود" in text and "67%" in text
+    subprocess.run(  # noqa: S603 — fixed programs on our own file
+        [
+            "/usr/bin/pdftoppm",
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(pdf),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
+    (png,) = tmp_path.glob("p*.png")
+    image = Image.open(png).convert("RGB")
+    green = sum(
+        1
+        for r, g, b in image.get_flattened_data()
+        if abs(r - 11) < 25 and abs(g - 93) < 25 and abs(b - 59) < 25
+    )
+    assert green > 300  # the bars of the charts are drawn (#0b5d3b)
