@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from wasl.exchange import envelope, members
+from wasl.exchange import envelope, members, ratelimit
 from wasl.exchange.models import IncomingMessage, LogEntry, OutgoingMessage
 from wasl.registry.models import Transaction
 
@@ -253,6 +253,43 @@ def test_a_flood_over_http_gets_429_with_retry_after(foreign, settings):
     assert int(r["Retry-After"]) >= 1
     assert r.json()["retryable"] is True
     assert registered() == 2
+
+
+def test_a_flood_of_garbage_is_slowed_down_and_fills_neither_the_log_nor_memory(net, settings):
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_PER_SECOND = 0.001
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_BURST = 5
+    codes = [post_envelope(b"garbage %d" % i).status_code for i in range(30)]
+    assert codes == [400] * 5 + [429] * 25
+    assert rejections("bad_json") == 5
+    assert rejections("rate_limited") == 1  # once per window, not per request
+    assert len(ratelimit._buckets) == 1
+
+
+def test_a_flood_from_made_up_senders_shares_one_bucket(net, settings):
+    from .conftest import Foreign
+
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_PER_SECOND = 0.001
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_BURST = 3
+    stranger = Foreign("TST-STRANGER")
+    letter = stranger.letter()
+    answers = []
+    for i in range(20):
+        answers.append(post_envelope(stranger.sign({**letter, "sender": f"MADE-UP-{i}"})))
+    assert [r.json()["code"] for r in answers] == ["unknown_member"] * 3 + ["rate_limited"] * 17
+    assert len(ratelimit._buckets) == 1 and len(ratelimit._last_logged) == 1
+    assert rejections() == 4
+    assert registered() == 0
+
+
+def test_stray_receipts_are_slowed_down_too(net, settings):
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_PER_SECOND = 0.001
+    settings.WASL_EXCHANGE_UNKNOWN_RATE_BURST = 2
+    post = Client().post
+    codes = [
+        post("/exchange/v1/receipts", b"{}", content_type="application/json").status_code
+        for _ in range(5)
+    ]
+    assert codes == [400, 400, 429, 429, 429]
 
 
 def test_a_receipt_for_an_unknown_message_is_refused(net, foreign):

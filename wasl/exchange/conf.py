@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     # Per-sender token bucket on the receiving side (per process).
     "WASL_EXCHANGE_RATE_PER_SECOND": 1000.0,
     "WASL_EXCHANGE_RATE_BURST": 4000.0,
+    # One shared bucket for what cannot be tied to a known member (unparseable messages,
+    # unknown senders, stray receipts): their refusals are logged, so they are kept slow.
+    "WASL_EXCHANGE_UNKNOWN_RATE_PER_SECOND": 20.0,
+    "WASL_EXCHANGE_UNKNOWN_RATE_BURST": 200.0,
     # Retries of the outbox: exponential back-off from BASE, at most MAX between attempts,
     # given up (state "failed") after GIVE_UP seconds.
     "WASL_EXCHANGE_BACKOFF_BASE_SECONDS": 2.0,

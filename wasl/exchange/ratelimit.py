@@ -1,7 +1,9 @@
 """A token bucket per sender, in the memory of each receiving process.
 
-Known members each get a bucket; everything claiming to come from an unknown member shares
-one, so a flood of made-up senders cannot grow memory or crowd out real members. With
+Known members each get a bucket; everything that cannot be tied to a known member (an
+unknown sender, a message that does not parse, a stray receipt) shares one slower bucket, so
+a flood of made-up senders or garbage can neither grow memory nor fill the message log with
+refusals, nor crowd out real members. With
 several server processes the effective limit is per process (documented in
 docs/exchange.md); the sender's worker backs off on `rate_limited`, so nothing is lost.
 """
@@ -21,8 +23,9 @@ _lock = threading.Lock()
 
 def take(sender: str) -> float:
     """Take one token for `sender`; 0.0 when allowed, else the seconds to wait."""
-    rate = max(float(conf.get("WASL_EXCHANGE_RATE_PER_SECOND")), 0.001)
-    burst = max(float(conf.get("WASL_EXCHANGE_RATE_BURST")), 1.0)
+    prefix = "WASL_EXCHANGE_UNKNOWN_RATE" if sender == UNKNOWN else "WASL_EXCHANGE_RATE"
+    rate = max(float(conf.get(prefix + "_PER_SECOND")), 0.001)
+    burst = max(float(conf.get(prefix + "_BURST")), 1.0)
     now = time.monotonic()
     with _lock:
         tokens, last = _buckets.get(sender, (burst, now))
@@ -38,6 +41,8 @@ def should_log(sender: str, every: float = 10.0) -> bool:
     """Refusals for the rate are logged at most once per sender every `every` seconds."""
     now = time.monotonic()
     with _lock:
+        if sender not in _buckets:
+            sender = UNKNOWN  # one entry for every name never given a bucket
         if now - _last_logged.get(sender, -every) < every:
             return False
         _last_logged[sender] = now

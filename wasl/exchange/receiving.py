@@ -64,7 +64,11 @@ def accept(raw: bytes) -> Accepted:
         signed = envelope.parse_envelope(raw)
     except envelope.EnvelopeError as error:
         failure = ExchangeError(error.code, error.detail, field=error.field)
-        _reject(raw, failure, _peek(raw))
+        wait = ratelimit.take(ratelimit.UNKNOWN)
+        if wait:
+            failure = ExchangeError("rate_limited", retry_after=wait)
+        if not wait or ratelimit.should_log(ratelimit.UNKNOWN):
+            _reject(raw, failure, _peek(raw))
         raise failure from None
     body = signed.body
     try:

@@ -35,7 +35,7 @@ from wasl.registry import services as registry
 from wasl.registry.events import Published
 from wasl.registry.models import Attachment, Confidentiality, Transaction
 
-from . import conf, envelope, keys, log, lookup
+from . import conf, envelope, keys, log, lookup, ratelimit
 from .errors import ExchangeError
 from .models import (
     DeliveryState,
@@ -590,6 +590,14 @@ def record_receipt(row: OutgoingMessage, checked: Checked, now: datetime) -> boo
 def accept_receipt(raw: bytes) -> str:
     """A receipt sent on its own (`POST /exchange/v1/receipts`): recorded if it is the
     receiver's receipt for a message in our outbox. Answers "recorded" or "already"."""
+    # Receipts on their own are rare (the answer to a delivery carries its receipt): they
+    # share the slow bucket of what cannot be tied to a member before it is checked.
+    wait = ratelimit.take(ratelimit.UNKNOWN)
+    if wait:
+        limited = ExchangeError("rate_limited", retry_after=wait)
+        if ratelimit.should_log(ratelimit.UNKNOWN):
+            _reject_receipt(raw, limited, "")
+        raise limited
     try:
         signed = envelope.parse_receipt(raw)
     except envelope.EnvelopeError as error:
