@@ -1,9 +1,10 @@
 # ruff: noqa: S603, S310 — runs our own commands and talks to our own servers on loopback
 """Wasl nodes as real processes on loopback, for the cross-node tests and the benchmark.
 
-Each node is a folder (its own SQLite database, media and secret key), a server
-(`wasl runserver --noreload`) and a worker (`wasl exchange worker`). The database is migrated
-once into a template, copied for each node, and each node is then set up with the real
+Each node is a folder (media and secret key), a database of its own — an SQLite file in the
+folder, or a PostgreSQL database on the server DATABASE_URL names (`database="postgres"`) — a
+server (`wasl runserver --noreload`) and a worker (`wasl exchange worker`). The database is
+migrated once into a template, copied for each node, and each node is then set up with the real
 commands (`wasl exchange setup`, `keys export`, `keys import`), run side by side.
 
 Run as a script inside a node's environment for the two steps that have no command:
@@ -28,10 +29,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -163,6 +166,7 @@ class Node:
     port: int
     extra_env: dict[str, str] = field(default_factory=dict)
     has_worker: bool = True
+    database_url: str = ""  # PostgreSQL; empty: the SQLite file in the folder
     server: subprocess.Popen[bytes] | None = None
     worker: subprocess.Popen[bytes] | None = None
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(40))
@@ -193,6 +197,8 @@ class Node:
                 **self.extra_env,
             }
         )
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         return env
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -269,6 +275,14 @@ class Node:
     # -- reading the node's database (read-only) and calling its API --------------------------
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows as SQLite gives them (`?` placeholders; UUIDs as 32 hex digits) on either
+        database."""
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                rows = conn.execute(query.replace("?", "%s"), params).fetchall()
+            return [tuple(v.hex if isinstance(v, uuid.UUID) else v for v in r) for r in rows]
         conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=20)
         try:
             return conn.execute(query, params).fetchall()
@@ -311,8 +325,15 @@ class Cluster:
         layout: dict[str, tuple[str, ...]],
         extra_env: dict[str, dict[str, str]] | None = None,
         workers: tuple[str, ...] | None = None,
+        database: str = "sqlite",
     ) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="wasl-nodes-"))
+        self.server_url = ""  # PostgreSQL: the server the nodes' databases are made on
+        self.databases: list[str] = []
+        if database == "postgres":
+            self.server_url = os.environ["DATABASE_URL"]
+        elif database != "sqlite":
+            raise ValueError(database)
         atexit.register(self.close)  # also when the run is interrupted
         self.nodes: dict[str, Node] = {}
         self.tokens: dict[str, dict[str, str]] = {}
@@ -346,10 +367,25 @@ class Cluster:
             raise
         return self
 
+    def _database_url(self, name: str) -> str:
+        return urlunsplit(urlsplit(self.server_url)._replace(path="/" + name))
+
+    def _admin(self, *statements: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
+
     def _prepare(self) -> None:
         template = self.base / "template"
         template.mkdir()
         seed = Node("TEMPLATE", (), template, 0)
+        prefix = f"wasl_nodes_{secrets.token_hex(4)}"
+        if self.server_url:
+            self.databases.append(f"{prefix}_template")
+            self._admin(f"CREATE DATABASE {prefix}_template")
+            seed.database_url = self._database_url(f"{prefix}_template")
         subprocess.run(
             [PYTHON, __file__, "template", str(template / "tokens.json")],
             env=seed.env(),
@@ -360,7 +396,13 @@ class Cluster:
         )
         self.tokens = json.loads((template / "tokens.json").read_text())
         for node in self.nodes.values():
-            shutil.copy(template / "wasl.sqlite3", node.database)
+            if self.server_url:
+                name = f"{prefix}_{node.code.lower().replace('-', '_')}"
+                self.databases.append(name)
+                self._admin(f"CREATE DATABASE {name} TEMPLATE {prefix}_template")
+                node.database_url = self._database_url(name)
+            else:
+                shutil.copy(template / "wasl.sqlite3", node.database)
         self._parallel(
             [
                 (
@@ -428,6 +470,14 @@ class Cluster:
         finally:
             atexit.unregister(self.close)
             shutil.rmtree(self.base, ignore_errors=True)
+            if self.databases:
+                try:
+                    self._admin(
+                        *(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in self.databases)
+                    )
+                except Exception:  # noqa: S110 — the server may be gone already
+                    pass
+                self.databases = []
 
 
 def script_commands(commands: str) -> None:
