@@ -159,10 +159,21 @@ def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
     page.wait_for_selector("text=أُرسلت الإفادة.")
     sign_out(page)
 
-    # Back with the registry, which closes it.
+    # Back with the registry, which links an earlier one (its number typed in Arabic
+    # digits) and closes it.
     sign_in(page, "clerk")
     page.get_by_role("link", name=re.compile("عادت إلى الإدارة")).click()
     page.get_by_role("link", name=txn.reference).click()
+    earlier = Transaction.objects.get(subject__contains="الشرائع")
+    page.get_by_role("link", name="ربط", exact=True).click()
+    linking = page.locator("dialog[open]")
+    linking.get_by_label("رقم المعاملة الأخرى").fill(
+        earlier.reference.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    )
+    linking.get_by_label("نوع الربط").select_option("follows")
+    linking.get_by_role("button", name="ربط").click()
+    page.wait_for_selector("text=تم الربط.")
+    assert page.locator(".links").get_by_role("link", name=earlier.reference).is_visible()
     page.get_by_role("link", name="حفظ", exact=True).click()
     page.locator("dialog[open]").get_by_label("السبب").fill("انتهى الغرض منها")
     page.locator("dialog[open]").get_by_role("button", name="حفظ").click()

@@ -137,3 +137,11 @@ def test_english_pages_show_english_names_and_messages(cast: Any) -> None:
     assert "Administrative Communications" in html
     refused = client.post("/unit/", {"unit": "nope"})
     assert "Choose one of your units." in refused.content.decode()
+
+
+def test_the_language_cookie_outlives_the_browsers_session(cast: Any) -> None:
+    response = signed_in(cast.clerk).post("/language/", {"language": "en", "next": "/"})
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "en"
+    assert int(cookie["max-age"]) >= 180 * 24 * 60 * 60
+    assert Client().get("/language/").status_code == 405

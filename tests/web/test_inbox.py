@@ -207,6 +207,12 @@ def test_the_inbox_agrees_with_the_registrys_access_rule_for_everyone(cast: Any)
             assert set(inbox.held_in(actor, unit.pk).values_list("id", flat=True)) == set(
                 owned.values_list("id", flat=True)
             ), (person.username, unit.code)
+            # The boxes' counts, computed apart (all less what is hidden), agree too.
+            counted = inbox.counts(actor, unit.pk, timezone.localdate())
+            assert (counted["open"], counted["held"]) == (len(expected), owned.count()), (
+                person.username,
+                unit.code,
+            )
             checked += len(expected)
     assert checked > 10
 

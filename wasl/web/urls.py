@@ -2,7 +2,6 @@
 signed-in staff."""
 
 from django.urls import path
-from django.views.i18n import set_language
 
 from . import views
 
@@ -12,7 +11,7 @@ urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="signin"),
     path("signout/", views.SignOutView.as_view(), name="signout"),
     path("unit/", views.unit_choice, name="choose_unit"),
-    path("language/", set_language, name="set_language"),
+    path("language/", views.switch_language, name="set_language"),
     path("inbox/", views.inbox, name="inbox"),
     path("register/", views.register, name="register"),
     path("t/<uuid:tid>/", views.transaction_page, name="transaction"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import IntegrityError
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 
 from wasl.core.errors import NotFound, WaslError
 from wasl.directory.models import Entity, Unit
@@ -77,6 +79,30 @@ def _actor_of(request: HttpRequest) -> Any:
 
 class SignOutView(auth_views.LogoutView):
     next_page = "web:home"
+
+
+# The language switch is remembered across visits: Django's cookie lasts only as long as
+# the browser's session unless settings.LANGUAGE_COOKIE_AGE says otherwise.
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+
+
+@require_http_methods(["POST"])
+def switch_language(request: HttpRequest) -> HttpResponseBase:
+    """Django's `set_language`, with a cookie that outlives the browser's session."""
+    response = set_language(request)
+    cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie is not None and settings.LANGUAGE_COOKIE_AGE is None:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            cookie.value,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponseBase:
