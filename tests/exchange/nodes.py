@@ -300,9 +300,10 @@ class Node:
         token: str | None = None,
         data: Any = None,
         raw: bytes | None = None,
+        content_type: str = "application/json",
     ) -> tuple[int, Any]:
         body = raw if raw is not None else (json.dumps(data).encode() if data is not None else None)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": content_type}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)

@@ -424,3 +424,44 @@ def test_no_mutation_of_an_envelope_gives_a_500_or_registers_anything(foreign, p
     assert r.status_code in (200, 400, 403, 404, 409), r.content
     if r.status_code != 200:
         assert registered() == before
+
+
+def upload(foreign, data, *, sha=None, private=None, at=None, receiver="AMN-JED", size=None):
+    import hashlib
+
+    sha = sha or hashlib.sha256(data).hexdigest()
+    at = at or envelope.timestamp(timezone.now())
+    size = len(data) if size is None else size
+    statement = envelope.blob_statement(sha, size, foreign.code, receiver, at)
+    signature = envelope.b64encode((private or foreign.private).sign(statement))
+    return Client().post(
+        f"/exchange/v1/attachments/{sha}",
+        data,
+        content_type="application/octet-stream",
+        HTTP_X_WASL_SENDER=foreign.code,
+        HTTP_X_WASL_RECEIVER=receiver,
+        HTTP_X_WASL_KEY=foreign.key_id,
+        HTTP_X_WASL_TIME=at,
+        HTTP_X_WASL_SIGNATURE=signature,
+    )
+
+
+def test_an_attachment_upload_is_kept_only_when_signed_and_its_hash_matches(net, foreign):
+    import hashlib
+
+    from wasl.registry.attachments import blob_path
+
+    data = b"%PDF-1.4\n" + b"x" * 4000 + b"\n%%EOF\n"
+    sha = hashlib.sha256(data).hexdigest()
+    refused(upload(foreign, data, private=Ed25519PrivateKey.generate()), 403, "bad_signature")
+    # A signed upload whose bytes are not the file announced: checked by hash, not kept.
+    refused(upload(foreign, data[:-1] + b"!", sha=sha), 400, "attachment_mismatch")
+    refused(upload(foreign, data, size=len(data) + 1), 403, "bad_signature")  # size signed
+    stale = envelope.timestamp(timezone.now() - timedelta(hours=2))
+    refused(upload(foreign, data, at=stale), 400, "clock_skew")
+    refused(upload(foreign, data, receiver="EMK-NOPE"), 404, "unknown_receiver")
+    assert not blob_path(sha).exists()
+    r = upload(foreign, data)
+    assert r.status_code == 200 and r.json() == {"sha256": sha, "stored": True}
+    assert blob_path(sha).read_bytes() == data
+    assert upload(foreign, data).json()["stored"] is False  # kept once

@@ -12,6 +12,7 @@ or, when the suite runs on PostgreSQL, a PostgreSQL database each on the same se
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -145,6 +146,48 @@ def test_letters_cross_nodes_both_ways_with_answers_and_statuses(cluster):
 
     item = wait_for(closed_there, 30, "the status to come back")
     assert item["answered_by"][0]["their_reference"] == answer["transaction"]["reference"]
+
+
+def send_with_file(cluster, sender, to, filename, data):
+    """A letter with a new file, through the multipart endpoint of the sender's node."""
+    me, boundary = cluster.tokens[sender], uuid.uuid4().hex
+    letter = json.dumps({"unit": me["unit"], "to": to, "subject": "خطاب مع مرفق بين العقد"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="letter"\r\n\r\n{letter}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, answer = cluster["NODE-A"].request(
+        "POST",
+        "/api/v1/exchange/letters/with-files",
+        me["token"],
+        raw=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert status == 201, answer
+    return answer
+
+
+def test_an_attachment_travels_to_the_other_node_and_is_verified_by_hash(cluster):
+    b = cluster["NODE-B"]
+    data = b"%PDF-1.4\n% Wasl node test\n" + os.urandom(2048) + b"\n%%EOF\n"
+    sha = hashlib.sha256(data).hexdigest()
+    assert not b.sql("SELECT id FROM registry_attachment WHERE sha256 = ?", (sha,))
+    sent = send_with_file(cluster, "EMK", ["AMN-JED"], "mahdar.pdf", data)
+    wait_for(lambda: all_delivered(cluster, "NODE-A", "EMK", sent["transaction"]["id"]), 30)
+    (reference,) = b.sql(
+        "SELECT t.reference FROM registry_attachment a JOIN registry_transaction t "
+        "ON t.id = a.transaction_id WHERE a.sha256 = ? AND t.direction = 'incoming' "
+        "AND t.external_reference = ?",
+        (sha, sent["transaction"]["reference"]),
+    )[0]
+    assert reference.startswith("AMN-JED-")
+    stored = b.folder / "media" / "blobs" / sha[:2] / sha[2:4] / sha
+    assert stored.read_bytes() == data  # uploaded by the sender, kept under its hash
 
 
 def test_a_node_that_was_down_receives_everything_once_back(cluster):
