@@ -7,15 +7,17 @@ in-process on one node, measured in the same run.
 Each node is a real process pair (`wasl runserver` + `wasl exchange worker`, one worker per
 node) with its own SQLite database (WAL) in a temporary folder. A sender process on the
 sending node registers and signs N letters through `exchange.services.send_letter`, paced at
-`--rate` letters per second (default 200, the target); the worker delivers them — over HTTP
-in batches to the other node, or in-process to an entity of the same node — and each letter
-counts as delivered when its receiver's signed receipt is verified and recorded.
+`--rate` letters per second (default 200, the target). Between nodes, the worker delivers
+them over HTTP in batches; in-process (both entities on one node), they are delivered as
+Wasl does by default for entities of the same node: right after the sending commits, in the
+sending process, through the same envelope, signature and receipt path. A letter counts as
+delivered when its receiver's signed receipt is verified and recorded on the sending side.
 
 Per round it prints:
 - paced: letters/s end to end (N over first sent → last delivered) and the median and p95
   delivery latency (sent → receipt recorded) at the offered rate;
 - drain: letters/s when N letters wait in the outbox and the worker empties it (the most
-  the worker can move);
+  one worker can move; in-process too, the worker then delivers to the entity of its node);
 then the medians over the rounds and the ratio between nodes / in-process.
 """
 
@@ -72,12 +74,12 @@ def run_sender(n: int, rate: float, tag: str) -> None:
 # The orchestration
 
 
-def sender(node, n: int, rate: float, tag: str) -> float:
+def sender(node, n: int, rate: float, tag: str, **env: str) -> float:
     import subprocess
 
     result = subprocess.run(  # noqa: S603 — this script, in the node's environment
         [sys.executable, __file__, "--sender", "--n", str(n), "--rate", str(rate), "--tag", tag],
-        env=node.env(),
+        env={**node.env(), **env},
         cwd=node.folder,
         capture_output=True,
         text=True,
@@ -131,7 +133,7 @@ def one_round(node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]
     # Drain: the letters wait in the outbox, then one worker empties it.
     node.stop_worker()
     start = last_id(node)
-    sender(node, n, 0, f"{tag}d")
+    sender(node, n, 0, f"{tag}d", WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT="0")
     node.start_worker()
     wait_for(lambda: undelivered(node, start) == 0, 600, "the outbox to drain")
     return {
@@ -150,6 +152,7 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=200.0, help="offered letters/s (0: as fast as possible)"
     )
+    parser.add_argument("--batch", type=int, default=0, help="messages per worker pass")
     parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -159,17 +162,19 @@ def main() -> None:
 
     from tests.exchange.nodes import Cluster, wait_for
 
-    quiet = {"WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": "0"}  # the worker delivers, as between nodes
+    tuned = {"WASL_EXCHANGE_BATCH_SIZE": str(args.batch)} if args.batch else {}
+    batch = args.batch or "default"
     print(
         f"exchange benchmark: N={args.n} letters per round, offered {args.rate:g}/s, "
-        f"{args.rounds} rounds, SQLite (WAL), one worker per node, {os.cpu_count()} CPUs",
+        f"{args.rounds} rounds, SQLite (WAL), one worker per node (batch {batch}), "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     results: dict[str, list[dict[str, float]]] = {"nodes": [], "in-process": []}
     pair = Cluster(
-        {"NODE-A": ("EMK",), "NODE-B": ("AMN-JED",)}, extra_env={"NODE-A": quiet, "NODE-B": quiet}
+        {"NODE-A": ("EMK",), "NODE-B": ("AMN-JED",)}, extra_env={"NODE-A": tuned, "NODE-B": tuned}
     )
-    single = Cluster({"NODE-L": ("EMK", "AMN-JED")}, extra_env={"NODE-L": quiet})
+    single = Cluster({"NODE-L": ("EMK", "AMN-JED")}, extra_env={"NODE-L": tuned})
     try:
         pair.start()
         single.start()

@@ -34,8 +34,10 @@ DEFAULTS: dict[str, Any] = {
     # A claimed outbox row comes back to the queue after this long if its worker died.
     "WASL_EXCHANGE_LEASE_SECONDS": 120.0,
     "WASL_EXCHANGE_HTTP_TIMEOUT_SECONDS": 30.0,
-    # How many messages the worker sends in one HTTP request.
-    "WASL_EXCHANGE_BATCH_SIZE": 200,
+    # How many messages the worker claims in one pass and sends in one HTTP request. The
+    # receiver takes a batch one message after the other, so a batch bounds the latency of
+    # the letters that wait behind it: 50 at ~250 letters/s is 0.2 s.
+    "WASL_EXCHANGE_BATCH_SIZE": 50,
     # Deliver to entities of this node right after the sending commits (else: the worker).
     "WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": True,
     # The secret the private keys are sealed with; empty means SECRET_KEY.
