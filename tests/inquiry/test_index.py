@@ -38,7 +38,7 @@ def test_an_index_failure_rolls_the_step_back(cast: Any, monkeypatch: Any) -> No
     from wasl.inquiry import indexer
     from wasl.registry.models import Transaction
 
-    def broken(rows: Any) -> None:
+    def broken(rows: Any, **options: Any) -> None:
         raise RuntimeError("index down")
 
     monkeypatch.setattr(indexer, "write", broken)
@@ -119,3 +119,23 @@ def test_reindex_is_safe_to_run_twice_and_only_missing_adds_the_missing(cast: An
     assert Document.objects.count() == 3
     if connection.vendor == "sqlite":
         get_backend().check()  # type: ignore[attr-defined]
+
+
+def test_the_index_agrees_with_the_documents_after_every_kind_of_write(cast: Any, api: Any) -> None:
+    secret = make_transaction(
+        cast, subject="موضوع سري للغاية عن المنافذ", confidentiality="top_secret"
+    )
+    other = make_transaction(cast, subject="طلب صيانة المنافذ")
+    registry.refer(  # rewrites the document: the old entries must leave the index
+        cast.clerk.actor,
+        secret.public_id,
+        to_units=[cast.rights],
+        instruction="للاطلاع",
+        to_user_id=cast.outsider.user.pk,
+    )
+    call_command("reindex", verbosity=0)
+    Document.objects.filter(transaction_id=other.pk).delete()
+    if connection.vendor == "sqlite":
+        get_backend().check()  # type: ignore[attr-defined]
+    assert refs(api(cast.outsider).get("/inquiry", q="المنافذ")) == [secret.reference]
+    assert refs(api(cast.clerk).get("/inquiry", q="المنافذ")) == [secret.reference]

@@ -23,7 +23,7 @@ from wasl.registry.events import Published
 from wasl.registry.models import Referral, Transaction
 
 from . import analysis
-from .backends import safe_join
+from .backends import get_backend, safe_join
 
 # Bump when the analysis changes what a document holds; `wasl reindex` rewrites older ones.
 VERSION = 1
@@ -108,15 +108,20 @@ def document_row(txn: Transaction, named_users: Iterable[int] = ()) -> Row:
     )
 
 
-def write(rows: Sequence[Row]) -> None:
-    """Insert or replace documents (the database's full-text index follows)."""
+def write(rows: Sequence[Row], *, new: bool = False) -> None:
+    """Insert or replace documents and their full-text entries; `new` when none of them can
+    exist yet (a registration), which saves taking old entries out of the index."""
     if not rows:
         return
+    backend = get_backend()
     with connection.cursor() as cursor:
+        if not new:
+            backend.before_upsert(cursor, [r.transaction_id for r in rows])
         if len(rows) == 1:
             cursor.execute(_UPSERT, rows[0].params())
         else:
             cursor.executemany(_UPSERT, [r.params() for r in rows])
+        backend.after_upsert(cursor, [r.params()[:5] for r in rows])
 
 
 def named_users(transaction_id: int) -> set[int]:
@@ -131,7 +136,7 @@ def on_published(published: Published) -> None:
     """The registry's in-transaction subscriber (see the module docstring)."""
     action = published.event.action
     if action == "registered":
-        write([document_row(published.transaction)])
+        write([document_row(published.transaction)], new=True)
     elif action == "referred":
         referral = published.event.referral
         if referral is not None and referral.to_user_id is None:

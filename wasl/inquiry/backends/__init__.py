@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection
 
@@ -55,6 +55,15 @@ class Backend(Protocol):
         """SQL selecting `id` and `score` of documents with one of `scope` and every group."""
         ...
 
+    def before_upsert(self, cursor: Any, ids: Sequence[int]) -> None:
+        """Take the documents `ids` out of the index before they are rewritten (may be a
+        no-op: a PostgreSQL index follows its generated column by itself)."""
+        ...
+
+    def after_upsert(self, cursor: Any, rows: Sequence[Sequence[object]]) -> None:
+        """Index rows `(transaction_id, subject, body, stems, scope)` just written."""
+        ...
+
     def optimise(self) -> None:
         """Merge the index after a bulk load (may be a no-op)."""
         ...
@@ -62,12 +71,17 @@ class Backend(Protocol):
 
 def get_backend() -> Backend:
     """The backend of the database in use."""
-    if connection.vendor == "postgresql":
+    return _backend(connection.vendor)
+
+
+@lru_cache(maxsize=4)
+def _backend(vendor: str) -> Backend:
+    if vendor == "postgresql":
         from .postgres import PostgresBackend
 
         return PostgresBackend()
-    if connection.vendor == "sqlite":
+    if vendor == "sqlite":
         from .sqlite import SqliteBackend
 
         return SqliteBackend()
-    raise RuntimeError(f"No search backend for {connection.vendor}")
+    raise RuntimeError(f"No search backend for {vendor}")

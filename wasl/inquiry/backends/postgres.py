@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -63,6 +64,12 @@ class PostgresBackend:
             " & ".join(_groups_text(groups)),
             _lexemes(exact, "AB") if exact else _lexemes(["zz"], "AB"),
         ]
+
+    def before_upsert(self, cursor: Any, ids: Sequence[int]) -> None:
+        return None  # the tsvector is a generated column: the GIN index follows the row
+
+    def after_upsert(self, cursor: Any, rows: Sequence[Sequence[object]]) -> None:
+        return None
 
     def optimise(self) -> None:
         with connection.cursor() as cursor:

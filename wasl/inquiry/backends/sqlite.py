@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -28,8 +29,33 @@ def match_expression(groups: Sequence[Group], scope: Sequence[str]) -> str:
     return " AND ".join(parts)
 
 
+# The FTS5 table has external content (inquiry_document): to take a row out, FTS5 must be
+# given the values it indexed, read here from the document before it is overwritten.
+_UNINDEX = (
+    "INSERT INTO inquiry_fts(inquiry_fts, rowid, subject, body, stems, scope) "
+    "SELECT 'delete', transaction_id, subject, body, stems, scope FROM inquiry_document "
+    "WHERE transaction_id IN ({marks})"
+)
+_INDEX = "INSERT INTO inquiry_fts(rowid, subject, body, stems, scope) VALUES (%s, %s, %s, %s, %s)"
+_CHUNK = 500
+
+
 class SqliteBackend:
+    """The indexer writes the FTS5 entries itself, around its upsert of the documents (see
+    migration 0003 for why not with triggers); deletions go through a trigger."""
+
     vendor = "sqlite"
+
+    def before_upsert(self, cursor: Any, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            cursor.execute(_UNINDEX.format(marks=", ".join(["%s"] * len(part))), list(part))
+
+    def after_upsert(self, cursor: Any, rows: Sequence[Sequence[object]]) -> None:
+        if len(rows) == 1:
+            cursor.execute(_INDEX, list(rows[0]))
+        else:
+            cursor.executemany(_INDEX, [list(r) for r in rows])
 
     def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
         sql = (
