@@ -3,6 +3,8 @@ room rotates by itself. (tests/dashboards/screenshots.py takes the pictures.)"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 
 def sign_in(page, live_server, person):
     from django.test import Client
@@ -30,13 +32,20 @@ def test_the_trend_runs_from_right_to_left(cast, month, page, live_server):
     assert first["x"] > last["x"]  # the oldest month on the right
 
 
+def stop_the_clock(page):
+    """The page's timers run on Playwright's clock, stopped: they fire only on run_for."""
+    start = datetime(2025, 11, 20, 8, 0, tzinfo=UTC)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + timedelta(seconds=1))
+
+
 def active_view(page):
     return page.locator(".cr__view.is-active").get_attribute("aria-labelledby")
 
 
 def test_the_control_room_rotates_through_every_view_on_its_own(cast, month, page, live_server):
     sign_in(page, live_server, cast.executive)
-    page.clock.install()  # the page's timers run on Playwright's clock, not the wall's
+    stop_the_clock(page)
     page.goto("/dashboards/control-room/?rotate=20")
     count = page.locator(".cr__view").count()
     assert count >= 4 and page.locator(".cr__dot").count() == count
@@ -56,7 +65,7 @@ def test_the_control_room_reloads_itself_with_fresh_figures(cast, month, page, l
 
     received = page.locator('[data-measure="received"] .dash-card__value').first
     sign_in(page, live_server, cast.executive)
-    page.clock.install()
+    stop_the_clock(page)
     page.goto("/dashboards/control-room/")
     assert received.inner_text() == "6"
     make_transaction(cast)  # new work arrives meanwhile
@@ -80,3 +89,19 @@ def test_the_control_room_goes_full_screen_in_large_type(cast, month, page, live
     page.wait_for_function("document.fullscreenElement !== null")
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === null")
+
+
+def test_the_pages_keep_to_their_content_security_policy(cast, month, page, live_server):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    sign_in(page, live_server, cast.executive)
+    for path in (
+        "/dashboards/region/?period=2025-11",
+        f"/dashboards/unit/{cast.rights.public_id}/?period=2025-11",
+        "/dashboards/control-room/",
+        "/dashboards/list/?scope=entity:EMK&measure=open&period=2025-11",
+    ):
+        response = page.goto(path)
+        assert "style-src 'self'" in response.headers["content-security-policy"]
+        assert page.locator(".bars__bar, .dash-table").count() > 0
+    assert refused == []

@@ -62,6 +62,8 @@ def test_every_number_on_every_page_opens_a_list_of_exactly_that_many(cast, mont
         numbers = numbers_on(response.content.decode())
         assert len(numbers) > 10, address
         for url, number in sorted(numbers):
+            if number == 0 and "entity/EMK/?period=2025-11" not in address:
+                continue  # the zeros of one page are enough (keeps the test fast)
             if url not in counted:
                 counted[url] = count_of(client, url)
             count, figure = counted[url]
@@ -71,7 +73,7 @@ def test_every_number_on_every_page_opens_a_list_of_exactly_that_many(cast, mont
             checked += 1
             nonzero += number > 0
     print(f"{checked} numbers, {len(counted)} lists")
-    assert checked > 200 and nonzero > 60
+    assert checked > 150 and nonzero > 100
 
 
 def test_a_completion_time_bar_lists_the_items_that_took_that_long(cast, month):

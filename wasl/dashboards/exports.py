@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from . import charts
 from .measures import Figures
 from .presenters import CHANNEL_LABELS, KIND_LABELS, URGENCY_LABELS, age_label
 
@@ -198,16 +199,12 @@ def xlsx_response(context: dict[str, Any]) -> HttpResponse:
 
 
 def _svg_bars(bars: list[Any]) -> list[dict[str, Any]]:
-    # Right to left: a bar starts at the right edge of its track.
-    return [
-        {
-            "label": b.label,
-            "value": b.value,
-            "w": round(100 * b.share, 2),
-            "x": round(100 - 100 * b.share, 2),
-        }
-        for b in bars
-    ]
+    # The report is in Arabic: a bar starts at the right edge of its track.
+    out = []
+    for b in bars:
+        x, w = charts.bar_span(b.share, rtl=True)
+        out.append({"label": b.label, "value": b.value, "x": x, "w": w})
+    return out
 
 
 def _block(title: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What the dashboard pages show, prepared for the templates: figures with the link to the
-list behind each, and bars for the charts (drawn with HTML and CSS on the server: they follow
-the page's direction, print in the PDF, and need no script)."""
+list behind each, and the geometry of the charts (`charts.py`: SVG drawn on the server, in
+the page's direction; they print in the PDF and need no script)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import get_language_bidi, gettext_noop, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
 
 from wasl.core import hijri
 from wasl.registry.models import Direction, Kind, Urgency
 
-from . import measures, presenters
+from . import charts, measures, presenters
 from .definitions import MAX_DAYS, REFERRAL, TRANSACTION
 from .measures import AGE_BUCKETS, Figures, Measures
 from .periods import GREGORIAN_MONTHS_AR, Period
@@ -30,7 +30,8 @@ class Bar:
     value: int
     share: float  # of the largest bar, 0..1
     href: str
-    extra: str = ""
+    x: float = 0.0  # where the bar starts and how long it is, in a box 100 wide
+    w: float = 0.0
 
 
 ENGLISH = {
@@ -83,7 +84,12 @@ def page_url(scope_token: str, period: Period | None = None) -> str:
 
 def bars(rows: list[tuple[str, int, str]]) -> list[Bar]:
     top = max((v for _, v, _ in rows), default=0) or 1
-    return [Bar(label, value, value / top, href) for label, value, href in rows]
+    rtl = get_language_bidi()
+    out = []
+    for label, value, href in rows:
+        x, w = charts.bar_span(value / top, rtl=rtl)
+        out.append(Bar(label, value, value / top, href, x, w))
+    return out
 
 
 def age_label(index: int) -> str:
@@ -183,6 +189,7 @@ def figures_block(f: Figures, scope: Scope, period: Period) -> dict[str, Any]:
 
 def trend_block(m: Measures, item: str = TRANSACTION) -> list[dict[str, Any]]:
     points = m.trend if item == TRANSACTION else m.referral_trend
+    rtl = get_language_bidi()
     top = max((max(p.received, p.completed) for p in points), default=0) or 1
     return [
         {
@@ -192,6 +199,7 @@ def trend_block(m: Measures, item: str = TRANSACTION) -> list[dict[str, Any]]:
             "completed": p.completed,
             "received_share": p.received / top,
             "completed_share": p.completed / top,
+            "svg": charts.month_columns(p.received / top, p.completed / top, rtl=rtl),
             # Heights in points for the PDF (percentages of a table cell do not print).
             "received_pt": round(80 * p.received / top, 1),
             "completed_pt": round(80 * p.completed / top, 1),

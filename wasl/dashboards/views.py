@@ -27,6 +27,14 @@ from .scopes import Scope, home_scope, resolve
 
 View = Callable[..., HttpResponse]
 LIST_PAGE_SIZE = 50
+# What the dashboards load: only what Wasl serves itself — no inline script or style (the
+# charts are SVG geometry, the control room's script a file), nothing may frame them. The
+# same policy as the staff workspace's pages.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; "
+    "style-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def signed_in(view: View) -> View:
@@ -40,7 +48,9 @@ def signed_in(view: View) -> View:
             except NoReverseMatch:
                 login = reverse("admin:login")
             return redirect_to_login(request.get_full_path(), login)
-        return view(request, actor_for(request.user), *args, **kwargs)
+        response = view(request, actor_for(request.user), *args, **kwargs)
+        response.setdefault("Content-Security-Policy", PAGE_CSP)
+        return response
 
     return wrapper
 
