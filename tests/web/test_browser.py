@@ -294,3 +294,65 @@ def test_the_english_switch_is_remembered_and_pages_fit_a_tablet(
             assert outline[0] != "none" and outline[1] >= 2, outline
     finally:
         context.close()
+
+
+CONTRAST_SCRIPT = """() => {
+  function rgba(text) {
+    const m = text.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [255, 255, 255, 1];
+    const p = m[1].split(",").map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function background(el) {
+    const layers = [];
+    for (; el; el = el.parentElement) {
+      const c = rgba(getComputedStyle(el).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let out = [255, 255, 255];
+    for (const c of layers.reverse()) out = out.map((v, i) => v * (1 - c[3]) + c[i] * c[3]);
+    return out;
+  }
+  function lum(c) {
+    const l = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  }
+  const failures = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || el.closest("[hidden], dialog:not([open])")) continue;
+    const bg = background(el);
+    const f = rgba(style.color);
+    const fg = bg.map((v, i) => v * (1 - f[3]) + f[i] * f[3]);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const large = size >= 24 || (bold && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) {
+      failures.push(el.tagName + "." + el.className + " " + ratio.toFixed(2) + " "
+                    + el.textContent.trim().slice(0, 30));
+    }
+  }
+  return failures;
+}"""
+
+
+def test_every_text_on_the_pages_passes_wcag_aa_contrast(page: Any, cast: Any) -> None:
+    """Computed in the browser, on the rendered pages: every piece of text against the
+    background it is drawn on, 4.5:1 (3:1 for large text)."""
+    fill_inbox(cast)
+    txn, _ = make_referred(cast, urgency="immediate", confidentiality="confidential")
+    sign_in(page, "clerk")
+    failures = {"inbox": page.evaluate(CONTRAST_SCRIPT)}
+    page.goto(f"/t/{txn.public_id}/")
+    failures["transaction"] = page.evaluate(CONTRAST_SCRIPT)
+    page.goto("/register/")
+    page.get_by_role("button", name="تسجيل", exact=True).click()  # errors beside fields
+    page.wait_for_selector(".field__error")
+    failures["register with errors"] = page.evaluate(CONTRAST_SCRIPT)
+    page.goto("/inbox/?box=overdue&date_from=nonsense")
+    failures["inbox with a bad filter"] = page.evaluate(CONTRAST_SCRIPT)
+    assert {k: v for k, v in failures.items() if v} == {}

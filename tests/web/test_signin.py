@@ -131,3 +131,11 @@ def test_the_unit_choice_never_redirects_off_site(client: Client, cast: Any) -> 
         "/unit/", {"unit": str(cast.registry.public_id), "next": "https://evil.example/"}
     )
     assert response.url == "/"
+
+
+def test_a_very_long_username_is_refused_not_a_server_error(client: Client, cast: Any) -> None:
+    # PostgreSQL enforces the audit log's column widths (SQLite does not).
+    response = post_signin(client, "م" * 200, "wrong")
+    assert response.status_code == 200
+    assert "اسم المستخدم أو كلمة المرور غير صحيحة." in response.content.decode()
+    assert AuditRecord.objects.filter(action="web.signin.failed").count() == 1
