@@ -15,6 +15,8 @@ ratio of the medians; then recall@10 and MRR over the planted needles (bench/gen
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import random
 import statistics
@@ -34,9 +36,11 @@ THREE_WORDS = ["تعويض أرض مشروع", "رخصة بناء منزل", "ش
                "تعدي أرض زراعية"]  # fmt: skip
 
 
-def setup_django() -> str:
+def setup_django(var_dir: str = "") -> str:
     if not os.environ.get("DATABASE_URL"):
-        os.environ["WASL_VAR_DIR"] = tempfile.mkdtemp(prefix="wasl-bench-inquiry-")
+        if var_dir:
+            Path(var_dir).mkdir(parents=True, exist_ok=True)
+        os.environ["WASL_VAR_DIR"] = var_dir or tempfile.mkdtemp(prefix="wasl-bench-inquiry-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
     import django
 
@@ -111,14 +115,22 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000, help="transactions to generate")
     parser.add_argument("--queries", type=int, default=200, help="queries per kind")
     parser.add_argument("--seed", type=int, default=1448)
+    parser.add_argument(
+        "--var-dir", default="", help="SQLite: keep the database in this folder (to --reuse)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the queries on the data of an earlier --var-dir run",
+    )
     args = parser.parse_args()
-    vendor = setup_django()
+    vendor = setup_django(args.var_dir)
 
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.db import transaction as db
 
-    from bench.generate import generate, reindex
+    from bench.generate import Needle, Stats, generate, reindex
     from wasl.directory.actors import actor_for
     from wasl.directory.models import Entity
     from wasl.inquiry import analysis, indexer, public, queries
@@ -128,18 +140,29 @@ def main() -> None:
     from wasl.registry.models import Transaction
 
     print(f"database: {vendor}; N = {args.n:,}", flush=True)
-    started = time.perf_counter()
-    stats = generate(
-        args.n, seed=args.seed, events=False, progress=progress_bar(sys.stdout, "load  ")
-    )
-    load_s = time.perf_counter() - started
-    print(f"loaded {stats.transactions:,} transactions, {stats.referrals:,} referrals "
-          f"in {load_s:.1f} s", flush=True)  # fmt: skip
-    started = time.perf_counter()
-    indexed = reindex(progress=progress_bar(sys.stdout, "index "))
-    index_s = time.perf_counter() - started
-    print(f"index build: {indexed:,} documents in {index_s:.1f} s "
-          f"({indexed / index_s:,.0f}/s)", flush=True)  # fmt: skip
+    saved = Path(args.var_dir or ".") / "needles.json"
+    if args.reuse:
+        if not saved.exists():
+            sys.exit(f"--reuse needs {saved} from an earlier run with --var-dir")
+        stats = Stats(**{**json.loads(saved.read_text()), "needles": []})
+        stats.needles = [Needle(**n) for n in json.loads(saved.read_text())["needles"]]
+        load_s = index_s = 0.0
+        print(f"reusing {Transaction.objects.count():,} transactions in {args.var_dir}")
+    else:
+        started = time.perf_counter()
+        stats = generate(
+            args.n, seed=args.seed, events=False, progress=progress_bar(sys.stdout, "load  ")
+        )
+        load_s = time.perf_counter() - started
+        print(f"loaded {stats.transactions:,} transactions, {stats.referrals:,} referrals "
+              f"in {load_s:.1f} s", flush=True)  # fmt: skip
+        started = time.perf_counter()
+        indexed = reindex(progress=progress_bar(sys.stdout, "index "))
+        index_s = time.perf_counter() - started
+        print(f"index build: {indexed:,} documents in {index_s:.1f} s "
+              f"({indexed / index_s:,.0f}/s)", flush=True)  # fmt: skip
+        if args.var_dir:
+            saved.write_text(json.dumps(dataclasses.asdict(stats), ensure_ascii=False))
     if vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA page_count")

@@ -57,6 +57,9 @@ def meet(a: str, b: str) -> bool:
         ("محمد", "مُحَمَّد"),
         ("رقم ١٤٤٨", "1448"),
         ("Makkah", "MAKKAH"),
+        ("بحي السلامة", "حي"),
+        ("حي السلامة", "بحي"),
+        ("وبيده", "يد"),
     ],
 )
 def test_a_word_is_found_in_whatever_form_it_is_typed(document: str, query: str) -> None:
@@ -65,7 +68,14 @@ def test_a_word_is_found_in_whatever_form_it_is_typed(document: str, query: str)
 
 @pytest.mark.parametrize(
     ("document", "query"),
-    [("تعويض", "رخصة"), ("وطن", "بطن"), ("عبد العزيز", "عبدالله"), ("الطائف", "جدة")],
+    [
+        ("تعويض", "رخصة"),
+        ("وطن", "بطن"),
+        ("عبد العزيز", "عبدالله"),
+        ("الطائف", "جدة"),
+        ("بيت", "يت"),
+        ("لبن", "بن"),
+    ],
 )
 def test_different_words_do_not_meet(document: str, query: str) -> None:
     assert not meet(document, query)

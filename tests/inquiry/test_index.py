@@ -13,6 +13,7 @@ from django.db import transaction as db
 
 from tests.conftest import make_referred, make_transaction
 from tests.inquiry.conftest import refs
+from wasl.inquiry import indexer
 from wasl.inquiry.backends import get_backend
 from wasl.inquiry.models import Document
 from wasl.registry import services as registry
@@ -35,7 +36,6 @@ def test_a_registration_that_rolls_back_leaves_nothing_in_the_index(cast: Any) -
 
 
 def test_an_index_failure_rolls_the_step_back(cast: Any, monkeypatch: Any) -> None:
-    from wasl.inquiry import indexer
     from wasl.registry.models import Transaction
 
     def broken(rows: Any, **options: Any) -> None:
@@ -84,7 +84,6 @@ def test_the_common_steps_add_no_query_to_the_step(
     cast: Any, django_assert_num_queries: Any
 ) -> None:
     txn = make_transaction(cast)
-    from wasl.inquiry import indexer
     from wasl.registry.events import Published
 
     event = type("E", (), {"action": "answered", "referral": None})()
@@ -139,3 +138,14 @@ def test_the_index_agrees_with_the_documents_after_every_kind_of_write(cast: Any
         get_backend().check()  # type: ignore[attr-defined]
     assert refs(api(cast.outsider).get("/inquiry", q="المنافذ")) == [secret.reference]
     assert refs(api(cast.clerk).get("/inquiry", q="المنافذ")) == [secret.reference]
+
+
+def test_reindex_missing_also_rewrites_documents_of_an_older_analysis(cast: Any) -> None:
+    made = [make_transaction(cast, subject=f"طلب رقم {i}") for i in range(3)]
+    Document.objects.filter(transaction_id=made[1].pk).update(version=1)
+    out = io.StringIO()
+    call_command("reindex", "--missing", stdout=out)
+    assert "Indexed 1 transactions" in out.getvalue()
+    assert set(Document.objects.values_list("version", flat=True)) == {indexer.VERSION}
+    if connection.vendor == "sqlite":
+        get_backend().check()  # type: ignore[attr-defined]

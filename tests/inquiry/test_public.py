@@ -211,3 +211,38 @@ def test_the_kiosk_s_first_address_leads_to_kiosk(cast: Any) -> None:
     response = Client().get("/inquiry/kiosk/?entities=EMK")
     assert response.status_code == 302
     assert response["Location"] == "/kiosk/?entities=EMK"
+
+
+HOSTILE = [
+    "",
+    '"',
+    "EMK-1448-*",
+    "NEAR(EMK 1448)",
+    "EMK:1448:000001",
+    "'; DROP TABLE registry_transaction; --",
+    "1' OR '1'='1",
+    "EMK-1448-000001' OR 1=1 --",
+    "\u202eEMK-1448-000001\u202c",
+    "EMK\u200f-\u200e1448-000001",
+    "\x00\x01",
+    "%_\\",
+    "ﷺ ﻻ ﷲ",
+    "٠" * 10_000,
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_input_is_a_clear_answer_everywhere(cast: Any, hostile: str) -> None:
+    txn = make_transaction(cast)
+    bidi_wrapped = "\u202e" in hostile or "\u200f" in hostile
+    for reference, id_number in ((hostile, ID), (txn.reference, hostile)):
+        api = ask(reference, id_number)
+        page = Client().post("/inquiry/public/", {"reference": reference, "id_number": id_number})
+        kiosk = Client().post("/kiosk/", {"reference": reference, "id_number": id_number})
+        for response in (api, page, kiosk):
+            assert response.status_code in (200, 400, 404), response.content[:300]
+        # Only the right pair, however wrapped in direction marks, finds the transaction.
+        assert (api.status_code == 200) == (bidi_wrapped and id_number == ID), api.content
+        assert api.status_code == page.status_code == kiosk.status_code
+        if api.status_code == 400:
+            assert api.json()["code"] in ("invalid_reference", "invalid_national_id")

@@ -7,7 +7,8 @@ same function runs on documents and on queries so that the two always meet:
   spellings people use for the same word meet (مسؤول / مسئول, شؤون / شئون, هيئة);
 - **proclitics**: the core strips ال، وال، بال، كال، فال، لل and و; a word written with ب، ل،
   ف or ك glued to it (بمعاملة، لمعاملة، فالطلب، وبالمعاملات) also yields the key of the word
-  without it, when at least three letters remain;
+  without it, when at least three letters remain, or when the rest is one of a few common
+  two-letter words (بحي → حي);
 - **plurals**: sound plurals and the dual (ون، ين، ات، ان) are in the stemmer; a short list of
   broken plurals common in correspondence (أراضي → أرض، شكاوى → شكوى، مشاريع → مشروع …) maps
   them to their singular;
@@ -38,6 +39,10 @@ MAX_WORD = 40
 # Single-letter proclitics the core stemmer leaves on: ب ل ف ك, optionally after و or ف.
 _CLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "ب", "ل", "ف", "ك", "و")
 _MIN_REST = 3
+# Two-letter words common in correspondence that a glued clitic may precede (بحي، لحي، بيد):
+# only these, because cutting ب or ل off any three-letter word would invent matches
+# (بيت → يت، لبن → بن).
+_SHORT_WORDS = frozenset({"حي", "يد", "دم", "اب", "اخ", "ام", "فم"})
 
 # Compound names written joined or apart.
 _JOIN_BEFORE = ("عبد", "ابو", "ام")  # عبد الله, ابو بكر, ام كلثوم
@@ -155,6 +160,8 @@ def keys(word: str) -> frozenset[str]:
         return frozenset({word})
     found = {_stem(word)}
     for clitic in _CLITICS:
+        if word[len(clitic) :] in _SHORT_WORDS and word.startswith(clitic):
+            found.add(word[len(clitic) :])
         if word.startswith(clitic) and len(word) - len(clitic) >= _MIN_REST:
             rest = word[len(clitic) :]
             found.add(_stem(rest))

@@ -25,8 +25,9 @@ from wasl.registry.models import Referral, Transaction
 from . import analysis
 from .backends import get_backend, safe_join
 
-# Bump when the analysis changes what a document holds; `wasl reindex` rewrites older ones.
-VERSION = 1
+# Bump when the analysis changes what a document holds; `wasl reindex --missing` rewrites the
+# documents of an older version (2: بحي also yields حي).
+VERSION = 2
 
 _UPSERT = (
     "INSERT INTO inquiry_document (transaction_id, subject, body, stems, scope, version) "

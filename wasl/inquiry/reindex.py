@@ -35,14 +35,15 @@ _FIELDS = (
 def reindex(
     *, batch: int = 2000, only_missing: bool = False, progress: Progress | None = None
 ) -> int:
-    """Write the document of every transaction (or of those without one), `batch` per
+    """Write the document of every transaction (or of those without a current one), `batch` per
     database transaction, calling `progress(done, total)` after each batch. Safe while the
     registry is in use: each batch upserts, so a document written meanwhile is rewritten
     with the same content. Returns the number of documents written."""
     indexer.reset_caches()
     todo = Transaction.objects.all()
     if only_missing:
-        todo = todo.exclude(pk__in=Document.objects.values("transaction_id"))
+        current = Document.objects.filter(version=indexer.VERSION)
+        todo = todo.exclude(pk__in=current.values("transaction_id"))
     total = todo.count()
     done = 0
     last = 0

@@ -42,7 +42,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=2000, help="documents per transaction")
         parser.add_argument(
-            "--missing", action="store_true", help="only transactions without a document"
+            "--missing",
+            action="store_true",
+            help="only transactions without a current document (missing, or of an older analysis)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
