@@ -78,11 +78,14 @@ def claim(limit: int, ids: list[int] | None = None) -> list[OutgoingMessage]:
         microseconds=random.randrange(1000),  # noqa: S311 — spread, not a secret
     )
     due = OutgoingMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+    wanted = due.filter(pk__in=ids) if ids is not None else due
+    # Looked up before the write transaction: an idle worker polls without taking SQLite's
+    # write lock. The UPDATE checks again that each row is still due, so a row another
+    # worker claimed meanwhile (its next attempt moved to that worker's lease) is skipped.
+    picked = list(wanted.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    if not picked:
+        return []
     with db.atomic():
-        wanted = due.filter(pk__in=ids) if ids is not None else due
-        picked = list(wanted.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
-        if not picked:
-            return []
         due.filter(pk__in=picked).update(next_attempt_at=lease, attempts=F("attempts") + 1)
         return list(
             OutgoingMessage.objects.select_related("sender", "receiver__node")
