@@ -18,6 +18,9 @@ Per round it prints:
   delivery latency (sent → receipt recorded) at the offered rate;
 - drain: letters/s when N letters wait in the outbox and the worker empties it (the most
   one worker can move; in-process too, the worker then delivers to the entity of its node);
+- CPU: the CPU time (user + system) of every process of the run — sender, servers, workers —
+  per letter in the paced phase. On a shared machine the rates depend on what else runs;
+  the CPU per letter hardly does, and bounds what the cores could do if they were idle;
 then the medians over the rounds and the ratio between nodes / in-process.
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -125,10 +129,26 @@ def undelivered(node, since_id: int) -> int:
     )
 
 
-def one_round(node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]:
+def cpu_seconds(cluster) -> float:
+    """CPU time (user + system) used so far by the cluster's servers and workers, plus the
+    children this process has waited for (the senders)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for node in cluster.nodes.values():
+        for proc in (node.server, node.worker):
+            if proc is not None and proc.poll() is None:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total + children.ru_utime + children.ru_stime
+
+
+def one_round(cluster, node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]:
     start = last_id(node)
+    cpu = cpu_seconds(cluster)
     send_rate = sender(node, n, rate, f"{tag}p")
     wait_for(lambda: undelivered(node, start) == 0, 600, "the paced letters")
+    cpu = cpu_seconds(cluster) - cpu
     throughput, median, p95 = measure(node, start)
     # Drain: the letters wait in the outbox, then one worker empties it.
     node.stop_worker()
@@ -142,6 +162,7 @@ def one_round(node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]
         "median": median,
         "p95": p95,
         "drain": drain_rate(node, start),
+        "cpu_ms": cpu * 1000 / n,
     }
 
 
@@ -179,13 +200,15 @@ def main() -> None:
         pair.start()
         single.start()
         for r in range(1, args.rounds + 1):
-            for name, node in (("nodes", pair["NODE-A"]), ("in-process", single["NODE-L"])):
-                res = one_round(node, args.n, args.rate, f"{name[0]}{r}", wait_for)
+            for name, cluster in (("nodes", pair), ("in-process", single)):
+                node = next(iter(cluster.nodes.values()))
+                res = one_round(cluster, node, args.n, args.rate, f"{name[0]}{r}", wait_for)
                 results[name].append(res)
                 print(
                     f"round {r} {name:<10} sent {res['send']:7.1f}/s | paced: {res['paced']:7.1f} "
                     f"letters/s, latency median {res['median'] * 1000:6.0f} ms, p95 "
-                    f"{res['p95'] * 1000:6.0f} ms | drain {res['drain']:7.1f} letters/s",
+                    f"{res['p95'] * 1000:6.0f} ms | drain {res['drain']:7.1f} letters/s | "
+                    f"CPU {res['cpu_ms']:5.1f} ms/letter",
                     flush=True,
                 )
         check = pair["NODE-B"].run("exchange", "verify").stdout.strip()
@@ -198,9 +221,11 @@ def main() -> None:
         for name, rounds in results.items()
     }
     for name, m in med.items():
+        cores = os.cpu_count() or 1
         print(
             f"median {name:<10} paced {m['paced']:7.1f} letters/s, p95 {m['p95'] * 1000:6.0f} ms, "
-            f"drain {m['drain']:7.1f} letters/s"
+            f"drain {m['drain']:7.1f} letters/s, CPU {m['cpu_ms']:5.1f} ms/letter "
+            f"(at most ~{cores * 1000 / m['cpu_ms']:.0f} letters/s on {cores} idle cores)"
         )
     print(
         f"ratio nodes / in-process: paced {med['nodes']['paced'] / med['in-process']['paced']:.2f}, "
