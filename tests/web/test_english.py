@@ -14,7 +14,7 @@ from typing import Any
 from django.test import Client
 
 from tests.conftest import make_transaction
-from tests.web.conftest import signed_in
+from tests.web.conftest import screenshot_path, signed_in
 from wasl.directory import services as directory
 from wasl.registry import services as registry
 
@@ -142,6 +142,13 @@ def test_the_receipt_prints_in_english_when_english_is_chosen(cast: Any, tmp_pat
     txn = english_transaction(cast)
     pdf = english(signed_in(cast.clerk)).get(f"/t/{txn.public_id}/receipt.pdf").content
     text = pdf_text(pdf, tmp_path)
+    png = screenshot_path("web-receipt-en.png", tmp_path)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is missing: apt-get install poppler-utils"
+    subprocess.run(  # noqa: S603
+        [pdftoppm, "-png", "-r", "60", "-singlefile", str(tmp_path / "receipt.pdf"), str(png)[:-4]],
+        check=True,
+    )
     assert "Registration receipt" in text or "Reference" in text, text
     assert txn.reference in text
     assert arabic_left(text, cast) == []
