@@ -4,6 +4,8 @@ scanning the raw tables, in the same run, on the same database.
 
     make bench-dashboards N=1000000            # SQLite (WAL) in a temporary folder
     DATABASE_URL=postgres://… make bench-dashboards N=…
+    WASL_VAR_DIR=/tmp/wasl-bench-dash-… python bench/dashboards.py --n … --reuse
+                                               # SQLite again, on the data of an earlier run
     python bench/dashboards.py --hot-path      # the registry's lifecycles with and without
                                                # the roll-up subscriber (bench/lifecycle.py)
 
@@ -23,14 +25,17 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("WASL_VAR_DIR"):
         os.environ["WASL_VAR_DIR"] = tempfile.mkdtemp(prefix="wasl-bench-dash-")
+    if not os.environ.get("DATABASE_URL"):
+        print(f"SQLite in {os.environ['WASL_VAR_DIR']}", flush=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
     import django
 
@@ -177,6 +182,20 @@ def pages(n: int, rounds: int, entities: int, check: bool, reuse: bool) -> None:
         f"same figures from roll-ups and raw scan: {'yes' if same else 'NO'} | "
         f"transactions: {total:,} | database: {connection.vendor}"
     )
+    # Bounded work: the longest period the pages accept, and one they refuse.
+    first = period.end.replace(year=period.end.year - 5) + timedelta(days=2)
+    longest = f"/dashboards/region/?from={first}&to={period.end}"
+    client.get(longest)
+    print(
+        f"overview over five years ({first} – {period.end}), {rounds} requests: "
+        f"roll-ups {_ms(time_requests(client, longest, rounds))} (median)"
+    )
+    started = time.perf_counter()
+    refused = client.get(f"/dashboards/region/?from=1925-01-01&to={period.end}")
+    print(
+        f"overview over a hundred years: {refused.status_code} in "
+        f"{_ms(time.perf_counter() - started)}"
+    )
 
 
 def hot_path(n: int, rounds: int) -> None:
@@ -220,7 +239,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="with DATABASE_URL: keep the transactions (and roll-ups) already there",
+        help="keep the transactions (and roll-ups) already in the database",
     )
     parser.add_argument(
         "--hot-path", action="store_true", help="measure the registry's steps instead"
