@@ -120,6 +120,20 @@ def test_a_visitor_asks_on_the_kiosk_with_the_digit_pad(
     assert page.locator(".codes button").all_inner_texts() == ["EMK", "GOV-JED"]
 
 
+@pytest.mark.parametrize(("width", "height"), [(1080, 1700), (1280, 800), (768, 1024)])
+def test_the_kiosk_fits_portrait_and_landscape_screens(
+    chromium: Any, live_server: Any, cast: Any, width: int, height: int
+) -> None:
+    page = kiosk_page(chromium, live_server, width, height)
+    page.goto("/kiosk/")
+    main = page.locator("main").bounding_box()
+    for selector in ("#reference", "#id_number", ".digits", "button[type=submit]"):
+        box = page.locator(selector).bounding_box()
+        assert main["x"] <= box["x"] and box["x"] + box["width"] <= main["x"] + main["width"]
+    submit = page.locator("button[type=submit]").bounding_box()
+    assert submit["y"] + submit["height"] <= height
+
+
 def test_the_kiosk_returns_to_its_start_screen_after_a_minute_idle(
     chromium: Any, live_server: Any, cast: Any
 ) -> None:
