@@ -74,6 +74,67 @@ def run_sender(n: int, rate: float, tag: str) -> None:
     print(f"{n / (time.perf_counter() - started):.1f}", flush=True)
 
 
+def run_stages(n: int) -> None:
+    """CPU time per letter of each stage, in this process, on a fresh node of both entities."""
+    import tempfile
+
+    os.environ["WASL_VAR_DIR"] = tempfile.mkdtemp(prefix="wasl-stages-")
+    os.environ["WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT"] = "0"
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tests.exchange import nodes
+    from wasl.directory.actors import actor_for
+    from wasl.directory.models import Unit
+    from wasl.exchange import delivery, services
+    from wasl.registry import services as registry
+
+    nodes.script_template(os.path.join(os.environ["WASL_VAR_DIR"], "tokens.json"))
+    call_command("exchange", "setup", "--node", "NODE-L", "--entity", "EMK", "--entity", "AMN-JED")
+    actor = actor_for(get_user_model().objects.get(username="emk.clerk"))
+    unit = Unit.objects.get(entity__code="EMK", code="REG")
+    fields = {"unit": unit, "subject": "طلب إفادة", "body": "نص الخطاب", "urgency": "urgent"}
+    services.send_letter(actor, to=["AMN-JED"], **fields)  # warm up: keys opened, SQL compiled
+    delivery.wait_until_idle()
+    times: dict[str, float] = {}
+
+    def stage(name, work):
+        started = time.process_time()
+        result = work()
+        times[name] = (time.process_time() - started) * 1000 / n
+        return result
+
+    stage("send", lambda: [services.send_letter(actor, to=["AMN-JED"], **fields) for _ in range(n)])
+    claimed = stage("claim", lambda: [r for _ in range(n // 50 + 1) for r in delivery.claim(50)])
+    results = stage("receive", lambda: [delivery._deliver_local(r) for r in claimed])
+    stage("settle", lambda: [delivery.settle(results[i : i + 50]) for i in range(0, n, 50)])
+    stage(
+        "registration alone",
+        lambda: [
+            registry.register_transaction(
+                actor,
+                unit=unit,
+                direction="outgoing",
+                kind="letter",
+                subject="خطاب",
+                body="نص الخطاب",
+                classification="general",
+                urgency="urgent",
+                correspondent_code="AMN-JED",
+            )
+            for _ in range(n)
+        ],
+    )
+    total = sum(v for k, v in times.items() if k != "registration alone")
+    print(f"CPU ms per letter, N={n}: " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()))
+    print(f"total {total:.2f} ms -> at most ~{(os.cpu_count() or 1) * 1000 / total:.0f} letters/s")
+
+
 # ---------------------------------------------------------------------------------------------
 # The orchestration
 
@@ -174,11 +235,17 @@ def main() -> None:
         "--rate", type=float, default=200.0, help="offered letters/s (0: as fast as possible)"
     )
     parser.add_argument("--batch", type=int, default=0, help="messages per worker pass")
+    parser.add_argument(
+        "--stages", action="store_true", help="CPU per letter of each stage, in one process"
+    )
     parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sender:
         run_sender(args.n, args.rate, args.tag)
+        return
+    if args.stages:
+        run_stages(args.n)
         return
 
     from tests.exchange.nodes import Cluster, wait_for
