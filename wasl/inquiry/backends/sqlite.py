@@ -9,9 +9,18 @@ from django.db import connection
 
 from . import Group, safe_token
 
-# bm25 weights of the columns subject, body, stems, scope: an exact word in the subject counts
-# most, a stem-only match least, the access scope not at all.
-WEIGHTS = "10.0, 4.0, 1.0, 0.0"
+# The score of a match: for each query word, 10 when its exact form is in the subject, 4 when
+# in the body (a stem-only match scores 0); ties go to the newest (the query layer's order).
+# Not bm25: bm25 computes each phrase's document frequency by walking its whole doclist on
+# every query, and the scope tokens and common words have doclists of every document of an
+# entity — 135 ms of a 185 ms query at 100,000 transactions. Each tier here is one more
+# doclist intersection, evaluated once.
+SUBJECT_WEIGHT = 10
+BODY_WEIGHT = 4
+_TIER = (
+    "CASE WHEN rowid IN (SELECT rowid FROM inquiry_fts WHERE inquiry_fts MATCH %s) "
+    "THEN {weight} ELSE 0 END"
+)
 
 
 def _phrases(tokens: Sequence[str]) -> str:
@@ -58,11 +67,22 @@ class SqliteBackend:
             cursor.executemany(_INDEX, [list(r) for r in rows])
 
     def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
+        tiers: list[str] = []
+        params: list[object] = []
+        scoped = f"scope : ({_phrases(scope)})"
+        for group in groups:
+            if not group.exact:
+                continue
+            for column, weight in (("subject", SUBJECT_WEIGHT), ("body", BODY_WEIGHT)):
+                # Constant text and an int weight; the match expression is a parameter.
+                tiers.append(_TIER.format(weight=int(weight)))
+                params.append(f"{scoped} AND {column} : ({_phrases(group.exact)})")
+        score = " + ".join(tiers) or "0"
         sql = (
-            f"SELECT rowid AS id, -bm25(inquiry_fts, {WEIGHTS}) AS score "  # noqa: S608
+            f"SELECT rowid AS id, {score} AS score "  # noqa: S608
             "FROM inquiry_fts WHERE inquiry_fts MATCH %s"
         )
-        return sql, [match_expression(groups, scope)]
+        return sql, [*params, match_expression(groups, scope)]
 
     def optimise(self) -> None:
         with connection.cursor() as cursor:
