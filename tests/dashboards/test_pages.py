@@ -188,3 +188,16 @@ def test_the_figures_export_to_a_pdf_report_in_shaped_arabic_with_charts(cast, m
         if abs(r - 11) < 25 and abs(g - 93) < 25 and abs(b - 59) < 25
     )
     assert green > 300  # the bars of the charts are drawn (#0b5d3b)
+
+
+def test_every_page_reads_a_fixed_number_of_queries(cast, month, django_assert_max_num_queries):
+    client = signed_in(cast.executive)
+    for url in (
+        f"/dashboards/entity/EMK/?{NOV}",
+        f"/dashboards/unit/{cast.rights.public_id}/?{NOV}",
+        f"/dashboards/person/{cast.clerk.username}/?{NOV}",
+        "/dashboards/control-room/",
+        f"/dashboards/list/?scope=entity:EMK&item=t&measure=completed&days=4&{NOV}",
+    ):
+        with django_assert_max_num_queries(22):
+            assert client.get(url).status_code == 200, url

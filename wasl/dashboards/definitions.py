@@ -45,6 +45,10 @@ from .models import COUNTER_FIELDS
 TRANSACTION, REFERRAL = "t", "r"
 REGION, ENTITY, UNIT, PERSON = "R", "E", "U", "P"
 IN, OUT, OPEN = "in", "out", "open"
+# The items open now, one row per entity and per unit (no day, no due date): what the region
+# page and an entity page list for each of their entities or units, read from a hundred rows
+# rather than from every (day received, due date) pair of the open part.
+OPEN_TOTAL = "otot"
 OPEN_STATUS, DONE, CANCELLED = "open", "done", "cancelled"
 
 MAX_DAYS = 60
@@ -246,6 +250,9 @@ def contributions(item: Item) -> Iterator[tuple[Key, Vector]]:
                 ),
                 base,
             )
+        for grain, scope in places:
+            if grain != REGION:
+                yield (grain, scope, e, it, OPEN_TOTAL, NO_DATE, NO_DAYS, NO_DATE), base
         if item.user_in is not None:
             yield (PERSON, item.user_in, e, it, OPEN, item.opened_on, NO_DAYS, item.due_on), base
     elif item.status == DONE and item.finished_on is not None:

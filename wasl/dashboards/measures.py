@@ -23,8 +23,10 @@ from . import rollups
 from .definitions import (
     ENTITY,
     IN,
+    NO_DATE,
     ON_TIME,
     OPEN,
+    OPEN_TOTAL,
     OUT,
     PERSON,
     REFERRAL,
@@ -265,12 +267,22 @@ class RollupSource:
             row.on_time += on_time
             if n:
                 row.histogram[days] = row.histogram.get(days, 0) + n
-        late = Case(When(due__lt=today, then=F("n")), default=0, output_field=IntegerField())
-        for scope_id, n, overdue in (
-            base.filter(part=OPEN).values_list("scope_id").annotate(total=Sum("n"), late=Sum(late))
+        # Overdue = open − not yet due: the open totals are one row a scope, and what is not
+        # yet due is recent (a few rows a scope), where the whole open part is large.
+        for scope_id, n in (
+            # (day: always NO_DATE here; said so that the planner takes the day index)
+            base.filter(part=OPEN_TOTAL, day=NO_DATE)
+            .values_list("scope_id")
+            .annotate(total=Sum("n"))
         ):
-            row = out.setdefault(scope_id, ChildRow(scope_id))
-            row.open, row.overdue = n, overdue
+            if n:
+                row = out.setdefault(scope_id, ChildRow(scope_id))
+                row.open = row.overdue = n
+        for scope_id, n in (
+            base.filter(part=OPEN, due__gte=today).values_list("scope_id").annotate(total=Sum("n"))
+        ):
+            if scope_id in out:
+                out[scope_id].overdue -= n
         return out
 
 

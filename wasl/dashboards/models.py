@@ -7,7 +7,8 @@ of the millions of raw rows, and the follow-up reminders.
 - item: ``t`` transactions (معاملات) or ``r`` referrals (إحالات);
 - part ``in``: items received on `day`; part ``out``: items completed on `day` that took
   `days` working days; part ``open``: items still open that were received on `day` and are
-  due on `due` (a stock, not a flow).
+  due on `due` (a stock, not a flow); part ``otot``: all the items open now, one row per
+  entity and unit.
 
 Each row holds the number of items (`n`), how many of them were completed on time, the
 referrals made for transactions received that day (`referrals`), and the same items counted
@@ -59,6 +60,8 @@ class Tally(models.Model):
             models.Index(fields=["grain", "item", "part", "day"], name="tally_grain_day"),
             # The units of one entity, the people of one entity.
             models.Index(fields=["grain", "entity_id", "item", "part", "day"], name="tally_entity"),
+            # What is not yet due, across the scopes of one grain (overdue = open − that).
+            models.Index(fields=["grain", "item", "part", "due"], name="tally_due"),
         ]
 
     def __str__(self) -> str:
