@@ -256,7 +256,7 @@ def test_the_whole_life_works_without_javascript(
 def test_the_english_switch_is_remembered_and_pages_fit_a_tablet(
     chromium: Any, live_server: Any, cast: Any, tmp_path: Any
 ) -> None:
-    txn, _ = make_referred(cast)
+    txn, ref = make_referred(cast)
     context = chromium.new_context(
         base_url=live_server.url, locale="ar-SA", viewport={"width": 768, "height": 1024}
     )
@@ -266,8 +266,9 @@ def test_the_english_switch_is_remembered_and_pages_fit_a_tablet(
         page.screenshot(path=screenshot_path("web-tablet-inbox.png", tmp_path), full_page=True)
         # Nothing overflows sideways at tablet width.
         assert page.evaluate("document.documentElement.scrollWidth") <= 768
-        page.goto(f"/t/{txn.public_id}/")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        for path in ("/register/", f"/r/{ref.public_id}/forward/", f"/t/{txn.public_id}/"):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 768, path
         page.screenshot(path=screenshot_path("web-tablet-transaction.png", tmp_path))
 
         page.get_by_role("button", name="English").click()

@@ -6,9 +6,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
-from tests.conftest import make_referred, make_transaction
+from tests.conftest import is_postgres, make_referred, make_transaction
 from tests.web.conftest import signed_in
 from wasl.core import hijri
 from wasl.registry import services as registry
@@ -148,16 +149,21 @@ def test_a_forged_cursor_is_ignored(cast: Any) -> None:
     assert len(references_in(response.content.decode())) == 2
 
 
+def counts_extra() -> int:
+    """On PostgreSQL a clerk's box counts take two more queries (`inbox.counts`)."""
+    return 2 if is_postgres() else 0
+
+
 def test_the_inbox_costs_a_fixed_number_of_queries(
     cast: Any, django_assert_max_num_queries: Any
 ) -> None:
     referred_to_rights(cast, 3)
     client = signed_in(cast.rights_clerk)
     client.get("/")  # warm the per-process caches (holidays, entity codes)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + counts_extra()):
         small = client.get("/", {"kind": "petition", "sort": "newest"})
     referred_to_rights(cast, 12)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + counts_extra()):
         large = client.get("/", {"kind": "petition", "sort": "newest"})
     assert (
         len(references_in(large.content.decode()))
@@ -166,9 +172,14 @@ def test_the_inbox_costs_a_fixed_number_of_queries(
     )
 
 
-def test_the_inbox_agrees_with_the_registrys_access_rule_for_everyone(cast: Any) -> None:
+@pytest.mark.parametrize("subtract", [False, True], ids=["filtered counts", "all less hidden"])
+def test_the_inbox_agrees_with_the_registrys_access_rule_for_everyone(
+    cast: Any, subtract: bool, monkeypatch: Any
+) -> None:
     """`waiting_in` and `held_in` are the registry's queries in a faster form: for every
-    person, unit and confidentiality level they must list exactly the same rows."""
+    person, unit and confidentiality level they must list exactly the same rows, and both
+    ways of counting them (one per database) must count them."""
+    monkeypatch.setattr(inbox, "_subtract", lambda: subtract)
     for level in ("normal", "confidential", "top_secret"):
         for by in (cast.clerk, cast.head):
             txn = make_transaction(cast, by=by, confidentiality=level)
@@ -225,7 +236,7 @@ def test_the_default_inbox_page_costs_a_fixed_number_of_queries(
     referred_to_rights(cast, 3)
     client = signed_in(cast.rights_clerk)
     client.get("/")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(9 + counts_extra()):
         html = client.get("/").content.decode()
     assert len(references_in(html)) == 4
 
