@@ -143,9 +143,10 @@ class PublicKey:
         return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
 
 
-def public_key(key_id: str) -> PublicKey | None:
+def public_key(key_id: str, member: object = None) -> PublicKey | None:
     """A key of the directory with its member's code and state (two single-row reads, no
-    cache: a revocation takes effect at once in every process)."""
+    cache: a revocation takes effect at once in every process). `member`, the member the
+    caller already read, saves the second read when the key is its own."""
     from wasl import rows
 
     from .models import Member, MemberKey  # here: keys.py is imported by models' neighbours
@@ -155,7 +156,8 @@ def public_key(key_id: str) -> PublicKey | None:
     key = rows.fetch_one(MemberKey, "key_id", key_id)
     if not isinstance(key, MemberKey):
         return None
-    member = rows.fetch_one(Member, "id", key.member_id)
+    if not isinstance(member, Member) or member.pk != key.member_id:
+        member = rows.fetch_one(Member, "id", key.member_id)
     assert isinstance(member, Member)  # a protected foreign key
     return PublicKey(
         key.key_id,

@@ -17,12 +17,14 @@ from .models import Member, Node
 CODE_MAX = 20
 
 
-def member(code: object) -> Member | None:
-    """The member with this code, its `node` loaded; None for anything else."""
+def member(code: object, *, with_node: bool = True) -> Member | None:
+    """The member with this code (its `node` loaded unless told); None for anything else."""
     if not isinstance(code, str) or not code or len(code) > CODE_MAX:
         return None
     found = rows.fetch_one(Member, "code", code)
-    return _with_node(found) if isinstance(found, Member) else None
+    if not isinstance(found, Member):
+        return None
+    return _with_node(found) if with_node else found
 
 
 def member_of_entity(entity_id: int) -> Member | None:

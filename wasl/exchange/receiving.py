@@ -135,8 +135,8 @@ def _uuid_param(value: str) -> Any:
 
 def _authenticate(signed: envelope.Signed) -> Member:
     body = signed.body
-    key = keys.public_key(signed.key_id)
-    sender = lookup.member(body["sender"])
+    sender = lookup.member(body["sender"], with_node=False)
+    key = keys.public_key(signed.key_id, sender)
     wait = ratelimit.take(body["sender"] if sender is not None else ratelimit.UNKNOWN)
     if wait:
         raise ExchangeError("rate_limited", retry_after=wait)
