@@ -69,27 +69,36 @@ def wait_for(
         time.sleep(interval)
 
 
-def stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """Stop the process group `proc` leads (it was started with `start_new_session`): `sig`,
-    then SIGKILL after 10 s. Never our own group."""
+def _own_group(proc: subprocess.Popen[bytes]) -> int | None:
+    """The process group `proc` leads (started with `start_new_session`), if it is running;
+    never our own group."""
+    if proc.poll() is not None:  # exited and reaped: its pid may belong to another now
+        return None
     try:
         group = os.getpgid(proc.pid)
     except ProcessLookupError:
-        group = None
-    if group is not None and group == proc.pid and group != os.getpgrp():
-        try:
+        return None
+    return group if group == proc.pid and group != os.getpgrp() else None
+
+
+def signal_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    group = _own_group(proc)
+    try:
+        if group is not None:
             os.killpg(group, sig)
-        except ProcessLookupError:
-            pass
-    elif proc.poll() is None:
-        proc.send_signal(sig)
+        elif proc.poll() is None:
+            proc.send_signal(sig)
+    except ProcessLookupError:
+        pass
+
+
+def stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Stop `proc` and its process group: `sig`, then SIGKILL after 10 s."""
+    signal_group(proc, sig)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        if group is not None and group == proc.pid and group != os.getpgrp():
-            os.killpg(group, signal.SIGKILL)
-        else:
-            proc.kill()
+        signal_group(proc, signal.SIGKILL)
         proc.wait(10)
 
 
@@ -463,6 +472,11 @@ class Cluster:
         """Stop every process this cluster started (each by its own process group), even
         when one of them refuses to stop; then remove the nodes' folders."""
         try:
+            running = [
+                p for n in self.nodes.values() for p in (n.worker, n.server) if p is not None
+            ]
+            for proc in running:  # all at once, then wait for each
+                signal_group(proc)
             for node in self.nodes.values():
                 try:
                     node.stop()
