@@ -109,3 +109,12 @@ def test_the_back_off_never_exceeds_its_ceiling(settings, attempts):
     delay = delivery.backoff(attempts)
     expected = min(2.0 * 2 ** (attempts - 1), 600.0)
     assert expected * 0.8 <= delay <= expected * 1.2
+
+
+def test_a_message_claimed_by_one_worker_is_not_claimed_by_another(net, foreign):
+    send(net, to=["POL-MKK"])
+    first = delivery.claim(10)
+    assert [m.attempts for m in first] == [1]
+    assert delivery.claim(10) == []  # leased: due again only when the lease ends
+    OutgoingMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert [m.attempts for m in delivery.claim(10)] == [2]  # a worker that died: taken again
