@@ -336,7 +336,9 @@ def test_a_receipt_sent_on_its_own_completes_a_delivery(net, foreign):
     forged = envelope.sign(Ed25519PrivateKey.generate(), foreign.key_id, "receipt", body).text
     post = Client().post
     refused(
-        post("/exchange/v1/receipts", forged, content_type="application/json"), 502, "bad_receipt"
+        post("/exchange/v1/receipts", forged, content_type="application/json"),
+        403,
+        "receipt_not_valid",
     )
     r = post("/exchange/v1/receipts", good, content_type="application/json")
     assert r.json() == {"outcome": "recorded"}

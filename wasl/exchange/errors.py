@@ -180,6 +180,14 @@ CODES: dict[str, tuple[int, str, str, bool]] = {
         "The receipt is not valid or not signed by the receiver.",
         True,
     ),
+    # A receipt posted on its own (POST /exchange/v1/receipts) that does not verify: the
+    # peer's fault, not a bad answer from upstream as `bad_receipt` is for the worker.
+    "receipt_not_valid": (
+        403,
+        "إشعار الاستلام غير صحيح أو غير موقّع من الجهة المستقبلة.",
+        "The receipt is not valid or not signed by the receiver.",
+        False,
+    ),
     "gave_up": (
         504,
         "توقفت المحاولات بعد انقضاء المدة.",

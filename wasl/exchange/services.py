@@ -619,7 +619,8 @@ def accept_receipt(raw: bytes) -> str:
             try:
                 checked = check_receipt(row, signed.message)
             except ExchangeError as error:
-                failure = error
+                detail = error.message_en.partition(" (")[2].rstrip(")")
+                failure = ExchangeError("receipt_not_valid", detail[:200])
             else:
                 return "recorded" if record_receipt(row, checked, timezone.now()) else "already"
     _reject_receipt(raw, failure, message_id)
