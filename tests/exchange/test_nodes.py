@@ -39,7 +39,9 @@ def cluster():
     nodes = Cluster(
         {"NODE-A": ("EMK", "GOV-JED"), "NODE-B": ("AMN-JED",), "NODE-C": ("POL-MKK",)},
         extra_env={
-            "NODE-C": {"WASL_EXCHANGE_RATE_PER_SECOND": "5", "WASL_EXCHANGE_RATE_BURST": "5"}
+            # a claimed message comes back 3 s after its worker died (default: 120 s)
+            "NODE-A": {"WASL_EXCHANGE_LEASE_SECONDS": "3"},
+            "NODE-C": {"WASL_EXCHANGE_RATE_PER_SECOND": "5", "WASL_EXCHANGE_RATE_BURST": "5"},
         },
         workers=("NODE-A", "NODE-B"),  # the police only receive here
         database="postgres" if connection.vendor == "postgresql" else "sqlite",
@@ -240,6 +242,39 @@ def test_a_receiver_killed_mid_delivery_loses_nothing_and_registers_nothing_twic
     )
     assert twice == []
     assert a.one("SELECT count(*) FROM exchange_outgoingmessage WHERE state = 'failed'") == 0
+
+
+def test_a_sender_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(cluster):
+    a, b = cluster["NODE-A"], cluster["NODE-B"]
+    a.stop_worker()
+    before = b.one("SELECT count(*) FROM exchange_incomingmessage")
+    count = 20
+    sent = [send(cluster, "EMK", ["AMN-JED"], subject=f"دفعة العامل {i}") for i in range(count)]
+    a.start_worker()
+    wait_for(
+        lambda: b.one("SELECT count(*) FROM exchange_incomingmessage") > before, 30, interval=0.005
+    )
+    a.stop_worker(kill=True)  # the batch is with the receiver; its receipts never come home
+    refs = tuple(s["transaction"]["reference"] for s in sent)
+    marks = ",".join("?" * count)
+    mine = (
+        "SELECT m.message_id, m.state, m.attempts, m.receipt FROM exchange_outgoingmessage m "
+        f"JOIN registry_transaction t ON t.id = m.transaction_id WHERE t.reference IN ({marks})"
+    )
+    assert all(state == "pending" for _, state, _, _ in a.sql(mine, refs))
+    a.start_worker()  # the claimed messages come due again when their lease ends
+    wait_for(lambda: pending(a) == 0, 60, "the outbox to empty")
+    assert b.one("SELECT count(*) FROM exchange_incomingmessage") == before + count
+    twice = b.sql(
+        f"SELECT external_reference FROM registry_transaction WHERE external_reference IN ({marks}) "
+        "GROUP BY external_reference HAVING count(*) > 1",
+        refs,
+    )
+    assert twice == []
+    theirs = dict(b.sql("SELECT message_id, receipt FROM exchange_incomingmessage"))
+    for message_id, state, attempts, receipt in a.sql(mine, refs):
+        assert (state, attempts >= 2) == ("delivered", True)
+        assert receipt == theirs[message_id]  # the repeat was answered with the original receipt
 
 
 def test_a_flood_is_rate_limited_and_nothing_is_lost(cluster):
