@@ -203,12 +203,17 @@ def test_the_whole_life_works_without_javascript(
         sign_in(page, "clerk")
         page.get_by_role("link", name="تسجيل معاملة").first.click()
         page.get_by_label("النوع").select_option("letter")
-        page.get_by_label("الموضوع").fill("خطاب بلا جافاسكربت")
         page.get_by_label("الجهة المراسلة").select_option("GOV-JED")
         page.get_by_label("تاريخ خطاب الجهة").fill("١٤٤٨/٠٥/٠١")
         page.locator("input[type=file]").set_input_files(
             [{"name": "scan.png", "mimeType": "image/png", "buffer": png_bytes()}]
         )
+        # Sent without a subject: refused beside the field, with the typing and the file kept.
+        page.get_by_role("button", name="تسجيل", exact=True).click()
+        assert page.locator("#id_subject_error").is_visible()
+        assert page.get_by_label("تاريخ خطاب الجهة").input_value() == "١٤٤٨/٠٥/٠١"
+        assert page.get_by_label("scan.png").is_checked()
+        page.get_by_label("الموضوع").fill("خطاب بلا جافاسكربت")
         # A double click on the button, with nothing to stop the second: one registration.
         page.get_by_role("button", name="تسجيل", exact=True).dblclick()
         page.wait_for_url(re.compile(r"/t/[0-9a-f-]+/$"))

@@ -204,3 +204,45 @@ def test_no_input_is_a_box_that_refuses_arabic_digits(cast: Any) -> None:
         assert inputs
         kinds = {m.group(1) for i in inputs if (m := re.search(r'type="([^"]+)"', i))}
         assert kinds <= {"text", "hidden", "password", "radio", "checkbox", "file"}, kinds
+
+
+def kept_tokens(html: str) -> list[str]:
+    return re.findall(r'name="kept_files" value="([^"]+)"', html)
+
+
+def test_files_sent_with_a_refused_form_are_kept_for_the_corrected_one(cast: Any) -> None:
+    client = signed_in(cast.clerk)
+    token = form_token(client)
+    files = [
+        SimpleUploadedFile("صورة.png", png_bytes(), content_type="image/png"),
+        SimpleUploadedFile("evil.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
+    ]
+    refused = client.post("/register/", {**valid_data(token, subject=""), "attachments": files})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and Transaction.objects.count() == 0
+    kept = kept_tokens(html)
+    assert len(kept) == 1 and "صورة.png" in html  # the refused file is not kept
+    forged = kept[0][:-3] + "abc"
+    done = client.post(
+        "/register/", {**valid_data(token), "kept_files": [kept[0], forged, "nonsense"]}
+    )
+    assert done.status_code == 302
+    txn = Transaction.objects.get()
+    assert [a.filename for a in Attachment.objects.filter(transaction=txn)] == ["صورة.png"]
+
+
+def test_a_kept_file_signed_for_someone_else_is_left_out(cast: Any) -> None:
+    head = signed_in(cast.head)
+    refused = head.post(
+        "/register/",
+        {
+            **valid_data(form_token(head), subject=""),
+            "attachments": [SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")],
+        },
+    )
+    heads_kept = kept_tokens(refused.content.decode())
+    assert heads_kept
+    clerk = signed_in(cast.clerk)
+    done = clerk.post("/register/", {**valid_data(form_token(clerk)), "kept_files": heads_kept})
+    assert done.status_code == 302
+    assert Attachment.objects.count() == 0

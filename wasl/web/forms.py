@@ -23,6 +23,8 @@ from .labels import error_message, name_of
 SUBJECT_MAX = 500
 BODY_MAX = 20_000
 NOTE_MAX = 5_000
+# Files kept from an earlier POST of the register form (web.views.KeptFile), at most.
+MAX_KEPT_FILES = 20
 
 # Where a service's error belongs on a page: its `field` -> the form field.
 SERVICE_FIELDS = {

@@ -4,11 +4,13 @@ or query, and renders; every change goes through `wasl.registry.services`."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core import signing
 from django.db import IntegrityError
 from django.db import transaction as db
 from django.http import (
@@ -247,6 +249,62 @@ def _not_allowed(request: HttpRequest, ws: Workspace, message: str) -> HttpRespo
     return render(request, "web/not_allowed.html", {"ws": ws, "message": message}, status=403)
 
 
+@dataclass(frozen=True)
+class KeptFile:
+    """A file that passed the checks in an earlier POST of the register form: it is stored
+    (by its content) and offered again, so that a form shown again with errors does not
+    make the person choose their files again."""
+
+    sha256: str
+    filename: str
+    content_type: str
+
+    def token(self, user_id: int) -> str:
+        return signing.dumps(
+            [self.sha256, self.filename, self.content_type], salt=f"wasl.web.kept:{user_id}"
+        )
+
+
+def _kept_files(request: HttpRequest, user_id: int) -> list[KeptFile]:
+    """The files kept from an earlier POST and still ticked: only tokens signed for this
+    person, a day old at most, whose stored file is still there."""
+    kept = []
+    for value in request.POST.getlist("kept_files")[: forms.MAX_KEPT_FILES]:
+        try:
+            sha, name, kind = signing.loads(
+                value, salt=f"wasl.web.kept:{user_id}", max_age=once.MAX_AGE_SECONDS
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            continue
+        if attachment_files.blob_path(str(sha)).exists():
+            kept.append(KeptFile(str(sha), str(name), str(kind)))
+    return kept
+
+
+def _keep_uploads(form: forms.RegisterForm, kept: list[KeptFile]) -> list[KeptFile]:
+    """Store the files of this POST that pass the checks and add them to those kept."""
+    uploads = form.cleaned_data.get("attachments") if hasattr(form, "cleaned_data") else None
+    for upload in uploads or form.files.getlist("attachments"):
+        try:
+            stored = attachment_files.store(
+                upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
+            )
+        except WaslError:
+            continue  # refused: its error is beside the field
+        kept.append(KeptFile(stored.sha256, stored.filename, stored.content_type))
+    unique = {(k.sha256, k.filename): k for k in kept}
+    return list(unique.values())
+
+
+def _register_page(
+    request: HttpRequest, ws: Workspace, form: forms.RegisterForm, kept: list[KeptFile], status: int
+) -> HttpResponse:
+    tokens = [(k, k.token(ws.actor.user_id)) for k in kept]
+    return render(
+        request, "web/register.html", {"ws": ws, "form": form, "kept": tokens}, status=status
+    )
+
+
 @staff_page()
 def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
     """تسجيل معاملة — one form; a one-time token makes a second click harmless."""
@@ -257,9 +315,10 @@ def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
     entities = _entities()
     if request.method != "POST":
         form = forms.RegisterForm(initial={"form_token": _issue_token(request)}, entities=entities)
-        return render(request, "web/register.html", {"ws": ws, "form": form})
+        return _register_page(request, ws, form, [], 200)
 
     form = forms.RegisterForm(request.POST, request.FILES, entities=entities)
+    kept = _kept_files(request, ws.actor.user_id)
     token = str(request.POST.get("form_token", ""))[:64]
     done = SubmittedForm.objects.filter(token=token, user=request.user).first() if token else None
     if done is not None and done.result:
@@ -269,18 +328,18 @@ def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
         # Expired or forged: show the form again with what was typed and a fresh token.
         data = request.POST.copy()
         data["form_token"] = _issue_token(request)
-        form = forms.RegisterForm(data, entities=entities)
+        form = forms.RegisterForm(data, request.FILES, entities=entities)
         form.is_valid()
         form.add_error(None, _("This form has expired. Check it and submit it again."))
-        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
+        return _register_page(request, ws, form, _keep_uploads(form, kept), 400)
     if not form.is_valid():
-        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
-    txn = _register(request, ws, form, token)
+        return _register_page(request, ws, form, _keep_uploads(form, kept), 400)
+    txn = _register(request, ws, form, token, kept)
     if txn is None:
         done = SubmittedForm.objects.filter(token=token, user=request.user).first()
         if done is not None and done.result:
             return redirect("web:transaction", tid=done.result)
-        return render(request, "web/register.html", {"ws": ws, "form": form}, status=400)
+        return _register_page(request, ws, form, _keep_uploads(form, kept), 400)
     _retire_token(request, token)
     messages.success(
         request,
@@ -290,7 +349,11 @@ def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
 
 
 def _register(
-    request: HttpRequest, ws: Workspace, form: forms.RegisterForm, token: str
+    request: HttpRequest,
+    ws: Workspace,
+    form: forms.RegisterForm,
+    token: str,
+    kept: list[KeptFile],
 ) -> Transaction | None:
     """Register and attach in one database transaction: all of it is saved, or nothing."""
     data = form.cleaned_data
@@ -332,6 +395,15 @@ def _register(
                 external_reference=data.get("external_reference") or "",
                 external_date=data.get("external_date"),
             )
+            for item in kept:
+                with attachment_files.blob_path(item.sha256).open("rb") as blob:
+                    services.add_attachment(
+                        ws.actor,
+                        txn.public_id,
+                        chunks=iter(lambda blob=blob: blob.read(1 << 16), b""),
+                        filename=item.filename,
+                        declared_type=item.content_type,
+                    )
             for upload in files:
                 services.add_attachment(
                     ws.actor,
