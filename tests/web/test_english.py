@@ -63,6 +63,7 @@ def test_every_page_and_step_reads_in_english(cast: Any) -> None:
         "transaction": (clerk, f"/t/{txn.public_id}/"),
         "rights transaction": (rights, f"/t/{txn.public_id}/"),
         "not found": (clerk, f"/t/{uuid.uuid4()}/"),
+        "sign out": (clerk, "/signout/"),
     }
     for box in ("open", "new", "in_progress", "due_soon", "overdue", "held"):
         pages[f"rights inbox {box}"] = (rights, f"/inbox/?box={box}&date_from=1&sort=x")

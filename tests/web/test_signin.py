@@ -93,7 +93,9 @@ def test_unknown_usernames_are_counted_too_so_the_lock_tells_nothing(
 
 def test_signing_out_needs_a_post_and_ends_the_session(client: Client, cast: Any) -> None:
     client.force_login(cast.clerk.user)
-    assert client.get("/signout/").status_code == 405
+    asked = client.get("/signout/")  # a GET only offers the button
+    assert asked.status_code == 200 and "_auth_user_id" in client.session
+    assert 'action="/signout/"' in asked.content.decode()
     assert client.post("/signout/").status_code == 302
     assert "_auth_user_id" not in client.session
 

@@ -80,7 +80,16 @@ def _actor_of(request: HttpRequest) -> Any:
 
 
 class SignOutView(auth_views.LogoutView):
+    """تسجيل الخروج — a POST signs out; a GET (a typed or followed address) shows the
+    button to do it rather than an empty "method not allowed"."""
+
     next_page = "web:home"
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("web:home")
+        return with_csp(render(request, "web/signout.html"))
 
 
 # The language switch is remembered across visits: Django's cookie lasts only as long as
@@ -88,9 +97,9 @@ class SignOutView(auth_views.LogoutView):
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
-@require_http_methods(["POST"])
 def switch_language(request: HttpRequest) -> HttpResponseBase:
-    """Django's `set_language`, with a cookie that outlives the browser's session."""
+    """Django's `set_language`, with a cookie that outlives the browser's session. (A GET
+    changes nothing and goes back, as `set_language` does.)"""
     response = set_language(request)
     cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
     if cookie is not None and settings.LANGUAGE_COOKIE_AGE is None:
