@@ -316,3 +316,21 @@ def test_the_receipt_prints_the_reference_both_dates_and_shaped_arabic(
     # Shaped by HarfBuzz with the shipped font: the words come back whole, in reading order.
     assert "إيصال تسجيل معاملة" in text and "الحربي" in text
     assert "Wasl-Arabic" in fonts or "WaslArabic" in fonts, fonts
+
+
+def test_old_form_claims_are_purged_and_recent_ones_kept(cast: Any) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from wasl.web.models import SubmittedForm
+
+    old = SubmittedForm.objects.create(token="old", user=cast.clerk.user)
+    SubmittedForm.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    SubmittedForm.objects.create(token="recent", user=cast.clerk.user)
+    out = StringIO()
+    call_command("purge_submitted_forms", stdout=out)
+    assert list(SubmittedForm.objects.values_list("token", flat=True)) == ["recent"]
+    assert "deleted 1" in out.getvalue()
