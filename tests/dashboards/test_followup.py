@@ -115,3 +115,22 @@ def test_the_command_runs_for_a_given_day(cast, clock, capsys):
     assert "2 sent" in capsys.readouterr().out
     call_command("followup", "--date", "1447/05/16هـ")  # Friday 7 November
     assert "not a working day" in capsys.readouterr().out
+
+
+def test_reminders_show_on_the_unit_page_and_the_holder_own_page(cast, clock):
+    from django.test import Client
+
+    txn, _ref = referred_on(cast, clock, date(2025, 11, 2), urgency="immediate")
+    clock.at(date(2025, 11, 5))
+    followup.run(date(2025, 11, 5))
+
+    def page(person, url):
+        client = Client()
+        client.force_login(person.user)
+        return client.get(url).content.decode()
+
+    unit = page(cast.rights_head, f"/dashboards/unit/{cast.rights.public_id}/")
+    assert txn.reference in unit and "تصعيد إلى مدير الإدارة" in unit
+    own = page(cast.rights_clerk, "/dashboards/person/rights_clerk/")
+    assert txn.reference in own and "تذكير بتأخر الإنجاز" in own
+    assert txn.reference not in page(cast.clerk, "/dashboards/person/clerk/")
