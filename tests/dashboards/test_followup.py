@@ -131,6 +131,7 @@ def test_reminders_show_on_the_unit_page_and_the_holder_own_page(cast, clock):
 
     unit = page(cast.rights_head, f"/dashboards/unit/{cast.rights.public_id}/")
     assert txn.reference in unit and "تصعيد إلى مدير الإدارة" in unit
+    assert f'href="/t/{txn.public_id}/"' in unit  # straight to the late one
     own = page(cast.rights_clerk, "/dashboards/person/rights_clerk/")
     assert txn.reference in own and "تذكير بتأخر الإنجاز" in own
     assert txn.reference not in page(cast.clerk, "/dashboards/person/clerk/")

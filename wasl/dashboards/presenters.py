@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
+
 from wasl.core import hijri
 from wasl.directory.models import Unit
 from wasl.registry.models import Direction, Kind, Urgency
@@ -176,8 +178,17 @@ def reminder_data(reminder: Reminder) -> dict[str, Any]:
             "id": str(txn.public_id),
             "reference": txn.reference,
             "subject": txn.subject,
+            "href": transaction_url(txn.public_id),
         },
     }
+
+
+def transaction_url(public_id: Any) -> str:
+    """The staff workspace's page of a transaction (empty when the workspace is not there)."""
+    try:
+        return reverse("web:transaction", args=[public_id])
+    except NoReverseMatch:
+        return ""
 
 
 def governorate_entities(code: str) -> list[int]:
