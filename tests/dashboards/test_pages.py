@@ -201,3 +201,17 @@ def test_every_page_reads_a_fixed_number_of_queries(cast, month, django_assert_m
     ):
         with django_assert_max_num_queries(22):
             assert client.get(url).status_code == 200, url
+
+
+def test_the_pages_read_in_english_left_to_right(cast, month):
+    client = signed_in(cast.executive)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/dashboards/entity/EMK/?{NOV}").content.decode()
+    assert 'dir="ltr"' in html and "Received by urgency" in html
+    assert figure(html, "received") == "6"
+    # Bars start at the left edge in English (x = 0), at the right in Arabic.
+    assert re.search(r'<rect class="bars__bar" x="0(\.0)?" y="0" width="100(\.0)?"', html)
+    arabic = signed_in(cast.executive).get(f"/dashboards/entity/EMK/?{NOV}").content.decode()
+    assert re.search(r'<rect class="bars__bar" x="0(\.0)?" y="0" width="100(\.0)?"', arabic)
+    assert re.search(r'<rect class="bars__bar" x="[1-9][\d.]*" y="0" width="', arabic)
+    assert not re.search(r'<rect class="bars__bar" x="[1-9][\d.]*" y="0" width="', html)
