@@ -76,6 +76,24 @@ def test_the_control_room_reloads_itself_with_fresh_figures(cast, month, page, l
     assert received.inner_text() == "7"
 
 
+def test_the_control_room_keeps_its_figures_and_says_so_when_the_server_fails(
+    cast, month, page, live_server
+):
+    sign_in(page, live_server, cast.executive)
+    stop_the_clock(page)
+    page.goto("/dashboards/control-room/")
+    stale = page.locator(".cr__stale")
+    assert stale.is_hidden()
+    page.route("**/dashboards/control-room/**", lambda route: route.fulfill(status=502))
+    page.clock.run_for(300_000)
+    stale.wait_for(state="visible")
+    assert page.locator('[data-measure="received"] .dash-card__value').first.inner_text() == "6"
+    page.unroute("**/dashboards/control-room/**")
+    with page.expect_navigation():
+        page.clock.run_for(60_000)  # a minute later the server answers again
+    assert page.locator(".cr__stale").is_hidden()
+
+
 def test_the_control_room_goes_full_screen_in_large_type(cast, month, page, live_server):
     sign_in(page, live_server, cast.executive)
     page.set_viewport_size({"width": 1920, "height": 1080})

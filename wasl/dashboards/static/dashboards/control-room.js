@@ -28,9 +28,14 @@
   function refresh() {
     fetch(window.location.href, { cache: "no-store", credentials: "same-origin", redirect: "manual" })
       .then(function (response) {
-        if (response.ok) { window.location.reload(); } else { setTimeout(refresh, 60000); }
+        if (response.ok) { window.location.reload(); } else { stale(); }
       })
-      .catch(function () { setTimeout(refresh, 60000); });
+      .catch(stale);
+  }
+  function stale() {
+    // Keep the last figures on the wall, say they are old, and try again in a minute.
+    root.classList.add("is-stale");
+    setTimeout(refresh, 60000);
   }
   setTimeout(refresh, refreshAfter);
   var clock = root.querySelector("[data-clock]");
