@@ -190,26 +190,32 @@ def undelivered(node, since_id: int) -> int:
     )
 
 
-def cpu_seconds(cluster) -> float:
-    """CPU time (user + system) used so far by the cluster's servers and workers, plus the
-    children this process has waited for (the senders)."""
+def cpu_seconds(cluster) -> dict[str, float]:
+    """CPU time (user + system) used so far by each server and worker of the cluster
+    (`NODE-A server`, …), and by the children this process has waited for (`senders`)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    used: dict[str, float] = {}
     for node in cluster.nodes.values():
-        for proc in (node.server, node.worker):
+        for role, proc in (("server", node.server), ("worker", node.worker)):
             if proc is not None and proc.poll() is None:
                 fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
+                used[f"{node.code} {role}"] = (int(fields[11]) + int(fields[12])) / tick
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return total + children.ru_utime + children.ru_stime
+    used["senders"] = children.ru_utime + children.ru_stime
+    return used
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items()}
 
 
 def one_round(cluster, node, n: int, rate: float, tag: str, wait_for) -> dict[str, float]:
     start = last_id(node)
-    cpu = cpu_seconds(cluster)
+    cpu_before = cpu_seconds(cluster)
     send_rate = sender(node, n, rate, f"{tag}p")
     wait_for(lambda: undelivered(node, start) == 0, 600, "the paced letters")
-    cpu = cpu_seconds(cluster) - cpu
+    spent = cpu_spent(cpu_before, cpu_seconds(cluster))
+    cpu = sum(spent.values())
     throughput, median, p95 = measure(node, start)
     # Drain: the letters wait in the outbox, then one worker empties it.
     node.stop_worker()
@@ -224,6 +230,7 @@ def one_round(cluster, node, n: int, rate: float, tag: str, wait_for) -> dict[st
         "p95": p95,
         "drain": drain_rate(node, start),
         "cpu_ms": cpu * 1000 / n,
+        **{f"cpu_ms {k}": v * 1000 / n for k, v in spent.items()},
     }
 
 
@@ -278,13 +285,15 @@ def main() -> None:
                     f"CPU {res['cpu_ms']:5.1f} ms/letter",
                     flush=True,
                 )
+                parts = [f"{k[7:]} {v:.1f}" for k, v in res.items() if k.startswith("cpu_ms ")]
+                print(f"    CPU ms/letter by process: {', '.join(parts)}", flush=True)
         check = pair["NODE-B"].run("exchange", "verify").stdout.strip()
         print(f"receiving node: {check}")
     finally:
         pair.close()
         single.close()
     med = {
-        name: {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+        name: {k: statistics.median(r.get(k, 0.0) for r in rounds) for k in rounds[0]}
         for name, rounds in results.items()
     }
     for name, m in med.items():

@@ -8,6 +8,7 @@ subscribers. Nothing else changes a transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -276,8 +277,10 @@ def _clean_party(party: Party) -> dict[str, Any]:
 
 
 def _entity_by_code(code: str, field: str) -> Entity:
-    entity = Entity.objects.filter(code=str(code)[:20].upper(), is_active=True).first()
-    if entity is None:
+    # A cached single-row statement: the ORM's compiler cost more than the lookup itself,
+    # and this runs on every registration that names a correspondent.
+    entity = rows.fetch_one(Entity, "code", str(code)[:20].upper())
+    if not isinstance(entity, Entity) or not entity.is_active:
         raise InvalidInput(
             "الجهة غير موجودة في الدليل.",
             "No such entity in the directory.",
@@ -287,8 +290,13 @@ def _entity_by_code(code: str, field: str) -> Entity:
     return entity
 
 
+@functools.cache
+def _values(choices: Any) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def _choice(value: object, choices: Any, field: str, label_ar: str) -> None:
-    if value not in choices.values:
+    if not isinstance(value, str) or value not in _values(choices):
         raise InvalidInput(
             f"قيمة غير صحيحة في «{label_ar}».",
             f"'{field}' must be one of: {', '.join(choices.values)}.",
