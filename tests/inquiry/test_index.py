@@ -149,3 +149,60 @@ def test_reindex_missing_also_rewrites_documents_of_an_older_analysis(cast: Any)
     assert set(Document.objects.values_list("version", flat=True)) == {indexer.VERSION}
     if connection.vendor == "sqlite":
         get_backend().check()  # type: ignore[attr-defined]
+
+
+def _documents() -> list[tuple[Any, ...]]:
+    return list(
+        Document.objects.order_by("transaction_id").values_list(
+            "transaction_id", "subject", "body", "stems", "scope", "version"
+        )
+    )
+
+
+def test_reindex_in_worker_processes_writes_exactly_what_one_process_writes(cast: Any) -> None:
+    subjects = ["طلب رخصة بناء لعبدالله", "شكوى من تعديات على الشوارع", "معروض بشأن تعويض أرض"]
+    made = [make_transaction(cast, subject=f"{subjects[i % 3]} رقم {i}") for i in range(7)]
+    registry.refer(
+        cast.clerk.actor,
+        made[2].public_id,
+        to_units=[cast.rights],
+        instruction="للاطلاع",
+        to_user_id=cast.outsider.user.pk,
+    )
+    call_command("reindex", "--workers", "0", verbosity=0)
+    alone = _documents()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM inquiry_document")
+    out = io.StringIO()
+    # Batches of 2 over 2 workers: the batches come back in turn and are written in order.
+    call_command("reindex", "--batch", "2", "--workers", "2", stdout=out)
+    assert "Indexed 7 transactions" in out.getvalue() and "7/7" in out.getvalue()
+    assert _documents() == alone
+    assert len(alone) == 7 and f"u{cast.outsider.user.pk}" in alone[2][4]
+    if connection.vendor == "sqlite":
+        get_backend().check()  # type: ignore[attr-defined]
+
+
+def test_a_rebuild_whose_worker_dies_stops_with_a_clear_error(cast: Any) -> None:
+    from wasl.inquiry import documents
+
+    make_transaction(cast, subject="طلب")
+    with documents.Workers(1) as pool:
+        pool.procs[0].kill()
+        pool.procs[0].wait()
+        with pytest.raises((RuntimeError, OSError)):
+            pool.submit([(1, "طلب", "نص", "e1")])
+            list(pool.rest())
+
+
+def test_the_analysis_needs_no_django_settings() -> None:
+    import subprocess
+    import sys
+
+    # What the rebuild's worker processes run: a bare interpreter, no DJANGO_SETTINGS_MODULE.
+    code = "from wasl.inquiry import documents; print(documents.analyse((7, 'الطلبات', 'عبد الله', 'e1')))"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": ""}, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(7, 'الطلبات', 'عبد الله عبدالله', 'طلب عبد عبدالل له', 'e1')"

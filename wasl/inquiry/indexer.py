@@ -22,8 +22,8 @@ from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Referral, Transaction
 
-from . import analysis
-from .backends import get_backend, safe_join
+from . import documents
+from .backends import get_backend
 
 # Bump when the analysis changes what a document holds; `wasl reindex --missing` rewrites the
 # documents of an older version (2: بحي also yields حي).
@@ -92,21 +92,22 @@ def searchable_extra(txn: Transaction) -> str:
     return " ".join(p for p in parts if p)
 
 
-def document_row(txn: Transaction, named_users: Iterable[int] = ()) -> Row:
-    """The document of one transaction."""
-    subject = analysis.index_text(txn.subject)
-    body = analysis.index_text(f"{txn.body}\n{searchable_extra(txn)}")
-    stems = dict.fromkeys(subject.keys)
-    stems.update(dict.fromkeys(body.keys))
+def document_source(txn: Transaction, named_users: Iterable[int] = ()) -> documents.Source:
+    """The texts of one transaction that its document is made of (reads the directory for
+    the correspondent's name, cached per process). `txn` may also be a named tuple of the
+    fields the document needs (`reindex._FIELDS`)."""
     users = sorted({txn.registered_by_id, *named_users})
     scope = [entity_token(txn.entity_id), *(user_token(u) for u in users)]
-    return Row(
-        transaction_id=txn.pk,
-        subject=safe_join(subject.exact),
-        body=safe_join(body.exact),
-        stems=safe_join(stems),
-        scope=" ".join(scope),
-    )
+    return (txn.id, txn.subject, f"{txn.body}\n{searchable_extra(txn)}", " ".join(scope))
+
+
+def row_of(analysed: documents.Analysed) -> Row:
+    return Row(*analysed)
+
+
+def document_row(txn: Transaction, named_users: Iterable[int] = ()) -> Row:
+    """The document of one transaction."""
+    return row_of(documents.analyse(document_source(txn, named_users)))
 
 
 def write(rows: Sequence[Row], *, new: bool = False) -> None:

@@ -36,7 +36,7 @@ def safe_token(token: str) -> str:
 
 
 def safe_join(tokens: Iterable[str]) -> str:
-    return " ".join(safe_token(t) for t in tokens if t)
+    return " ".join(map(safe_token, filter(None, tokens)))
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,23 @@ class Command(BaseCommand):
             action="store_true",
             help="only transactions without a current document (missing, or of an older analysis)",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that analyse the texts (default: one per core for a large "
+            "rebuild; 0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch = max(1, min(int(options["batch"]), 50_000))
         started = time.monotonic()
         quiet = options["verbosity"] == 0
         bar = None if quiet else progress_bar(self.stdout)
-        count = reindex(batch=batch, only_missing=options["missing"], progress=bar)
+        workers = options["workers"]
+        if workers is not None:
+            workers = max(0, min(int(workers), 64))
+        count = reindex(batch=batch, only_missing=options["missing"], progress=bar, workers=workers)
         if not quiet:
             self.stdout.write(
                 f"Indexed {count:,} transactions in {time.monotonic() - started:.1f} s."
