@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,7 +167,11 @@ def _chunks(items: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
 
 
 def _deliver_remote(node: Node, batch: list[OutgoingMessage], transport: Transport) -> list[Result]:
-    results = _post_batch(node, batch, transport)
+    return _retry_missing(node, _post_batch(node, batch, transport), transport)
+
+
+def _retry_missing(node: Node, results: list[Result], transport: Transport) -> list[Result]:
+    """Upload the files a receiver said it lacks, and post those messages again."""
     missing = [r for r in results if r.code == "attachments_missing" and r.missing]
     if missing:
         uploaded = [r.row for r in missing if _upload(node, r, transport)]
@@ -396,7 +401,12 @@ def default_transport() -> Transport:
 
 
 class Worker:
-    """`wasl exchange worker`: deliver the outbox until stopped (SIGTERM/SIGINT)."""
+    """`wasl exchange worker`: deliver the outbox until stopped (SIGTERM/SIGINT).
+
+    Batches to other nodes are pipelined: while one batch is with its receiver (posted from
+    a thread that only does HTTP), this thread settles the batch before it and claims the
+    next, so the receiver is kept busy instead of waiting for the settling. Everything that
+    touches the database happens in this thread."""
 
     def __init__(self, *, poll: float = 0.2, batch: int | None = None) -> None:
         self.poll = poll
@@ -414,23 +424,72 @@ class Worker:
 
     def run(self, once: bool = False) -> Counts:
         refreshed = time.monotonic()
-        while not self.stopping.is_set():
-            try:
-                counts = deliver_due(self.batch, self.transport)
-            except Exception:
-                logger.exception("exchange worker: a pass failed; trying again")
-                counts = Counts()
-                close_old_connections()  # a broken connection is replaced on the next pass
-                self.stopping.wait(min(self.poll * 10, 5.0))
-            if time.monotonic() - refreshed > 60:
-                close_old_connections()
-                refreshed = time.monotonic()
-            self.totals.add(counts)
-            if once:
-                break
-            if counts.claimed == 0:
-                self.stopping.wait(self.poll)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasl-post") as posting:
+            in_flight: Future[list[Result]] | None = None
+            while not self.stopping.is_set():
+                try:
+                    counts, in_flight = self._pass(posting, in_flight)
+                except Exception:
+                    logger.exception("exchange worker: a pass failed; trying again")
+                    # What was in flight comes due again when its lease ends.
+                    counts, in_flight = Counts(), None
+                    close_old_connections()  # a broken connection is replaced on the next pass
+                    self.stopping.wait(min(self.poll * 10, 5.0))
+                if time.monotonic() - refreshed > 60:
+                    close_old_connections()
+                    refreshed = time.monotonic()
+                self.totals.add(counts)
+                if once:
+                    break
+                if counts.claimed == 0 and in_flight is None:
+                    self.stopping.wait(self.poll)
+            if in_flight is not None:  # stopping: record the receipts of the last batch
+                try:
+                    self.totals.add(self._finish(in_flight.result()))
+                except Exception:
+                    logger.exception("exchange worker: the last batch could not be settled")
         return self.totals
+
+    def _pass(
+        self, posting: ThreadPoolExecutor, in_flight: Future[list[Result]] | None
+    ) -> tuple[Counts, Future[list[Result]] | None]:
+        claimed = claim(self.batch or int(conf.get("WASL_EXCHANGE_BATCH_SIZE")))
+        counts = Counts(claimed=len(claimed))
+        local = [r for r in claimed if r.receiver.node.is_self]
+        remote = [r for r in claimed if not r.receiver.node.is_self]
+        if local:
+            counts.add(settle([_deliver_local(row) for row in local]))
+        posted = posting.submit(_post_all, remote, self.transport) if remote else None
+        if in_flight is not None:
+            counts.add(self._finish(in_flight.result()))
+        return counts, posted
+
+    def _finish(self, results: list[Result]) -> Counts:
+        """Upload the files receivers said they lack (and post those letters again), then
+        settle the batch."""
+        if any(r.code == "attachments_missing" and r.missing for r in results):
+            by_node: dict[int, list[Result]] = defaultdict(list)
+            for result in results:
+                by_node[result.row.receiver.node_id].append(result)
+            results = [
+                fixed
+                for of_node in by_node.values()
+                for fixed in _retry_missing(of_node[0].row.receiver.node, of_node, self.transport)
+            ]
+        return settle(results)
+
+
+def _post_all(rows_to_send: list[OutgoingMessage], transport: Transport) -> list[Result]:
+    """Post messages to their nodes in batches: HTTP only, no database (run in a thread)."""
+    by_node: dict[int, list[OutgoingMessage]] = defaultdict(list)
+    for row in rows_to_send:
+        by_node[row.receiver.node_id].append(row)
+    results: list[Result] = []
+    for of_node in by_node.values():
+        node = of_node[0].receiver.node
+        for chunk in _chunks(of_node):
+            results.extend(_post_batch(node, chunk, transport))
+    return results
 
 
 def next_due_in(now: datetime | None = None) -> float | None:
