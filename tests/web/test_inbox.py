@@ -257,3 +257,15 @@ def test_a_person_can_keep_to_the_referrals_that_name_them(cast: Any) -> None:
         named.reference,
         other.reference,
     }
+
+
+def test_the_main_navigation_leads_to_the_inquiry_and_the_dashboards(cast: Any) -> None:
+    client = signed_in(cast.clerk)
+    inbox = client.get("/inbox/").content.decode()
+    nav = inbox[inbox.index('class="site-nav"') : inbox.index("</nav>")]
+    assert '<a href="/inquiry/">الاستعلام الموحد</a>' in nav
+    assert '<a href="/dashboards/">لوحات المتابعة</a>' in nav
+    found = client.get("/inquiry/", {"q": "طلب"}).content.decode()
+    nav = found[found.index('class="site-nav"') : found.index("</nav>")]
+    assert '<a href="/inquiry/" aria-current="page">الاستعلام الموحد</a>' in nav
+    assert client.get("/dashboards/", follow=True).status_code == 200
