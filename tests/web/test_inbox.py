@@ -268,4 +268,7 @@ def test_the_main_navigation_leads_to_the_inquiry_and_the_dashboards(cast: Any) 
     found = client.get("/inquiry/", {"q": "طلب"}).content.decode()
     nav = found[found.index('class="site-nav"') : found.index("</nav>")]
     assert '<a href="/inquiry/" aria-current="page">الاستعلام الموحد</a>' in nav
+    # The header is the same on the other apps' pages: the unit acted for, and registering.
+    assert '<a href="/register/">تسجيل معاملة</a>' in nav
+    assert cast.registry.name_ar in found[found.index("</nav>") : found.index("</header>")]
     assert client.get("/dashboards/", follow=True).status_code == 200
