@@ -367,6 +367,41 @@ def test_a_batch_answers_each_message_on_its_own(foreign):
     assert registered() == 1
 
 
+def test_a_refusal_while_writing_undoes_only_its_own_letter_in_a_group(foreign, settings):
+    # Three letters written in one database transaction (a group). The middle one names a
+    # file whose copy here does not hash to what it announces (a damaged disk): that is found
+    # only after its letter was registered, so its savepoint must take the registration back,
+    # and only it.
+    from wasl.registry import attachments as registry_files
+
+    settings.WASL_EXCHANGE_RECEIVE_GROUP = 10
+    sha = "ab" * 32
+    damaged = registry_files.blob_path(sha)
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"%PDF-1.4 not the announced file")
+    named = {"sha256": sha, "size": 31, "filename": "x.pdf", "content_type": "application/pdf"}
+    letters = [
+        foreign.sign(foreign.letter()),
+        foreign.sign(foreign.letter(letter={"attachments": [named]})),
+        foreign.sign(foreign.letter()),
+    ]
+    r = Client().post(
+        "/exchange/v1/batch", json.dumps({"messages": letters}), content_type="application/json"
+    )
+    results = r.json()["results"]
+    assert [x.get("outcome") for x in results] == ["accepted", None, "accepted"]
+    assert results[1]["error"]["code"] == "attachment_mismatch"
+    assert registered() == 2
+    assert IncomingMessage.objects.count() == 2
+    refused = LogEntry.objects.filter(what=LogEntry.What.REJECTED, code="attachment_mismatch")
+    assert refused.count() == 1
+    # The receipts verify and name their own envelopes.
+    for text, result in zip((letters[0], letters[2]), (results[0], results[2]), strict=True):
+        assert result["receipt"]["receipt"]["envelope_sha256"] == envelope.sha256_hex(
+            text.encode("utf-8")
+        )
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [

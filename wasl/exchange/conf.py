@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     # receiver takes a batch one message after the other, so a batch bounds the latency of
     # the letters that wait behind it: 50 at ~250 letters/s is 0.2 s.
     "WASL_EXCHANGE_BATCH_SIZE": 50,
+    # The receiver writes the letters of a batch this many per database transaction (each
+    # in a savepoint of its own): fewer commits, and a receiver that dies mid-batch keeps
+    # the groups it committed.
+    "WASL_EXCHANGE_RECEIVE_GROUP": 10,
     # Deliver to entities of this node right after the sending commits (else: the worker).
     "WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": True,
     # The secret the private keys are sealed with; empty means SECRET_KEY.

@@ -12,7 +12,9 @@ over in-process by the worker for an entity on this node. In order:
 5. the signature;
 6. the receiver: a member hosted here;
 7. in one database transaction: register the incoming letter (or apply the status), keep the
-   envelope in the inbox, sign the receipt, and log both.
+   envelope in the inbox, sign the receipt, and log both. A batch from another node
+   (`accept_many`) writes its envelopes a few per database transaction, each in a
+   savepoint of its own: the same writes, fewer commits.
 
 Every refusal is logged (the message kept, up to 64 KB) and nothing of it is registered.
 """
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.db import transaction as db
 from django.utils import timezone
 
@@ -60,6 +62,81 @@ class Accepted:
 
 def accept(raw: bytes) -> Accepted:
     """Receive one signed envelope (see the module's docstring for the order of checks)."""
+    checked = _check(raw)
+    if isinstance(checked, Accepted):
+        return checked
+    signed, sender, receiver = checked
+    try:
+        return _accept_verified(signed, sender, receiver)
+    except ExchangeError as failure:
+        _log_refusal(signed, failure)
+        raise
+
+
+def accept_many(raws: list[bytes], group: int | None = None) -> list[Accepted | ExchangeError]:
+    """Receive several envelopes, in order, each answered on its own (a receipt or a
+    refusal). The checks are those of `accept`; the envelopes that pass are written `group`
+    per database transaction, each in a savepoint of its own, so that a refusal undoes only
+    its own writes and the commits are shared. If a whole group fails on the database, its
+    envelopes are received one by one."""
+    size = max(1, group or int(conf.get("WASL_EXCHANGE_RECEIVE_GROUP")))
+    results: list[Accepted | ExchangeError | None] = [None] * len(raws)
+    waiting: list[tuple[int, envelope.Signed, Member, Member]] = []
+    for index, raw in enumerate(raws):
+        try:
+            checked = _check(raw)
+        except ExchangeError as failure:
+            results[index] = failure
+            continue
+        if isinstance(checked, Accepted):
+            results[index] = checked
+            continue
+        waiting.append((index, *checked))
+        if len(waiting) >= size:
+            _write_group(waiting, results)
+            waiting = []
+    if waiting:
+        _write_group(waiting, results)
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
+
+
+def _write_group(
+    items: list[tuple[int, envelope.Signed, Member, Member]],
+    results: list[Accepted | ExchangeError | None],
+) -> None:
+    refused: list[tuple[envelope.Signed, ExchangeError]] = []
+    repeats: list[tuple[int, envelope.Signed]] = []
+    try:
+        with db.atomic():
+            for index, signed, sender, receiver in items:
+                try:
+                    with db.atomic():
+                        results[index] = _write_verified(signed, sender, receiver)
+                except ExchangeError as failure:
+                    results[index] = failure
+                    refused.append((signed, failure))
+                except IntegrityError:
+                    repeats.append((index, signed))  # accepted meanwhile by another process
+    except DatabaseError:
+        logger.warning("exchange: a group of %s envelopes failed; one by one", len(items))
+        for index, signed, sender, receiver in items:
+            try:
+                results[index] = _accept_verified(signed, sender, receiver)
+            except ExchangeError as failure:
+                results[index] = failure
+                _log_refusal(signed, failure)
+        return
+    for signed, failure in refused:
+        _log_refusal(signed, failure)
+    for index, signed in repeats:
+        duplicate = _duplicate(signed)
+        results[index] = duplicate or ExchangeError("internal_error", "a conflicting write")
+
+
+def _check(raw: bytes) -> Accepted | tuple[envelope.Signed, Member, Member]:
+    """Everything before writing: the shape, a repeat, the sender, its key and signature,
+    the receiver. Returns the original receipt for a repeat; raises (and logs) a refusal."""
     try:
         signed = envelope.parse_envelope(raw)
     except envelope.EnvelopeError as error:
@@ -77,11 +154,15 @@ def accept(raw: bytes) -> Accepted:
             return duplicate
         sender = _authenticate(signed)
         receiver = _local_receiver(body["receiver"])
-        return _accept_verified(signed, sender, receiver)
     except ExchangeError as failure:
-        if failure.code != "rate_limited" or ratelimit.should_log(body["sender"]):
-            _reject(signed.text.encode("utf-8"), failure, body)
+        _log_refusal(signed, failure)
         raise
+    return signed, sender, receiver
+
+
+def _log_refusal(signed: envelope.Signed, failure: ExchangeError) -> None:
+    if failure.code != "rate_limited" or ratelimit.should_log(signed.body["sender"]):
+        _reject(signed.text.encode("utf-8"), failure, signed.body)
 
 
 def _peek(raw: bytes) -> dict[str, Any]:
@@ -173,75 +254,81 @@ def _local_receiver(code: str) -> Member:
 
 
 def _accept_verified(signed: envelope.Signed, sender: Member, receiver: Member) -> Accepted:
-    body = signed.body
     try:
         with db.atomic():
-            duplicate = _duplicate(signed)  # again, now that the write lock is held
-            if duplicate is not None:
-                return duplicate
-            now = timezone.now()
-            if body["type"] == Kind.LETTER:
-                txn, about = _register_letter(body, sender, receiver)
-                outcome = {
-                    "outcome": "registered",
-                    "reference": txn.reference,
-                    "registered_on": txn.registered_on.isoformat(),
-                }
-            else:
-                txn, about = None, _apply_status(body, sender, receiver)
-                outcome = {"outcome": "applied", "reference": "", "registered_on": None}
-            receipt = keys.signer_for(receiver.pk, receiver.code).sign(
-                "receipt",
-                {
-                    "v": envelope.VERSION,
-                    "type": "receipt",
-                    "receipt_id": str(uuid.uuid4()),
-                    "message_id": body["message_id"],
-                    "envelope_sha256": signed.sha256,
-                    "sender": receiver.code,
-                    "receiver": sender.code,
-                    "at": envelope.timestamp(now),
-                    **outcome,
-                },
-            )
-            letter = body.get("letter") or {}
-            rows.insert(
-                IncomingMessage(
-                    message_id=uuid.UUID(body["message_id"]),
-                    kind=body["type"],
-                    sender=sender,
-                    receiver=receiver,
-                    envelope=signed.text,
-                    envelope_sha256=signed.sha256,
-                    receipt=receipt.text,
-                    transaction=txn,
-                    about=about,
-                    their_reference=letter.get("reference", ""),
-                    their_date=envelope.parse_date(letter["date"], "date") if letter else None,
-                    received_at=now,
-                    statuses_sent=0,
-                )
-            )
-            for direction, what, text in (
-                (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
-                (LogEntry.Direction.OUT, LogEntry.What.RECEIPT, receipt.text),
-            ):
-                log.append(
-                    receiver.code,
-                    direction=direction,
-                    what=what,
-                    payload=text,
-                    message_id=body["message_id"],
-                    counterpart=sender.code,
-                    code=outcome["outcome"],
-                    at=now,
-                )
+            return _write_verified(signed, sender, receiver)
     except IntegrityError:
         # The same message id accepted meanwhile by another process: answer as a repeat.
         duplicate = _duplicate(signed)
         if duplicate is None:
             raise
         return duplicate
+
+
+def _write_verified(signed: envelope.Signed, sender: Member, receiver: Member) -> Accepted:
+    """Register the letter (or apply the status), keep the envelope, sign the receipt and log
+    both — inside the caller's database transaction."""
+    body = signed.body
+    duplicate = _duplicate(signed)  # again, now that the write lock is held
+    if duplicate is not None:
+        return duplicate
+    now = timezone.now()
+    if body["type"] == Kind.LETTER:
+        txn, about = _register_letter(body, sender, receiver)
+        outcome = {
+            "outcome": "registered",
+            "reference": txn.reference,
+            "registered_on": txn.registered_on.isoformat(),
+        }
+    else:
+        txn, about = None, _apply_status(body, sender, receiver)
+        outcome = {"outcome": "applied", "reference": "", "registered_on": None}
+    receipt = keys.signer_for(receiver.pk, receiver.code).sign(
+        "receipt",
+        {
+            "v": envelope.VERSION,
+            "type": "receipt",
+            "receipt_id": str(uuid.uuid4()),
+            "message_id": body["message_id"],
+            "envelope_sha256": signed.sha256,
+            "sender": receiver.code,
+            "receiver": sender.code,
+            "at": envelope.timestamp(now),
+            **outcome,
+        },
+    )
+    letter = body.get("letter") or {}
+    rows.insert(
+        IncomingMessage(
+            message_id=uuid.UUID(body["message_id"]),
+            kind=body["type"],
+            sender=sender,
+            receiver=receiver,
+            envelope=signed.text,
+            envelope_sha256=signed.sha256,
+            receipt=receipt.text,
+            transaction=txn,
+            about=about,
+            their_reference=letter.get("reference", ""),
+            their_date=envelope.parse_date(letter["date"], "date") if letter else None,
+            received_at=now,
+            statuses_sent=0,
+        )
+    )
+    for direction, what, text in (
+        (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
+        (LogEntry.Direction.OUT, LogEntry.What.RECEIPT, receipt.text),
+    ):
+        log.append(
+            receiver.code,
+            direction=direction,
+            what=what,
+            payload=text,
+            message_id=body["message_id"],
+            counterpart=sender.code,
+            code=outcome["outcome"],
+            at=now,
+        )
     return Accepted(body["message_id"], "accepted", receipt.text)
 
 

@@ -113,8 +113,8 @@ def envelopes(request: HttpRequest) -> HttpResponse:
 def batch(request: HttpRequest) -> HttpResponse:
     """Several signed envelopes, each a JSON string in `messages`; one result each, in order.
 
-    Each envelope is received on its own (its own database transaction), so a refusal of one
-    never holds back the others."""
+    Each envelope is received on its own (a savepoint of its own in a group's database
+    transaction: `receiving.accept_many`), so a refusal of one never holds back the others."""
     raw = _read_body(request, conf.get("WASL_EXCHANGE_MAX_BATCH_BYTES"), "batch_too_large")
     try:
         data = envelope.loads(raw)
@@ -126,27 +126,35 @@ def batch(request: HttpRequest) -> HttpResponse:
     if len(messages) > conf.get("WASL_EXCHANGE_MAX_BATCH_ITEMS"):
         raise ExchangeError("batch_too_large", f"{len(messages)} messages")
     limit = conf.get("WASL_EXCHANGE_MAX_ENVELOPE_BYTES")
+    answers: list[receiving.Accepted | ExchangeError | None] = [None] * len(messages)
+    ids: list[str | None] = [None] * len(messages)
+    wanted: list[int] = []
+    for index, item in enumerate(messages):
+        if not isinstance(item, str):
+            answers[index] = ExchangeError("invalid_field", "each message is a JSON string")
+            continue
+        ids[index] = _peek_id(item)
+        if len(item.encode("utf-8")) > limit:
+            answers[index] = ExchangeError("envelope_too_large", f"at most {limit} bytes")
+            continue
+        wanted.append(index)
+    try:
+        received = receiving.accept_many([messages[i].encode("utf-8") for i in wanted])
+    except DatabaseError:
+        logger.exception("exchange: database error in a batch")
+        received = [ExchangeError("internal_error", "database busy or unavailable")] * len(wanted)
+    for index, answer in zip(wanted, received, strict=True):
+        answers[index] = answer
     parts = []
-    for item in messages:
-        message_id = None
-        try:
-            if not isinstance(item, str):
-                raise ExchangeError("invalid_field", "each message is a JSON string")
-            encoded = item.encode("utf-8")
-            if len(encoded) > limit:
-                raise ExchangeError("envelope_too_large", f"at most {limit} bytes")
-            message_id = _peek_id(item)
-            outcome = receiving.accept(encoded)
-            parts.append(_accepted(outcome))
-        except ExchangeError as error:
-            body = error.as_dict()
-            if error.retry_after is not None:
-                body["retry_after"] = round(error.retry_after, 3)
-            parts.append(json.dumps({"message_id": message_id, "error": body}, ensure_ascii=False))
-        except DatabaseError:
-            logger.exception("exchange: database error in a batch")
-            failure = ExchangeError("internal_error", "database busy or unavailable").as_dict()
-            parts.append(json.dumps({"message_id": message_id, "error": failure}))
+    for message_id, answer in zip(ids, answers, strict=True):
+        if isinstance(answer, receiving.Accepted):
+            parts.append(_accepted(answer))
+            continue
+        assert isinstance(answer, ExchangeError)
+        error = answer.as_dict()
+        if answer.retry_after is not None:
+            error["retry_after"] = round(answer.retry_after, 3)
+        parts.append(json.dumps({"message_id": message_id, "error": error}, ensure_ascii=False))
     body = '{"results":[' + ",".join(parts) + "]}"
     return HttpResponse(body.encode("utf-8"), content_type="application/json", status=200)
 
