@@ -402,6 +402,36 @@ def test_a_refusal_while_writing_undoes_only_its_own_letter_in_a_group(foreign, 
         )
 
 
+def test_a_database_error_in_a_group_is_answered_for_that_envelope_alone(
+    foreign, settings, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from wasl.exchange import receiving
+
+    settings.WASL_EXCHANGE_RECEIVE_GROUP = 2
+    letters = [foreign.sign(foreign.letter()) for _ in range(4)]
+    broken = json.loads(letters[2])["envelope"]["message_id"]
+    write = receiving._write_verified
+
+    def failing(signed, sender, receiver):
+        if signed.body["message_id"] == broken:
+            raise DatabaseError("disk I/O error")
+        return write(signed, sender, receiver)
+
+    monkeypatch.setattr(receiving, "_write_verified", failing)
+    r = Client().post(
+        "/exchange/v1/batch", json.dumps({"messages": letters}), content_type="application/json"
+    )
+    results = r.json()["results"]
+    assert [x.get("outcome") for x in results] == ["accepted", "accepted", None, "accepted"]
+    assert results[2] == {
+        "message_id": broken,
+        "error": {**results[2]["error"], "code": "internal_error", "retryable": True},
+    }
+    assert registered() == 3
+
+
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [

@@ -183,10 +183,9 @@ def test_reindex_in_worker_processes_writes_exactly_what_one_process_writes(cast
         get_backend().check()  # type: ignore[attr-defined]
 
 
-def test_a_rebuild_whose_worker_dies_stops_with_a_clear_error(cast: Any) -> None:
+def test_a_rebuild_whose_worker_dies_stops_with_a_clear_error() -> None:
     from wasl.inquiry import documents
 
-    make_transaction(cast, subject="طلب")
     with documents.Workers(1) as pool:
         pool.procs[0].kill()
         pool.procs[0].wait()

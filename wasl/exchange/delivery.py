@@ -116,20 +116,19 @@ def deliver_now(ids: list[int]) -> None:
 
 
 def deliver(claimed: list[OutgoingMessage], transport: Transport) -> Counts:
+    local, remote = _split(claimed)
     counts = Counts(claimed=len(claimed))
-    by_node: dict[int, list[OutgoingMessage]] = defaultdict(list)
-    for row in claimed:
-        by_node[row.receiver.node_id].append(row)
-    for rows_of_node in by_node.values():
-        node = rows_of_node[0].receiver.node
-        if node.is_self:
-            results = [_deliver_local(row) for row in rows_of_node]
-        else:
-            results = []
-            for chunk in _chunks(rows_of_node):
-                results.extend(_deliver_remote(node, chunk, transport))
-        counts.add(settle(results))
+    if local:
+        counts.add(settle([_deliver_local(row) for row in local]))
+    if remote:
+        counts.add(finish(_post_all(remote, transport), transport))
     return counts
+
+
+def _split(claimed: list[OutgoingMessage]) -> tuple[list[OutgoingMessage], list[OutgoingMessage]]:
+    """(to entities hosted here, to other nodes)"""
+    local = [r for r in claimed if r.receiver.node.is_self]
+    return local, [r for r in claimed if not r.receiver.node.is_self]
 
 
 def _deliver_local(row: OutgoingMessage) -> Result:
@@ -166,19 +165,35 @@ def _chunks(items: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
     return chunks
 
 
-def _deliver_remote(node: Node, batch: list[OutgoingMessage], transport: Transport) -> list[Result]:
-    return _retry_missing(node, _post_batch(node, batch, transport), transport)
+def _post_all(rows_to_send: list[OutgoingMessage], transport: Transport) -> list[Result]:
+    """Post messages to their nodes in batches: HTTP only, no database (the worker runs it
+    in a thread)."""
+    results: list[Result] = []
+    for of_node in _by_node(rows_to_send).values():
+        for chunk in _chunks(of_node):
+            results.extend(_post_batch(of_node[0].receiver.node, chunk, transport))
+    return results
 
 
-def _retry_missing(node: Node, results: list[Result], transport: Transport) -> list[Result]:
-    """Upload the files a receiver said it lacks, and post those messages again."""
+def _by_node(rows_to_send: list[OutgoingMessage]) -> dict[int, list[OutgoingMessage]]:
+    by_node: dict[int, list[OutgoingMessage]] = defaultdict(list)
+    for row in rows_to_send:
+        by_node[row.receiver.node_id].append(row)
+    return by_node
+
+
+def finish(results: list[Result], transport: Transport) -> Counts:
+    """After posting: upload the files receivers said they lack and post those messages
+    again, then settle every result."""
     missing = [r for r in results if r.code == "attachments_missing" and r.missing]
     if missing:
-        uploaded = [r.row for r in missing if _upload(node, r, transport)]
-        if uploaded:
-            again = {r.row.pk: r for r in _post_batch(node, uploaded, transport)}
-            results = [again.get(r.row.pk, r) for r in results]
-    return results
+        again: dict[int, Result] = {}
+        uploaded = [r.row for r in missing if _upload(r.row.receiver.node, r, transport)]
+        for of_node in _by_node(uploaded).values():
+            for result in _post_batch(of_node[0].receiver.node, of_node, transport):
+                again[result.row.pk] = result
+        results = [again.get(r.row.pk, r) for r in results]
+    return settle(results)
 
 
 def _post_batch(node: Node, batch: list[OutgoingMessage], transport: Transport) -> list[Result]:
@@ -445,7 +460,7 @@ class Worker:
                     self.stopping.wait(self.poll)
             if in_flight is not None:  # stopping: record the receipts of the last batch
                 try:
-                    self.totals.add(self._finish(in_flight.result()))
+                    self.totals.add(finish(in_flight.result(), self.transport))
                 except Exception:
                     logger.exception("exchange worker: the last batch could not be settled")
         return self.totals
@@ -454,42 +469,14 @@ class Worker:
         self, posting: ThreadPoolExecutor, in_flight: Future[list[Result]] | None
     ) -> tuple[Counts, Future[list[Result]] | None]:
         claimed = claim(self.batch or int(conf.get("WASL_EXCHANGE_BATCH_SIZE")))
+        local, remote = _split(claimed)
         counts = Counts(claimed=len(claimed))
-        local = [r for r in claimed if r.receiver.node.is_self]
-        remote = [r for r in claimed if not r.receiver.node.is_self]
         if local:
             counts.add(settle([_deliver_local(row) for row in local]))
         posted = posting.submit(_post_all, remote, self.transport) if remote else None
         if in_flight is not None:
-            counts.add(self._finish(in_flight.result()))
+            counts.add(finish(in_flight.result(), self.transport))
         return counts, posted
-
-    def _finish(self, results: list[Result]) -> Counts:
-        """Upload the files receivers said they lack (and post those letters again), then
-        settle the batch."""
-        if any(r.code == "attachments_missing" and r.missing for r in results):
-            by_node: dict[int, list[Result]] = defaultdict(list)
-            for result in results:
-                by_node[result.row.receiver.node_id].append(result)
-            results = [
-                fixed
-                for of_node in by_node.values()
-                for fixed in _retry_missing(of_node[0].row.receiver.node, of_node, self.transport)
-            ]
-        return settle(results)
-
-
-def _post_all(rows_to_send: list[OutgoingMessage], transport: Transport) -> list[Result]:
-    """Post messages to their nodes in batches: HTTP only, no database (run in a thread)."""
-    by_node: dict[int, list[OutgoingMessage]] = defaultdict(list)
-    for row in rows_to_send:
-        by_node[row.receiver.node_id].append(row)
-    results: list[Result] = []
-    for of_node in by_node.values():
-        node = of_node[0].receiver.node
-        for chunk in _chunks(of_node):
-            results.extend(_post_batch(node, chunk, transport))
-    return results
 
 
 def next_due_in(now: datetime | None = None) -> float | None:

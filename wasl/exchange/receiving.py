@@ -88,6 +88,10 @@ def accept_many(raws: list[bytes], group: int | None = None) -> list[Accepted | 
         except ExchangeError as failure:
             results[index] = failure
             continue
+        except DatabaseError:
+            logger.exception("exchange: database error checking an envelope of a batch")
+            results[index] = _database_busy()
+            continue
         if isinstance(checked, Accepted):
             results[index] = checked
             continue
@@ -126,12 +130,20 @@ def _write_group(
             except ExchangeError as failure:
                 results[index] = failure
                 _log_refusal(signed, failure)
+            except DatabaseError:
+                # Only this envelope: the groups before it are committed and answered.
+                logger.exception("exchange: database error receiving %s", signed.body["message_id"])
+                results[index] = _database_busy()
         return
     for signed, failure in refused:
         _log_refusal(signed, failure)
     for index, signed in repeats:
         duplicate = _duplicate(signed)
         results[index] = duplicate or ExchangeError("internal_error", "a conflicting write")
+
+
+def _database_busy() -> ExchangeError:
+    return ExchangeError("internal_error", "database busy or unavailable")
 
 
 def _check(raw: bytes) -> Accepted | tuple[envelope.Signed, Member, Member]:

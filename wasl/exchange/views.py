@@ -138,11 +138,8 @@ def batch(request: HttpRequest) -> HttpResponse:
             answers[index] = ExchangeError("envelope_too_large", f"at most {limit} bytes")
             continue
         wanted.append(index)
-    try:
-        received = receiving.accept_many([messages[i].encode("utf-8") for i in wanted])
-    except DatabaseError:
-        logger.exception("exchange: database error in a batch")
-        received = [ExchangeError("internal_error", "database busy or unavailable")] * len(wanted)
+    # Each envelope's database errors are answered in its own result (`accept_many`).
+    received = receiving.accept_many([messages[i].encode("utf-8") for i in wanted])
     for index, answer in zip(wanted, received, strict=True):
         answers[index] = answer
     parts = []

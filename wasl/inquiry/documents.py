@@ -77,9 +77,10 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 class Workers:
-    """Worker processes that analyse batches in order: `submit` a batch, and `results` gives
-    the analysed batches back in the order they were submitted, at most one batch waiting
-    per worker (so that neither side ever blocks on a full pipe while the other waits)."""
+    """Worker processes that analyse batches in turn: `submit` hands a batch to the next
+    worker and returns the oldest analysed batch once every worker holds one; `rest` gives
+    the batches still out, in the order they were submitted. At most one batch waits per
+    worker, so neither side ever blocks on a full pipe while the other waits."""
 
     def __init__(self, count: int) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}

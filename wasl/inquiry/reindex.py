@@ -46,7 +46,8 @@ _FIELDS = (
 def default_workers(total: int) -> int:
     """As many workers as cores for a large rebuild; none (this process) for a small one."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) if total >= PARALLEL_FROM and (cores or 1) > 1 else 0
+    cores = cores or 1
+    return cores if total >= PARALLEL_FROM and cores > 1 else 0
 
 
 def reindex(
