@@ -69,7 +69,7 @@ def sqlite_database(path: Path) -> dict[str, object]:
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
     # so two writers queue on busy_timeout instead of failing on a lock upgrade.
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "wasl.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
