@@ -111,7 +111,7 @@ def run_stages(n: int) -> None:
 
     stage("send", lambda: [services.send_letter(actor, to=["AMN-JED"], **fields) for _ in range(n)])
     claimed = stage("claim", lambda: [r for _ in range(n // 50 + 1) for r in delivery.claim(50)])
-    results = stage("receive", lambda: [delivery._deliver_local(r) for r in claimed])
+    results = stage("receive", lambda: delivery._deliver_local(claimed))
     stage("settle", lambda: [delivery.settle(results[i : i + 50]) for i in range(0, n, 50)])
     stage(
         "registration alone",

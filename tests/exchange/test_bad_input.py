@@ -367,6 +367,65 @@ def test_a_batch_answers_each_message_on_its_own(foreign):
     assert registered() == 1
 
 
+def _batch(texts):
+    r = Client().post(
+        "/exchange/v1/batch", json.dumps({"messages": texts}), content_type="application/json"
+    )
+    assert r.status_code == 200, r.content
+    return r.json()["results"]
+
+
+def test_a_batch_finds_messages_accepted_in_an_earlier_batch(foreign):
+    first, second = foreign.sign(foreign.letter()), foreign.sign(foreign.letter())
+    earlier = _batch([first])
+    body = json.loads(second)["envelope"]
+    conflicting = foreign.sign({**body, "message_id": json.loads(first)["envelope"]["message_id"]})
+    results = _batch([second, first, conflicting])
+    assert results[0]["outcome"] == "accepted"
+    assert results[1]["outcome"] == "duplicate"
+    assert results[1]["receipt"] == earlier[0]["receipt"]
+    assert results[2]["error"]["code"] == "message_id_conflict"
+    assert registered() == 2
+
+
+def test_a_message_accepted_meanwhile_by_another_process_is_answered_as_a_repeat(
+    foreign, monkeypatch
+):
+    # Another process accepts the message after this batch looked for repeats and before it
+    # writes: the unique message id stops the second registration, which is undone, and the
+    # answer is the other process's receipt.
+    from wasl.exchange import receiving
+
+    text = foreign.sign(foreign.letter())
+    earlier = _batch([text])
+    monkeypatch.setattr(receiving.Directory, "repeat", lambda self, signed: None)
+    results = _batch([text, foreign.sign(foreign.letter())])
+    assert results[0] == {**earlier[0], "outcome": "duplicate"}
+    assert results[1]["outcome"] == "accepted"
+    assert registered() == 2
+    assert IncomingMessage.objects.count() == 2
+
+
+def test_a_batch_reads_the_directory_once_not_once_per_envelope(foreign):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def directory_reads(count):
+        texts = [foreign.sign(foreign.letter()) for _ in range(count)]
+        with CaptureQueriesContext(connection) as seen:
+            assert all(r["outcome"] == "accepted" for r in _batch(texts))
+        sql = [q["sql"] for q in seen.captured_queries]
+        reads = [q for q in sql if 'FROM "exchange_member' in q or 'FROM "directory_unit"' in q]
+        return len(reads), len(sql)
+
+    directory_reads(1)  # the first batch also sets up what is kept per process
+    reads_of_2, statements_of_2 = directory_reads(2)
+    reads_of_12, statements_of_12 = directory_reads(12)
+    assert reads_of_12 == reads_of_2
+    # And what each further envelope costs is bounded (the registration and its logs).
+    assert (statements_of_12 - statements_of_2) / 10 <= 22
+
+
 def test_a_refusal_while_writing_undoes_only_its_own_letter_in_a_group(foreign, settings):
     # Three letters written in one database transaction (a group). The middle one names a
     # file whose copy here does not hash to what it announces (a damaged disk): that is found
@@ -414,10 +473,10 @@ def test_a_database_error_in_a_group_is_answered_for_that_envelope_alone(
     broken = json.loads(letters[2])["envelope"]["message_id"]
     write = receiving._write_verified
 
-    def failing(signed, sender, receiver):
+    def failing(signed, sender, receiver, directory):
         if signed.body["message_id"] == broken:
             raise DatabaseError("disk I/O error")
-        return write(signed, sender, receiver)
+        return write(signed, sender, receiver, directory)
 
     monkeypatch.setattr(receiving, "_write_verified", failing)
     r = Client().post(

@@ -119,7 +119,7 @@ def deliver(claimed: list[OutgoingMessage], transport: Transport) -> Counts:
     local, remote = _split(claimed)
     counts = Counts(claimed=len(claimed))
     if local:
-        counts.add(settle([_deliver_local(row) for row in local]))
+        counts.add(settle(_deliver_local(local)))
     if remote:
         counts.add(finish(_post_all(remote, transport), transport))
     return counts
@@ -131,21 +131,30 @@ def _split(claimed: list[OutgoingMessage]) -> tuple[list[OutgoingMessage], list[
     return local, [r for r in claimed if not r.receiver.node.is_self]
 
 
-def _deliver_local(row: OutgoingMessage) -> Result:
+def _deliver_local(claimed: list[OutgoingMessage]) -> list[Result]:
+    """Hand these envelopes to the receiving side of this node, as a batch from another
+    node is received (`receiving.accept_many`): the same checks, receipts and logs."""
     try:
-        accepted = receiving.accept(row.envelope.encode("utf-8"))
-    except ExchangeError as error:
-        return Result(
-            row,
-            code=error.code,
-            message=error.message_en,
-            retryable=error.retryable,
-            retry_after=error.retry_after,
-        )
+        received = receiving.accept_many([row.envelope.encode("utf-8") for row in claimed])
     except Exception as error:
-        logger.exception("exchange: in-process delivery of %s failed", row.message_id)
-        return Result(row, code="internal_error", message=type(error).__name__)
-    return Result(row, receipt=accepted.receipt)
+        # Whatever was committed before the failure answers "duplicate" when retried.
+        logger.exception("exchange: in-process delivery of %s messages failed", len(claimed))
+        return [Result(row, code="internal_error", message=type(error).__name__) for row in claimed]
+    results = []
+    for row, outcome in zip(claimed, received, strict=True):
+        if isinstance(outcome, ExchangeError):
+            results.append(
+                Result(
+                    row,
+                    code=outcome.code,
+                    message=outcome.message_en,
+                    retryable=outcome.retryable,
+                    retry_after=outcome.retry_after,
+                )
+            )
+        else:
+            results.append(Result(row, receipt=outcome.receipt))
+    return results
 
 
 def _chunks(items: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
@@ -472,7 +481,7 @@ class Worker:
         local, remote = _split(claimed)
         counts = Counts(claimed=len(claimed))
         if local:
-            counts.add(settle([_deliver_local(row) for row in local]))
+            counts.add(settle(_deliver_local(local)))
         posted = posting.submit(_post_all, remote, self.transport) if remote else None
         if in_flight is not None:
             counts.add(finish(in_flight.result(), self.transport))

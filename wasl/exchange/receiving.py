@@ -62,12 +62,13 @@ class Accepted:
 
 def accept(raw: bytes) -> Accepted:
     """Receive one signed envelope (see the module's docstring for the order of checks)."""
-    checked = _check(raw)
+    directory = Directory()
+    checked = _check(raw, directory)
     if isinstance(checked, Accepted):
         return checked
     signed, sender, receiver = checked
     try:
-        return _accept_verified(signed, sender, receiver)
+        return _accept_verified(signed, sender, receiver, directory)
     except ExchangeError as failure:
         _log_refusal(signed, failure)
         raise
@@ -78,13 +79,28 @@ def accept_many(raws: list[bytes], group: int | None = None) -> list[Accepted | 
     refusal). The checks are those of `accept`; the envelopes that pass are written `group`
     per database transaction, each in a savepoint of its own, so that a refusal undoes only
     its own writes and the commits are shared. If a whole group fails on the database, its
-    envelopes are received one by one."""
+    envelopes are received one by one.
+
+    The directory is read once for the batch (`Directory`): a member, key or receiver that
+    several envelopes name is looked up for the first of them, and a revocation committed
+    while a batch is being received takes effect from the next batch."""
     size = max(1, group or int(conf.get("WASL_EXCHANGE_RECEIVE_GROUP")))
     results: list[Accepted | ExchangeError | None] = [None] * len(raws)
     waiting: list[tuple[int, envelope.Signed, Member, Member]] = []
-    for index, raw in enumerate(raws):
+    directory = Directory()
+    parsed: list[envelope.Signed | bytes] = []
+    for raw in raws:
         try:
-            checked = _check(raw)
+            parsed.append(envelope.parse_envelope(raw))
+        except envelope.EnvelopeError:
+            parsed.append(raw)  # refused below, in its place
+    try:
+        directory.look_for_repeats([p for p in parsed if isinstance(p, envelope.Signed)])
+    except DatabaseError:
+        logger.exception("exchange: database error looking for repeats in a batch")
+    for index, raw in enumerate(parsed):
+        try:
+            checked = _check(raw, directory)
         except ExchangeError as failure:
             results[index] = failure
             continue
@@ -97,10 +113,10 @@ def accept_many(raws: list[bytes], group: int | None = None) -> list[Accepted | 
             continue
         waiting.append((index, *checked))
         if len(waiting) >= size:
-            _write_group(waiting, results)
+            _write_group(waiting, results, directory)
             waiting = []
     if waiting:
-        _write_group(waiting, results)
+        _write_group(waiting, results, directory)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]
 
@@ -108,6 +124,7 @@ def accept_many(raws: list[bytes], group: int | None = None) -> list[Accepted | 
 def _write_group(
     items: list[tuple[int, envelope.Signed, Member, Member]],
     results: list[Accepted | ExchangeError | None],
+    directory: Directory,
 ) -> None:
     refused: list[tuple[envelope.Signed, ExchangeError]] = []
     repeats: list[tuple[int, envelope.Signed]] = []
@@ -116,7 +133,7 @@ def _write_group(
             for index, signed, sender, receiver in items:
                 try:
                     with db.atomic():
-                        results[index] = _write_verified(signed, sender, receiver)
+                        results[index] = _write_verified(signed, sender, receiver, directory)
                 except ExchangeError as failure:
                     results[index] = failure
                     refused.append((signed, failure))
@@ -126,7 +143,7 @@ def _write_group(
         logger.warning("exchange: a group of %s envelopes failed; one by one", len(items))
         for index, signed, sender, receiver in items:
             try:
-                results[index] = _accept_verified(signed, sender, receiver)
+                results[index] = _accept_verified(signed, sender, receiver, directory)
             except ExchangeError as failure:
                 results[index] = failure
                 _log_refusal(signed, failure)
@@ -146,11 +163,81 @@ def _database_busy() -> ExchangeError:
     return ExchangeError("internal_error", "database busy or unavailable")
 
 
-def _check(raw: bytes) -> Accepted | tuple[envelope.Signed, Member, Member]:
+class Directory:
+    """What receiving reads of the directory, read once per call of `accept` or batch of
+    `accept_many`: members by code (with their node), public keys by id, a member's current
+    signing key and inbox unit, and which of a batch's message ids were accepted before."""
+
+    def __init__(self) -> None:
+        self._members: dict[tuple[object, bool], Member | None] = {}
+        self._keys: dict[object, keys.PublicKey | None] = {}
+        self._signers: dict[int, keys.Signer] = {}
+        self._units: dict[int | None, Unit | None] = {}
+        self._repeats: dict[str, tuple[str, str]] | None = None
+        self._written: set[str] = set()
+
+    def member(self, code: object, *, with_node: bool = True) -> Member | None:
+        key = (code, with_node)
+        if key not in self._members:
+            self._members[key] = lookup.member(code, with_node=with_node)
+        return self._members[key]
+
+    def public_key(self, key_id: object, member: Member | None) -> keys.PublicKey | None:
+        if key_id not in self._keys:
+            self._keys[key_id] = keys.public_key(key_id, member)  # type: ignore[arg-type]
+        return self._keys[key_id]
+
+    def signer(self, member: Member) -> keys.Signer:
+        if member.pk not in self._signers:
+            self._signers[member.pk] = keys.signer_for(member.pk, member.code)
+        return self._signers[member.pk]
+
+    def inbox_unit(self, member: Member) -> Unit | None:
+        if member.inbox_unit_id not in self._units:
+            unit = rows.fetch_one(Unit, "id", member.inbox_unit_id)
+            self._units[member.inbox_unit_id] = unit if isinstance(unit, Unit) else None
+        return self._units[member.inbox_unit_id]
+
+    def look_for_repeats(self, envelopes: list[envelope.Signed]) -> None:
+        """Read at once which of these message ids were accepted before (one statement
+        instead of one per envelope); the check inside each write is still made."""
+        ids = [uuid.UUID(e.body["message_id"]) for e in envelopes]
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            rows_found = IncomingMessage.objects.filter(
+                message_id__in=ids[start : start + 500]
+            ).values_list("message_id", "envelope_sha256", "receipt")
+            for message_id, sha256, receipt in rows_found:
+                found[str(message_id)] = (sha256, receipt)
+        self._repeats = found
+
+    def repeat(self, signed: envelope.Signed) -> Accepted | None:
+        """A repeat of a message accepted before (before the write lock is taken)."""
+        if self._repeats is None:
+            return _duplicate(signed)
+        row = self._repeats.get(str(uuid.UUID(signed.body["message_id"])))
+        return None if row is None else _as_repeat(signed, *row)
+
+    def repeat_while_writing(self, signed: envelope.Signed) -> Accepted | None:
+        """Again, with the write lock held. After `look_for_repeats` only a message id
+        written earlier in the same batch is read again: one accepted meanwhile by another
+        process meets the unique message id, and its write is undone and answered as a
+        repeat (`_write_group`, `_accept_verified`)."""
+        message_id = signed.body["message_id"]
+        if self._repeats is None or message_id in self._written:
+            return _duplicate(signed)
+        self._written.add(message_id)
+        return None
+
+
+def _check(
+    raw: bytes | envelope.Signed, directory: Directory
+) -> Accepted | tuple[envelope.Signed, Member, Member]:
     """Everything before writing: the shape, a repeat, the sender, its key and signature,
-    the receiver. Returns the original receipt for a repeat; raises (and logs) a refusal."""
+    the receiver. Returns the original receipt for a repeat; raises (and logs) a refusal.
+    `raw` may come parsed already (`accept_many`)."""
     try:
-        signed = envelope.parse_envelope(raw)
+        signed = raw if isinstance(raw, envelope.Signed) else envelope.parse_envelope(raw)
     except envelope.EnvelopeError as error:
         failure = ExchangeError(error.code, error.detail, field=error.field)
         wait = ratelimit.take(ratelimit.UNKNOWN)
@@ -161,11 +248,11 @@ def _check(raw: bytes) -> Accepted | tuple[envelope.Signed, Member, Member]:
         raise failure from None
     body = signed.body
     try:
-        duplicate = _duplicate(signed)
+        duplicate = directory.repeat(signed)
         if duplicate is not None:
             return duplicate
-        sender = _authenticate(signed)
-        receiver = _local_receiver(body["receiver"])
+        sender = _authenticate(signed, directory)
+        receiver = _local_receiver(body["receiver"], directory)
     except ExchangeError as failure:
         _log_refusal(signed, failure)
         raise
@@ -214,11 +301,13 @@ def _duplicate(signed: envelope.Signed) -> Accepted | None:
             [_uuid_param(signed.body["message_id"])],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    if row[0] != signed.sha256:
+    return None if row is None else _as_repeat(signed, row[0], row[1])
+
+
+def _as_repeat(signed: envelope.Signed, sha256: str, receipt: str) -> Accepted:
+    if sha256 != signed.sha256:
         raise ExchangeError("message_id_conflict", signed.body["message_id"])
-    return Accepted(signed.body["message_id"], "duplicate", row[1])
+    return Accepted(signed.body["message_id"], "duplicate", receipt)
 
 
 def _uuid_param(value: str) -> Any:
@@ -226,10 +315,10 @@ def _uuid_param(value: str) -> Any:
     return field.get_db_prep_value(uuid.UUID(value), connection)
 
 
-def _authenticate(signed: envelope.Signed) -> Member:
+def _authenticate(signed: envelope.Signed, directory: Directory) -> Member:
     body = signed.body
-    sender = lookup.member(body["sender"], with_node=False)
-    key = keys.public_key(signed.key_id, sender)
+    sender = directory.member(body["sender"], with_node=False)
+    key = directory.public_key(signed.key_id, sender)
     wait = ratelimit.take(body["sender"] if sender is not None else ratelimit.UNKNOWN)
     if wait:
         raise ExchangeError("rate_limited", retry_after=wait)
@@ -256,8 +345,8 @@ def _authenticate(signed: envelope.Signed) -> Member:
     return sender
 
 
-def _local_receiver(code: str) -> Member:
-    receiver = lookup.member(code)
+def _local_receiver(code: str, directory: Directory | None = None) -> Member:
+    receiver = directory.member(code) if directory is not None else lookup.member(code)
     if receiver is None or not receiver.node.is_self:
         raise ExchangeError("unknown_receiver", code)
     if not receiver.is_active:
@@ -265,10 +354,12 @@ def _local_receiver(code: str) -> Member:
     return receiver
 
 
-def _accept_verified(signed: envelope.Signed, sender: Member, receiver: Member) -> Accepted:
+def _accept_verified(
+    signed: envelope.Signed, sender: Member, receiver: Member, directory: Directory
+) -> Accepted:
     try:
         with db.atomic():
-            return _write_verified(signed, sender, receiver)
+            return _write_verified(signed, sender, receiver, directory)
     except IntegrityError:
         # The same message id accepted meanwhile by another process: answer as a repeat.
         duplicate = _duplicate(signed)
@@ -277,16 +368,18 @@ def _accept_verified(signed: envelope.Signed, sender: Member, receiver: Member) 
         return duplicate
 
 
-def _write_verified(signed: envelope.Signed, sender: Member, receiver: Member) -> Accepted:
+def _write_verified(
+    signed: envelope.Signed, sender: Member, receiver: Member, directory: Directory
+) -> Accepted:
     """Register the letter (or apply the status), keep the envelope, sign the receipt and log
     both — inside the caller's database transaction."""
     body = signed.body
-    duplicate = _duplicate(signed)  # again, now that the write lock is held
+    duplicate = directory.repeat_while_writing(signed)
     if duplicate is not None:
         return duplicate
     now = timezone.now()
     if body["type"] == Kind.LETTER:
-        txn, about = _register_letter(body, sender, receiver)
+        txn, about = _register_letter(body, sender, receiver, directory)
         outcome = {
             "outcome": "registered",
             "reference": txn.reference,
@@ -295,7 +388,7 @@ def _write_verified(signed: envelope.Signed, sender: Member, receiver: Member) -
     else:
         txn, about = None, _apply_status(body, sender, receiver)
         outcome = {"outcome": "applied", "reference": "", "registered_on": None}
-    receipt = keys.signer_for(receiver.pk, receiver.code).sign(
+    receipt = directory.signer(receiver).sign(
         "receipt",
         {
             "v": envelope.VERSION,
@@ -366,7 +459,7 @@ def _system_actor(member: Member) -> Actor:
 
 
 def _register_letter(
-    body: dict[str, Any], sender: Member, receiver: Member
+    body: dict[str, Any], sender: Member, receiver: Member, directory: Directory
 ) -> tuple[Any, OutgoingMessage | None]:
     letter = body["letter"]
     if body["receiver"] not in letter["to"] + letter["cc"]:
@@ -379,8 +472,8 @@ def _register_letter(
     if missing:
         raise ExchangeError("attachments_missing", extra={"missing": missing})
     actor = _system_actor(receiver)
-    unit = rows.fetch_one(Unit, "id", receiver.inbox_unit_id)
-    if not isinstance(unit, Unit) or not unit.is_active:
+    unit = directory.inbox_unit(receiver)
+    if unit is None or not unit.is_active:
         raise ExchangeError("no_inbox_unit", receiver.code)
     today = timezone.localdate()
     reply_due = (
