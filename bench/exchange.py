@@ -165,7 +165,20 @@ def measure(node, since_id: int) -> tuple[float, float, float]:
     latencies = sorted((d - s).total_seconds() for s, d in zip(sent, done, strict=True))
     span = (max(done) - min(sent)).total_seconds()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
+    if TIMELINE:
+        in_order = [(d - s).total_seconds() for s, d in zip(sent, done, strict=True)]
+        tenth = max(1, len(in_order) // 10)
+        parts = []
+        for start in range(0, len(in_order), tenth):
+            part = sorted(in_order[start : start + tenth])
+            parts.append(
+                f"{part[len(part) // 2]:.2f}/{part[max(0, int(len(part) * 0.95) - 1)]:.2f}"
+            )
+        print("    latency median/p95 s by tenth of the letters, in order:", " ".join(parts))
     return len(rows) / span, statistics.median(latencies), p95
+
+
+TIMELINE = False
 
 
 def drain_rate(node, since_id: int) -> float:
@@ -245,6 +258,9 @@ def main() -> None:
     parser.add_argument(
         "--stages", action="store_true", help="CPU per letter of each stage, in one process"
     )
+    parser.add_argument(
+        "--timeline", action="store_true", help="latency by tenth of the letters, in order"
+    )
     parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -256,6 +272,9 @@ def main() -> None:
         return
 
     from tests.exchange.nodes import Cluster, wait_for
+
+    global TIMELINE
+    TIMELINE = args.timeline
 
     tuned = {"WASL_EXCHANGE_BATCH_SIZE": str(args.batch)} if args.batch else {}
     batch = args.batch or "default"

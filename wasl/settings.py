@@ -95,6 +95,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
+    "wasl.server",  # first: its runserver is the one `wasl runserver` runs
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
