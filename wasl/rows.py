@@ -73,10 +73,34 @@ def update(obj: models.Model, *names: str) -> None:
         cursor.execute(sql, params)
 
 
+Converters = list[tuple[int, list[Any], Any]]
+
+
+def _converters(connection: Any, model: type[models.Model], start: int = 0) -> Converters:
+    """The converters the ORM's compiler applies to the model's columns, read from position
+    `start` of a row (datetimes, UUIDs and booleans on SQLite)."""
+    meta = model._meta
+    found = []
+    for index, field in enumerate(meta.concrete_fields, start):
+        col = field.get_col(meta.db_table)
+        funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if funcs:
+            found.append((index, funcs, col))
+    return found
+
+
+def _convert(connection: Any, row: Any, converters: Converters) -> list[Any]:
+    values = list(row)
+    for index, funcs, col in converters:
+        for func in funcs:
+            values[index] = func(values[index], col, connection)
+    return values
+
+
 @cache
 def _select_sql(
     model: type[models.Model], column: str, lock: bool, vendor: str
-) -> tuple[str, list[tuple[int, list[Any], Any]], tuple[str, ...]]:
+) -> tuple[str, Converters, tuple[str, ...]]:
     connection = _connection()
     meta = model._meta
     quote = connection.ops.quote_name
@@ -87,14 +111,7 @@ def _select_sql(
         f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(column)} = %s "
         f"LIMIT 1{lock_clause}"
     )
-    # The same converters the ORM's compiler applies (datetimes, UUIDs and booleans on SQLite).
-    converters = []
-    for index, field in enumerate(fields):
-        col = field.get_col(meta.db_table)
-        funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if funcs:
-            converters.append((index, funcs, col))
-    return sql, converters, tuple(f.attname for f in fields)
+    return sql, _converters(connection, model), tuple(f.attname for f in fields)
 
 
 def fetch_one(
@@ -110,8 +127,47 @@ def fetch_one(
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for index, funcs, col in converters:
-        for func in funcs:
-            values[index] = func(values[index], col, connection)
-    return model.from_db("default", names, values)
+    return model.from_db("default", names, _convert(connection, row, converters))
+
+
+@cache
+def _joined_sql(
+    model: type[models.Model], column: str, relation: str, vendor: str
+) -> tuple[str, Converters, tuple[str, ...], tuple[str, ...]]:
+    connection = _connection()
+    quote = connection.ops.quote_name
+    meta = model._meta
+    link = meta.get_field(relation)
+    other = link.related_model
+    assert isinstance(link, models.ForeignKey) and other is not None
+    mine, theirs = list(meta.concrete_fields), list(other._meta.concrete_fields)  # type: ignore[union-attr]
+    columns = ", ".join(
+        [f"a.{quote(f.column)}" for f in mine] + [f"b.{quote(f.column)}" for f in theirs]
+    )
+    sql = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} a "
+        f"JOIN {quote(other._meta.db_table)} b ON b.{quote(other._meta.pk.column)} = "  # type: ignore[union-attr]
+        f"a.{quote(link.column)} WHERE a.{quote(column)} = %s LIMIT 1"
+    )
+    converters = _converters(connection, model) + _converters(connection, other, len(mine))  # type: ignore[arg-type]
+    return sql, converters, tuple(f.attname for f in mine), tuple(f.attname for f in theirs)
+
+
+def fetch_one_with(
+    model: type[models.Model], column: str, value: Any, relation: str
+) -> models.Model | None:
+    """As `fetch_one`, with the row its foreign key `relation` points to read in the same
+    statement and set on it (`obj.<relation>` then needs no query)."""
+    connection = _connection()
+    sql, converters, names, other_names = _joined_sql(model, column, relation, connection.vendor)
+    param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _convert(connection, row, converters)
+    obj = model.from_db("default", names, values[: len(names)])
+    other = model._meta.get_field(relation).related_model
+    setattr(obj, relation, other.from_db("default", other_names, values[len(names) :]))  # type: ignore[union-attr]
+    return obj

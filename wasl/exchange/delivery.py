@@ -311,12 +311,19 @@ def settle(results: list[Result]) -> Counts:
     or failed (refused for good, or given up)."""
     counts = Counts()
     checked: list[tuple[Result, services.Checked | None]] = []
+    read: dict[str, keys.PublicKey | None] = {}  # the receivers' keys, read once per batch
+
+    def public_key(key_id: str) -> keys.PublicKey | None:
+        if key_id not in read:
+            read[key_id] = keys.public_key(key_id)
+        return read[key_id]
+
     for result in results:
         if result.receipt is None:
             checked.append((result, None))
             continue
         try:
-            checked.append((result, services.check_receipt(result.row, result.receipt)))
+            checked.append((result, services.check_receipt(result.row, result.receipt, public_key)))
         except ExchangeError as error:
             result.code, result.message, result.retryable = error.code, error.message_en, True
             checked.append((result, None))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -525,8 +525,13 @@ class Checked:
     signed: envelope.Signed
 
 
-def check_receipt(row: OutgoingMessage, receipt: Any) -> Checked:
-    """Raise `bad_receipt` unless `receipt` is the receiver's signed receipt for `row`."""
+def check_receipt(
+    row: OutgoingMessage,
+    receipt: Any,
+    public_key: Callable[[str], keys.PublicKey | None] = keys.public_key,
+) -> Checked:
+    """Raise `bad_receipt` unless `receipt` is the receiver's signed receipt for `row`.
+    `public_key` reads a key of the directory (`settle` reads each once per batch)."""
     try:
         signed = envelope.parse_receipt(receipt)
     except envelope.EnvelopeError as error:
@@ -539,7 +544,7 @@ def check_receipt(row: OutgoingMessage, receipt: Any) -> Checked:
         or body["receiver"] != row.sender.code
     ):
         raise ExchangeError("bad_receipt", "not the receipt of this message")
-    key = keys.public_key(signed.key_id)
+    key = public_key(signed.key_id)
     if key is None or key.member_code != row.receiver.code or key.revoked_at is not None:
         raise ExchangeError("bad_receipt", "unknown or revoked key")
     if not key.valid_at(envelope.parse_timestamp(body["at"], "at")):
