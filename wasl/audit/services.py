@@ -12,11 +12,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from wasl import rows
+from wasl import chains, rows
 
 from .models import AuditRecord, ChainHead
 
-GENESIS = "0" * 64
+GENESIS = chains.GENESIS
 
 
 def canonical(value: Any) -> str:
@@ -74,52 +74,37 @@ def record(
     data = json.loads(canonical(data or {}))  # store exactly what was hashed
     at = at or timezone.now()
     # Taking the next number locks the chain's head row until the caller commits: appends to
-    # one chain are serialised, appends to other chains are not.
-    bump = (
-        "UPDATE audit_chainhead SET last_seq = last_seq + 1 WHERE chain = %s "
-        "RETURNING last_seq, last_hash"
+    # one chain are serialised, appends to other chains are not (wasl.chains).
+    seq, prev_hash, digest = chains.advance(
+        "audit_chainhead",
+        chain,
+        lambda seq, prev: record_hash(
+            prev_hash=prev,
+            chain=chain,
+            seq=seq,
+            created_at=at,
+            actor_id=actor_id,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+        ),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(bump, [chain])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO audit_chainhead (chain, last_seq, last_hash) VALUES (%s, 0, %s) "
-                "ON CONFLICT (chain) DO NOTHING",
-                [chain, GENESIS],
-            )
-            cursor.execute(bump, [chain])
-            row = cursor.fetchone()
-        seq, prev_hash = int(row[0]), str(row[1])
-        digest = record_hash(
-            prev_hash=prev_hash,
-            chain=chain,
-            seq=seq,
-            created_at=at,
-            actor_id=actor_id,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-        )
-        entry = AuditRecord(
-            chain=chain,
-            seq=seq,
-            created_at=at,
-            actor_id=actor_id,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-            prev_hash=prev_hash,
-            hash=digest,
-        )
-        rows.insert(entry)
-        cursor.execute(
-            "UPDATE audit_chainhead SET last_hash = %s WHERE chain = %s", [digest, chain]
-        )
+    entry = AuditRecord(
+        chain=chain,
+        seq=seq,
+        created_at=at,
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    rows.insert(entry)
     return entry
 
 

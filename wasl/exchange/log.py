@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from wasl import rows
+from wasl import chains, rows
 
 from . import envelope, keys
 from .models import IncomingMessage, LogEntry, LogHead, OutgoingMessage
 
-GENESIS = "0" * 64
+GENESIS = chains.GENESIS
 NODE_CHAIN = "node"
 # A refused message is kept up to this size (its full hash and size are noted).
 REJECTED_KEEP_CHARS = 64 * 1024
@@ -73,44 +73,29 @@ def append(
     at = at or timezone.now()
     payload_sha = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     note = note[:500]
-    bump = (
-        "UPDATE exchange_loghead SET last_seq = last_seq + 1 WHERE chain = %s "
-        "RETURNING last_seq, last_hash"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(bump, [chain])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO exchange_loghead (chain, last_seq, last_hash) VALUES (%s, 0, %s) "
-                "ON CONFLICT (chain) DO NOTHING",
-                [chain, GENESIS],
-            )
-            cursor.execute(bump, [chain])
-            row = cursor.fetchone()
-        seq, prev = int(row[0]), str(row[1])
-        digest = entry_hash(
+    seq, prev, digest = chains.advance(
+        "exchange_loghead",
+        chain,
+        lambda seq, prev: entry_hash(
             prev, chain, seq, at, direction, what, message_id, counterpart, code, payload_sha, note
-        )
-        entry = LogEntry(
-            chain=chain,
-            seq=seq,
-            at=at,
-            direction=direction,
-            what=what,
-            message_id=message_id,
-            counterpart=counterpart,
-            code=code,
-            payload=payload,
-            payload_sha256=payload_sha,
-            note=note,
-            prev_hash=prev,
-            hash=digest,
-        )
-        rows.insert(entry)
-        cursor.execute(
-            "UPDATE exchange_loghead SET last_hash = %s WHERE chain = %s", [digest, chain]
-        )
+        ),
+    )
+    entry = LogEntry(
+        chain=chain,
+        seq=seq,
+        at=at,
+        direction=direction,
+        what=what,
+        message_id=message_id,
+        counterpart=counterpart,
+        code=code,
+        payload=payload,
+        payload_sha256=payload_sha,
+        note=note,
+        prev_hash=prev,
+        hash=digest,
+    )
+    rows.insert(entry)
     return entry
 
 
