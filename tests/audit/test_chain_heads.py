@@ -20,9 +20,7 @@ def _append(n: int = 1, chain: str = "EMK") -> list[AuditRecord]:
     made = []
     with transaction.atomic():
         for _ in range(n):
-            made.append(
-                audit.record("test.appended", chain=chain, object_type="t", object_id="1")
-            )
+            made.append(audit.record("test.appended", chain=chain, object_type="t", object_id="1"))
     return made
 
 
