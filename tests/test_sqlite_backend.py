@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
+from django.db.utils import ConnectionHandler
 
 from wasl.sqlite import base
 
@@ -47,13 +48,21 @@ def test_long_statements_are_not_remembered():
     assert base._qmark.cache_info().currsize == 1
 
 
-@pytest.mark.django_db
-def test_the_connection_uses_it_and_statements_run():
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite backend")
-    with connection.cursor() as cursor:
-        assert isinstance(cursor.cursor, base.SQLiteCursorWrapper)
-        cursor.execute("SELECT %s || '%%', %s", ["50", 2])
-        assert cursor.fetchone() == ("50%", 2)
-        cursor.execute("SELECT %s || '%%', %s", ["75", 3])  # the remembered text
-        assert cursor.fetchone() == ("75%", 3)
+def test_a_connection_of_the_backend_uses_it_and_statements_run(tmp_path, django_db_blocker):
+    # Its own connection on a file of its own, whatever database the suite runs on.
+    handler = ConnectionHandler({"default": {"ENGINE": "wasl.sqlite", "NAME": str(tmp_path / "x")}})
+    connection = handler["default"]
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            assert isinstance(cursor.cursor, base.SQLiteCursorWrapper)
+            cursor.execute("SELECT %s || '%%', %s", ["50", 2])
+            assert cursor.fetchone() == ("50%", 2)
+            cursor.execute("SELECT %s || '%%', %s", ["75", 3])  # the remembered text
+            assert cursor.fetchone() == ("75%", 3)
+        connection.close()
+
+
+def test_the_project_uses_it_for_sqlite():
+    from wasl.settings import sqlite_database
+
+    assert sqlite_database(Path("/srv/wasl/db.sqlite3"))["ENGINE"] == "wasl.sqlite"
