@@ -133,7 +133,7 @@ def fetch_one(
 @cache
 def _joined_sql(
     model: type[models.Model], column: str, relation: str, vendor: str
-) -> tuple[str, Converters, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[str, Converters, tuple[str, ...], tuple[str, ...], type[models.Model]]:
     connection = _connection()
     quote = connection.ops.quote_name
     meta = model._meta
@@ -150,7 +150,8 @@ def _joined_sql(
         f"a.{quote(link.column)} WHERE a.{quote(column)} = %s LIMIT 1"
     )
     converters = _converters(connection, model) + _converters(connection, other, len(mine))  # type: ignore[arg-type]
-    return sql, converters, tuple(f.attname for f in mine), tuple(f.attname for f in theirs)
+    names = tuple(f.attname for f in mine), tuple(f.attname for f in theirs)
+    return sql, converters, *names, other  # type: ignore[return-value]
 
 
 def fetch_one_with(
@@ -159,7 +160,9 @@ def fetch_one_with(
     """As `fetch_one`, with the row its foreign key `relation` points to read in the same
     statement and set on it (`obj.<relation>` then needs no query)."""
     connection = _connection()
-    sql, converters, names, other_names = _joined_sql(model, column, relation, connection.vendor)
+    sql, converters, names, other_names, other = _joined_sql(
+        model, column, relation, connection.vendor
+    )
     param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, [param])
@@ -168,6 +171,5 @@ def fetch_one_with(
         return None
     values = _convert(connection, row, converters)
     obj = model.from_db("default", names, values[: len(names)])
-    other = model._meta.get_field(relation).related_model
-    setattr(obj, relation, other.from_db("default", other_names, values[len(names) :]))  # type: ignore[union-attr]
+    setattr(obj, relation, other.from_db("default", other_names, values[len(names) :]))
     return obj
