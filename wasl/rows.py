@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.fields import AutoFieldMixin
 
 
@@ -22,8 +23,78 @@ def _connection() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
+# How a field's value becomes a statement parameter. `get_db_prep_save` runs three to five
+# method calls a field (pre_save, prep, adapt) even for a plain string or integer; for the
+# field classes below and a value of exactly the listed type, their result is known without
+# calling them, so the value is taken as it is (or adapted as Django would adapt it). Any
+# other class or value type — a subclass, an enum member, a datetime, JSON — goes through the
+# field's own methods. tests/test_rows.py checks both ways give the same parameters.
+_SLOW, _AS_IS, _ADAPT_INT = 0, 1, 2
+
+
+def _same_methods(field: models.Field, like: type[models.Field], *names: str) -> bool:
+    return all(getattr(type(field), n) is getattr(like, n) for n in names)
+
+
+def _plan(field: models.Field, connection: Any) -> tuple[int, tuple[type, ...]]:
+    """How `_params` may prepare values of `field`: its way and the exact value types
+    (besides None) it applies to."""
+    if type(field).pre_save is not models.Field.pre_save:
+        return _SLOW, ()
+    prep = ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
+    if isinstance(field, models.ForeignKey):
+        target = field.target_field
+        if (
+            type(target) in (models.BigAutoField, models.AutoField, models.SmallAutoField)
+            and type(field).get_db_prep_save is models.ForeignKey.get_db_prep_save
+            and type(connection.ops).validate_autopk_value
+            is BaseDatabaseOperations.validate_autopk_value
+        ):
+            return _AS_IS, (int,)
+        return _SLOW, ()
+    for like in (models.CharField, models.TextField):
+        if type(field) is like or (isinstance(field, like) and _same_methods(field, like, *prep)):
+            return _AS_IS, (str,)
+    if type(field) is models.BooleanField:
+        return _AS_IS, (bool,)
+    if isinstance(field, models.IntegerField) and _same_methods(field, models.IntegerField, *prep):
+        return _ADAPT_INT, (int,)
+    return _SLOW, ()
+
+
+Plan = tuple[tuple[models.Field, str, int, tuple[type, ...], str], ...]
+
+
+def _make_plan(fields: tuple[models.Field, ...], connection: Any) -> Plan:
+    return tuple(
+        (f, f.attname, *_plan(f, connection), f.get_internal_type())  # type: ignore[misc]
+        for f in fields
+    )
+
+
+def _params(obj: models.Model, plan: Plan, connection: Any, insert: bool) -> list[Any]:
+    """The parameters `get_db_prep_save` gives for each planned field: of `pre_save` for an
+    insert (defaults such as `auto_now_add` filled in), of the attribute as set for an update."""
+    values = obj.__dict__
+    adapt = connection.ops.adapt_integerfield_value
+    params = []
+    for field, attname, way, types, internal in plan:
+        value = values.get(attname, _MISSING)
+        if way and (value is None or type(value) in types):
+            if way == _ADAPT_INT and value is not None:
+                value = adapt(value, internal)
+            params.append(value)
+        else:
+            value = field.pre_save(obj, True) if insert else getattr(obj, attname)
+            params.append(field.get_db_prep_save(value, connection))
+    return params
+
+
+_MISSING = object()
+
+
 @cache
-def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, Plan]:
     connection = _connection()
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin))
@@ -34,14 +105,21 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[mode
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "
         f"RETURNING {quote(meta.pk.column)}"
     )
-    return sql, fields
+    return sql, _make_plan(fields, connection)
+
+
+def insert_params(obj: models.Model) -> list[Any]:
+    """The values `insert` writes for `obj`, in the order of its INSERT's columns."""
+    connection = _connection()
+    _, plan = _insert_sql(type(obj), connection.vendor)
+    return _params(obj, plan, connection, True)
 
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT `obj` (as `save(force_insert=True)` would) and set its primary key."""
     connection = _connection()
-    sql, fields = _insert_sql(type(obj), connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, plan = _insert_sql(type(obj), connection.vendor)
+    params = _params(obj, plan, connection, True)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
@@ -51,23 +129,21 @@ def insert(obj: models.Model) -> models.Model:
 
 
 @cache
-def _update_sql(
-    model: type[models.Model], names: tuple[str, ...], vendor: str
-) -> tuple[str, tuple[models.Field, ...]]:
+def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, Plan]:
     connection = _connection()
     meta = model._meta
     fields = tuple(meta.get_field(n) for n in names)
     quote = connection.ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
     sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
-    return sql, fields  # type: ignore[return-value]
+    return sql, _make_plan(fields, connection)  # type: ignore[arg-type]
 
 
 def update(obj: models.Model, *names: str) -> None:
     """UPDATE the named fields of `obj` (as `save(update_fields=names)` would)."""
     connection = _connection()
-    sql, fields = _update_sql(type(obj), names, connection.vendor)
-    params: list[Any] = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    sql, plan = _update_sql(type(obj), names, connection.vendor)
+    params = _params(obj, plan, connection, False)
     params.append(obj.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
