@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import IntEnum
 
+import pytest
 from django.apps import apps
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, signals
 from django.db.models.fields import AutoFieldMixin
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 
 from wasl import rows
+from wasl.audit.models import AuditRecord
 from wasl.directory.models import Entity, Unit
+from wasl.exchange.models import LogEntry
 from wasl.registry import services as registry
-from wasl.registry.models import State, Transaction
+from wasl.registry.models import Event, State, Transaction
 
-from .conftest import make_referred
+from .conftest import make_referred, make_transaction
 
 
 def _fields(obj):
@@ -118,3 +122,68 @@ def test_the_plan_takes_the_short_way_only_for_plain_fields():
     assert plan["entity_id"] == rows._AS_IS  # a foreign key to an auto id
     assert plan["public_id"] == rows._SLOW  # a UUID
     assert plan["registered_at"] == rows._SLOW  # a datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# rows.new builds what Model(**kwargs) builds.
+
+
+def _state_of(obj):
+    return (
+        {k: v for k, v in obj.__dict__.items() if k != "_state"},
+        obj._state.db,
+        dict(obj._state.fields_cache),
+        obj._state.adding,
+    )
+
+
+def test_new_builds_what_the_model_builds(cast):
+    txn = make_transaction(cast)
+    unit = cast.registry
+    cases = [
+        (  # foreign keys as objects and as ids, a None relation, defaults left out
+            Transaction,
+            {
+                "entity_id": unit.entity_id,
+                "unit": unit,
+                "reference": "EMK-1448-000001",
+                "subject": "خطاب",
+                "correspondent": None,
+                "public_id": txn.public_id,
+            },
+        ),
+        (Event, {"transaction": txn, "action": "commented", "actor_id": None, "data": {"a": 1}}),
+        (AuditRecord, {"chain": "EMK", "seq": 3, "action": "x.y", "data": {}}),
+        (LogEntry, {"chain": "EMK", "seq": 1, "what": "envelope", "payload": "{}"}),
+    ]
+    for model, kwargs in cases:
+        theirs, ours = model(**kwargs), rows.new(model, **kwargs)
+        assert type(ours) is model
+        assert _state_of(ours) == _state_of(theirs), model.__name__
+        assert list(ours.__dict__) == list(theirs.__dict__)
+
+
+def test_new_calls_callable_defaults_for_each_instance_only_when_not_given():
+    a, b = rows.new(Transaction, subject="أ"), rows.new(Transaction, subject="ب")
+    assert isinstance(a.public_id, uuid.UUID) and a.public_id != b.public_id
+    given = uuid.uuid4()
+    assert rows.new(Transaction, public_id=given).public_id == given
+
+
+def test_new_refuses_an_unknown_field():
+    with pytest.raises(TypeError, match="no_such_field"):
+        rows.new(Transaction, no_such_field=1)
+
+
+def test_new_takes_the_models_own_path_when_someone_listens_to_its_signals():
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance)
+
+    signals.post_init.connect(listener, sender=Transaction)
+    try:
+        made = rows.new(Transaction, subject="خطاب")
+    finally:
+        signals.post_init.disconnect(listener, sender=Transaction)
+    assert heard == [made]

@@ -91,7 +91,8 @@ def record(
             data=data,
         ),
     )
-    entry = AuditRecord(
+    entry = rows.new(
+        AuditRecord,
         chain=chain,
         seq=seq,
         created_at=at,

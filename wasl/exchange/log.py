@@ -80,7 +80,8 @@ def append(
             prev, chain, seq, at, direction, what, message_id, counterpart, code, payload_sha, note
         ),
     )
-    entry = LogEntry(
+    entry = rows.new(
+        LogEntry,
         chain=chain,
         seq=seq,
         at=at,

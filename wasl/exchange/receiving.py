@@ -404,7 +404,8 @@ def _write_verified(
     )
     letter = body.get("letter") or {}
     rows.insert(
-        IncomingMessage(
+        rows.new(
+            IncomingMessage,
             message_id=uuid.UUID(body["message_id"]),
             kind=body["type"],
             sender=sender,
@@ -497,6 +498,7 @@ def _register_letter(
             correspondent_code=sender.code,
             external_reference=letter["reference"],
             external_date=min(their_date, today),
+            savepoint=False,  # the envelope's own savepoint takes a failure back
         )
         for item in letter["attachments"]:
             made = registry.add_attachment(

@@ -292,6 +292,7 @@ def send_letter(
             confidentiality=restriction.level,
             due_date=reply_due,
             correspondent_code=receivers[0][0].code,
+            savepoint=False,  # a failure fails the whole sending
         )
         made: list[Attachment] = []
         for sha, filename, content_type in outgoing_files:
@@ -399,7 +400,8 @@ def _queue(
         **payload,
     }
     signed = signer.sign("envelope", body)
-    row = OutgoingMessage(
+    row = rows.new(
+        OutgoingMessage,
         message_id=message_id,
         kind=kind,
         sender=sender,

@@ -94,11 +94,16 @@ def register_transaction(
     correspondent_code: str = "",
     external_reference: str = "",
     external_date: date | None = None,
+    savepoint: bool = True,
 ) -> Transaction:
     """Register an incoming, outgoing or internal transaction in `unit` (تسجيل معاملة).
 
     Who: a clerk or head of `unit`. Gives the next gap-free reference number of the unit's
     entity for the current Umm al-Qura year. Records `registered`.
+
+    Called inside a transaction, the registration is a savepoint of it, unless `savepoint`
+    is False: for a caller whose own transaction or savepoint a failure here rolls back
+    whole (sending a letter, receiving one), which saves two statements a registration.
     """
     if not actor.works_in(unit.pk):
         raise Forbidden(
@@ -160,10 +165,11 @@ def register_transaction(
             field="external_date",
         )
     year = hijri.hijri_year(today)
-    with db.atomic():
+    with db.atomic(savepoint=savepoint):
         entity_code = entity_code_of(unit.entity_id)
         sequence = _next_number(unit.entity_id, year)
-        txn = Transaction(
+        txn = rows.new(
+            Transaction,
             entity_id=unit.entity_id,
             unit=unit,
             reference=f"{entity_code}-{year}-{sequence:06d}",
@@ -800,7 +806,8 @@ def _record(
     referral: Referral | None = None,
 ) -> Event:
     """Append the timeline event and the audit record, and publish the event."""
-    event = Event(
+    event = rows.new(
+        Event,
         transaction=txn,
         referral=referral,
         action=action,
