@@ -40,7 +40,7 @@ from django.utils import timezone
 from wasl import rows
 from wasl.core.errors import Forbidden, WaslError
 from wasl.directory.actors import Actor
-from wasl.directory.models import Unit
+from wasl.directory.models import Entity, Unit
 from wasl.registry import access
 from wasl.registry import attachments as registry_files
 from wasl.registry import services as registry
@@ -166,13 +166,14 @@ def _database_busy() -> ExchangeError:
 class Directory:
     """What receiving reads of the directory, read once per call of `accept` or batch of
     `accept_many`: members by code (with their node), public keys by id, a member's current
-    signing key and inbox unit, and which of a batch's message ids were accepted before."""
+    signing key, inbox unit and entity, and which of a batch's message ids were accepted before."""
 
     def __init__(self) -> None:
         self._members: dict[tuple[object, bool], Member | None] = {}
         self._keys: dict[object, keys.PublicKey | None] = {}
         self._signers: dict[int, keys.Signer] = {}
         self._units: dict[int | None, Unit | None] = {}
+        self._entities: dict[int, Entity | None] = {}
         self._repeats: dict[str, tuple[str, str]] | None = None
         self._written: set[str] = set()
 
@@ -197,6 +198,12 @@ class Directory:
             unit = rows.fetch_one(Unit, "id", member.inbox_unit_id)
             self._units[member.inbox_unit_id] = unit if isinstance(unit, Unit) else None
         return self._units[member.inbox_unit_id]
+
+    def entity(self, entity_id: int) -> Entity | None:
+        if entity_id not in self._entities:
+            entity = rows.fetch_one(Entity, "id", entity_id)
+            self._entities[entity_id] = entity if isinstance(entity, Entity) else None
+        return self._entities[entity_id]
 
     def look_for_repeats(self, envelopes: list[envelope.Signed]) -> None:
         """Read at once which of these message ids were accepted before (one statement
@@ -495,7 +502,7 @@ def _register_letter(
             # A letter that waited in a queue may arrive after its reply date, or dated
             # "tomorrow" by a clock a little ahead: the envelope keeps the dates as sent.
             due_date=max(reply_due, today) if reply_due else None,
-            correspondent_code=sender.code,
+            correspondent_entity=directory.entity(sender.entity_id),
             external_reference=letter["reference"],
             external_date=min(their_date, today),
             savepoint=False,  # the envelope's own savepoint takes a failure back

@@ -94,6 +94,7 @@ def register_transaction(
     correspondent_code: str = "",
     external_reference: str = "",
     external_date: date | None = None,
+    correspondent_entity: Entity | None = None,
     savepoint: bool = True,
 ) -> Transaction:
     """Register an incoming, outgoing or internal transaction in `unit` (تسجيل معاملة).
@@ -101,6 +102,7 @@ def register_transaction(
     Who: a clerk or head of `unit`. Gives the next gap-free reference number of the unit's
     entity for the current Umm al-Qura year. Records `registered`.
 
+    `correspondent_entity` is the correspondent already read (instead of its code).
     Called inside a transaction, the registration is a savepoint of it, unless `savepoint`
     is False: for a caller whose own transaction or savepoint a failure here rolls back
     whole (sending a letter, receiving one), which saves two statements a registration.
@@ -137,9 +139,12 @@ def register_transaction(
         label_en="Sender's reference",
     )
     party_fields = _clean_party(party or Party())
-    correspondent = (
-        _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
-    )
+    if correspondent_entity is not None:
+        correspondent = _active(correspondent_entity, "correspondent")
+    else:
+        correspondent = (
+            _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
+        )
     if correspondent is None and direction in (Direction.INCOMING, Direction.OUTGOING):
         if party_fields["party_type"] == PartyType.NONE:
             raise InvalidInput(
@@ -285,7 +290,10 @@ def _clean_party(party: Party) -> dict[str, Any]:
 def _entity_by_code(code: str, field: str) -> Entity:
     # A cached single-row statement: the ORM's compiler cost more than the lookup itself,
     # and this runs on every registration that names a correspondent.
-    entity = rows.fetch_one(Entity, "code", str(code)[:20].upper())
+    return _active(rows.fetch_one(Entity, "code", str(code)[:20].upper()), field)
+
+
+def _active(entity: object, field: str) -> Entity:
     if not isinstance(entity, Entity) or not entity.is_active:
         raise InvalidInput(
             "الجهة غير موجودة في الدليل.",
