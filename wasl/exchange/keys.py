@@ -103,6 +103,11 @@ class Signer:
 
 def signer_for(member_id: int, member_code: str) -> Signer:
     """The current signing key of a member hosted here (one query; opened once per process)."""
+    return signer_from(signing_key_row(member_id), member_code)
+
+
+def signing_key_row(member_id: int) -> tuple[str, str] | None:
+    """(key id, sealed private key) of the member's current signing key, or None."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT key_id, sealed_private_key FROM exchange_memberkey WHERE member_id = %s "
@@ -111,6 +116,11 @@ def signer_for(member_id: int, member_code: str) -> Signer:
             [member_id],
         )
         row = cursor.fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def signer_from(row: tuple[str, str] | None, member_code: str) -> Signer:
+    """The signer of a `signing_key_row`; KeyUnavailable for None."""
     if row is None:
         raise KeyUnavailable(member_code)
     key_id, sealed = row

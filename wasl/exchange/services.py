@@ -97,7 +97,9 @@ def _codes(values: Iterable[str], field_name: str) -> list[str]:
     return result
 
 
-def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Member, str]]:
+def _receivers(
+    sender: Member, to: list[str], cc: list[str], view: lookup.View
+) -> list[tuple[Member, str]]:
     if not to:
         raise InvalidInput(
             "حدد جهة مستقبلة واحدة على الأقل.",
@@ -123,7 +125,7 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
     result = []
     for code in to + cc:
         field_name = "to" if code in to else "cc"
-        member = lookup.member(code)
+        member = view.member(code)
         if member is None:
             raise InvalidInput(
                 f"الجهة «{code}» ليست عضواً في وصل؛ لا يمكن الإرسال إليها إلكترونياً.",
@@ -131,7 +133,7 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
                 code="unknown_receiver",
                 field=field_name,
             )
-        if not member.is_active or not lookup.has_current_key(member.pk):
+        if not member.is_active or not view.has_current_key(member.pk):
             raise InvalidInput(
                 f"عضوية الجهة «{code}» في وصل ملغاة أو مفاتيحها ملغاة؛ لا يمكن الإرسال إليها.",
                 f"{code}'s Wasl membership or keys are revoked: the letter cannot be sent to it.",
@@ -156,8 +158,8 @@ def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Membe
     return result
 
 
-def sender_member(entity_id: int) -> Member:
-    member = lookup.member_of_entity(entity_id)
+def sender_member(entity_id: int, view: lookup.View | None = None) -> Member:
+    member = (view or lookup.directory()).member_of_entity(entity_id)
     if member is None or not member.node.is_self or not member.is_active:
         raise InvalidInput(
             "جهتك ليست عضواً نشطاً في وصل على هذه العقدة.",
@@ -277,8 +279,9 @@ def send_letter(
     outgoing_files = [(a.sha256, a.filename, a.content_type) for a in existing] + [
         (s.sha256, s.filename, s.content_type) for s in stored
     ]
-    sender = sender_member(unit.entity_id)
-    receivers = _receivers(sender, to_codes, cc_codes)
+    view = lookup.directory()  # one statement while the directory does not change
+    sender = sender_member(unit.entity_id, view)
+    receivers = _receivers(sender, to_codes, cc_codes, view)
     with db.atomic():
         txn = registry.register_transaction(
             actor,
@@ -334,7 +337,7 @@ def send_letter(
                 for a in made
             ],
         }
-        signer = keys.signer_for(sender.pk, sender.code)
+        signer = view.signer(sender)
         now = timezone.now()
         messages = [
             _queue(
