@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -16,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from wasl import rows
 from wasl.audit.models import AuditRecord
 from wasl.directory.models import Entity, Unit
-from wasl.exchange.models import LogEntry
+from wasl.exchange.models import LogEntry, Node
 from wasl.registry import services as registry
 from wasl.registry.models import Event, State, Transaction
 
@@ -121,7 +123,23 @@ def test_the_plan_takes_the_short_way_only_for_plain_fields():
     assert plan["subject"] == rows._AS_IS  # TextField/CharField
     assert plan["entity_id"] == rows._AS_IS  # a foreign key to an auto id
     assert plan["public_id"] == rows._SLOW  # a UUID
-    assert plan["registered_at"] == rows._SLOW  # a datetime
+    assert plan["registered_at"] == rows._ADAPT_DATETIME
+    assert plan["registered_on"] == rows._ADAPT_DATE
+    node = {p[1]: p[2] for p in rows._make_plan(tuple(Node._meta.concrete_fields), connection)}
+    assert node["updated_at"] == rows._SLOW  # auto_now: its pre_save reads the clock
+
+
+def test_a_naive_or_foreign_datetime_goes_through_the_field():
+    aware = datetime(2026, 12, 1, 9, 30, 15, 250, tzinfo=ZoneInfo("Asia/Riyadh"))
+    for value in (aware, aware.astimezone(UTC), aware.replace(microsecond=0)):
+        txn = Transaction(registered_at=value, registered_on=value.date(), subject="خطاب")
+        assert rows.insert_params(txn) == django_params(txn)
+    naive = Transaction(registered_at=datetime(2026, 12, 1, 9, 30), subject="خطاب")
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        theirs = django_params(naive)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        ours = rows.insert_params(naive)  # the field's own way: warned and made aware
+    assert ours == theirs
 
 
 # ---------------------------------------------------------------------------------------------

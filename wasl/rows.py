@@ -9,6 +9,7 @@ Wasl listens to model signals (subscribers hear about steps through `registry.ev
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -31,9 +32,10 @@ def _connection() -> Any:
 # method calls a field (pre_save, prep, adapt) even for a plain string or integer; for the
 # field classes below and a value of exactly the listed type, their result is known without
 # calling them, so the value is taken as it is (or adapted as Django would adapt it). Any
-# other class or value type — a subclass, an enum member, a datetime, JSON — goes through the
-# field's own methods. tests/test_rows.py checks both ways give the same parameters.
-_SLOW, _AS_IS, _ADAPT_INT = 0, 1, 2
+# other class or value type — a subclass, an enum member, a naive datetime, JSON — goes
+# through the field's own methods. tests/test_rows.py checks both ways give the same
+# parameters.
+_SLOW, _AS_IS, _ADAPT_INT, _ADAPT_DATETIME, _ADAPT_DATE = 0, 1, 2, 3, 4
 
 
 def _same_methods(field: models.Field, like: type[models.Field], *names: str) -> bool:
@@ -43,6 +45,12 @@ def _same_methods(field: models.Field, like: type[models.Field], *names: str) ->
 def _plan(field: models.Field, connection: Any) -> tuple[int, tuple[type, ...]]:
     """How `_params` may prepare values of `field`: its way and the exact value types
     (besides None) it applies to."""
+    if type(field) in (models.DateTimeField, models.DateField):
+        if field.auto_now or field.auto_now_add:  # type: ignore[attr-defined]
+            return _SLOW, ()  # pre_save reads the clock
+        if type(field) is models.DateTimeField:
+            return _ADAPT_DATETIME, (datetime,)  # an aware one only: see _params
+        return _ADAPT_DATE, (date,)
     if type(field).pre_save is not models.Field.pre_save:
         return _SLOW, ()
     prep = ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
@@ -80,17 +88,25 @@ def _params(obj: models.Model, plan: Plan, connection: Any, insert: bool) -> lis
     """The parameters `get_db_prep_save` gives for each planned field: of `pre_save` for an
     insert (defaults such as `auto_now_add` filled in), of the attribute as set for an update."""
     values = obj.__dict__
-    adapt = connection.ops.adapt_integerfield_value
+    ops = connection.ops
     params = []
     for field, attname, way, types, internal in plan:
         value = values.get(attname, _MISSING)
         if way and (value is None or type(value) in types):
-            if way == _ADAPT_INT and value is not None:
-                value = adapt(value, internal)
-            params.append(value)
-        else:
-            value = field.pre_save(obj, True) if insert else getattr(obj, attname)
-            params.append(field.get_db_prep_save(value, connection))
+            if value is None or way == _AS_IS:
+                params.append(value)
+                continue
+            if way == _ADAPT_INT:
+                params.append(ops.adapt_integerfield_value(value, internal))
+                continue
+            if way == _ADAPT_DATE:
+                params.append(ops.adapt_datefield_value(value))
+                continue
+            if value.utcoffset() is not None:  # aware: get_prep_value would not touch it
+                params.append(ops.adapt_datetimefield_value(value))
+                continue
+        value = field.pre_save(obj, True) if insert else getattr(obj, attname)
+        params.append(field.get_db_prep_save(value, connection))
     return params
 
 
