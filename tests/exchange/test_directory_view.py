@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from wasl.core.errors import InvalidInput
+from wasl.directory.models import Entity
 from wasl.exchange import lookup, members
 from wasl.exchange.models import DirectoryVersion, Member, MemberKey
 
@@ -53,6 +54,7 @@ def test_every_kind_of_directory_change_gives_a_new_token(net):
         lambda: connection.cursor().execute(
             "UPDATE exchange_node SET name = 'عقدة' WHERE is_self = %s", [True]
         ),
+        lambda: Entity.objects.filter(code="GOV-JED").update(name_en="Jeddah Governorate"),
     ]
     for change in changes:
         change()
@@ -90,3 +92,12 @@ def test_what_was_read_inside_a_rolled_back_change_is_not_kept(net):
     assert token() == before
     assert lookup.directory().member("AMN-JED").is_active is True
     send(net)  # sent: the revocation never happened
+
+
+def test_a_receiving_entity_made_inactive_after_a_letter_refuses_the_next(net):
+    send(net)
+    net.amanah.is_active = False
+    net.amanah.save(update_fields=["is_active"])
+    with pytest.raises(InvalidInput) as refused:
+        send(net)
+    assert refused.value.code == "unknown_entity"

@@ -5,7 +5,7 @@ running them: about a third of the time of sending and receiving a letter.)
 
 `directory()` keeps these reads between calls while the directory does not change: database
 triggers give the directory a new random version token in every transaction that changes a
-node, member or key (migration 0002), and each call reads the token — one statement — and
+node, member, key or entity (migration 0002), and each call reads the token — one statement — and
 starts afresh when it is not the one the kept reads were made under. A revocation or a new
 key still takes effect in every process at its next message.
 """
@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, connections
 
 from wasl import rows
+from wasl.directory.models import Entity
 
 from . import keys
 from .models import Member
@@ -63,6 +64,7 @@ class View:
         self._of_entity: dict[int, Member | None] = {}
         self._current: dict[int, bool] = {}
         self._signers: dict[int, tuple[str, str] | None] = {}
+        self._entities: dict[int, Entity | None] = {}
 
     def member(self, code: object) -> Member | None:
         """As `member(code)`, its node loaded."""
@@ -79,6 +81,12 @@ class View:
         if member_id not in self._current:
             self._current[member_id] = has_current_key(member_id)
         return self._current[member_id]
+
+    def entity(self, entity_id: int) -> Entity | None:
+        if entity_id not in self._entities:
+            found = rows.fetch_one(Entity, "id", entity_id)
+            self._entities[entity_id] = found if isinstance(found, Entity) else None
+        return self._entities[entity_id]
 
     def signer(self, found: Member) -> keys.Signer:
         """The member's current signing key (opened once per process, `keys.signer_for`)."""

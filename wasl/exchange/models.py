@@ -264,7 +264,8 @@ def new_message_id() -> uuid.UUID:
 
 
 class DirectoryVersion(models.Model):
-    """A token that changes with every change of the directory of nodes, members and keys,
+    """A token that changes with every change of the directory of nodes, members, keys and
+    entities,
     set by database triggers in the changing transaction (migration 0002). Readers keep
     what they read of the directory for as long as the token is the one they read with
     (`lookup.directory`). A random token, not a counter: a change rolled back and another

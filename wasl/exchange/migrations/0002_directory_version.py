@@ -1,9 +1,9 @@
 """A token of the directory's version, changed by triggers on every change of nodes,
-members and keys (wasl.exchange.lookup.directory keeps what it read while it holds)."""
+members, keys and entities (wasl.exchange.lookup.directory keeps what it read while it holds)."""
 
 from django.db import migrations, models
 
-TABLES = ("exchange_node", "exchange_member", "exchange_memberkey")
+TABLES = ("exchange_node", "exchange_member", "exchange_memberkey", "directory_entity")
 
 SQLITE_NEW_TOKEN = (
     "INSERT OR REPLACE INTO exchange_directoryversion (id, token) "
