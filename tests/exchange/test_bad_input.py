@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -591,3 +591,37 @@ def test_an_attachment_upload_is_kept_only_when_signed_and_its_hash_matches(net,
     assert r.status_code == 200 and r.json() == {"sha256": sha, "stored": True}
     assert blob_path(sha).read_bytes() == data
     assert upload(foreign, data).json()["stored"] is False  # kept once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-01T09:30:15.123456Z",
+        "2024-02-29T23:59:59.000000Z",  # a leap day
+        "2026-02-29T09:30:15.123456Z",  # not a leap year
+        "2026-02-30T09:30:15.123456Z",
+        "2026-12-01T24:00:00.000000Z",
+        "2026-12-01T09:60:00.000000Z",
+        "2026-13-01T09:30:15.123456Z",
+        "0000-12-01T09:30:15.123456Z",
+        "2026-12-01T09:30:15.123Z",  # the pattern wants six digits
+        "2026-12-01 09:30:15.123456Z",
+        "٢٠٢٦-12-01T09:30:15.123456Z",  # Arabic-Indic digits are not the wire format
+    ],
+)
+def test_a_timestamp_is_read_as_strptime_reads_the_wire_format(text):
+    import re
+
+    wire = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", text)
+    try:
+        expected = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        expected = None
+    if not wire:
+        expected = None
+    try:
+        got = envelope.parse_timestamp(text, "at")
+    except envelope.EnvelopeError as error:
+        assert error.code == "invalid_field"
+        got = None
+    assert got == expected
