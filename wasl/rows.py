@@ -65,7 +65,7 @@ def _plan(field: models.Field, connection: Any) -> tuple[int, tuple[type, ...]]:
             return _AS_IS, (int,)
         return _SLOW, ()
     for like in (models.CharField, models.TextField):
-        if type(field) is like or (isinstance(field, like) and _same_methods(field, like, *prep)):
+        if isinstance(field, like) and _same_methods(field, like, *prep):
             return _AS_IS, (str,)
     if type(field) is models.BooleanField:
         return _AS_IS, (bool,)

@@ -3,6 +3,8 @@ members, keys and entities (wasl.exchange.lookup.directory keeps what it read wh
 
 from django.db import migrations, models
 
+from wasl.vendor_sql import run_for_vendor
+
 TABLES = ("exchange_node", "exchange_member", "exchange_memberkey", "directory_entity")
 
 SQLITE_NEW_TOKEN = (
@@ -42,14 +44,6 @@ POSTGRES_DROP = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("exchange", "0001_initial"),
@@ -72,7 +66,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+            run_for_vendor({"sqlite": SQLITE, "postgresql": POSTGRES}),
+            run_for_vendor({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
         ),
     ]

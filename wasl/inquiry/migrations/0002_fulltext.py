@@ -13,6 +13,8 @@ D (scope) so that queries can restrict a lexeme to its column.
 
 from django.db import migrations
 
+from wasl.vendor_sql import run_for_vendor
+
 SQLITE_UP = [
     """CREATE VIRTUAL TABLE inquiry_fts USING fts5(
         subject, body, stems, scope,
@@ -56,20 +58,12 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("inquiry", "0001_initial")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+            run_for_vendor({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
+            run_for_vendor({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
         )
     ]
