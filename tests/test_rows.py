@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Field, signals
 from django.db.models.fields import AutoFieldMixin
 from django.test.utils import CaptureQueriesContext
@@ -205,3 +205,85 @@ def test_new_takes_the_models_own_path_when_someone_listens_to_its_signals():
     finally:
         signals.post_init.disconnect(listener, sender=Transaction)
     assert heard == [made]
+
+
+# ---------------------------------------------------------------------------------------------
+# The kept cursor, and the moment adapted once.
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, close() closes
+def test_the_kept_cursor_is_kept_while_the_same_connection_is_open():
+    first = rows.cursor()
+    assert rows.cursor() is first
+    first.execute("SELECT 1")
+    assert first.fetchone()[0] == 1
+    connection.close()
+    again = rows.cursor()  # a new database connection: a new cursor, on it
+    assert again is not first
+    again.execute("SELECT 2")
+    assert again.fetchone()[0] == 2
+    assert rows.cursor() is again
+
+
+@pytest.mark.django_db
+def test_statements_on_the_kept_cursor_are_captured_when_queries_are_logged(cast):
+    rows.cursor()  # kept before the capture starts: not a debug cursor
+    with CaptureQueriesContext(connection) as captured:
+        txn = make_transaction(cast)
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert any(s.startswith('INSERT INTO "registry_transaction"') for s in sql)
+    assert any("registry_numbersequence" in s for s in sql)  # on the kept cursor
+    assert any("audit_chainhead" in s for s in sql)
+    after = rows.cursor()
+    after.execute("SELECT 1")
+    with CaptureQueriesContext(connection) as captured:
+        rows.cursor().execute("SELECT %s", [txn.pk])
+    assert [q["sql"] for q in captured.captured_queries] == [f"SELECT {txn.pk}"]
+
+
+@pytest.mark.django_db
+def test_no_cursor_is_kept_for_a_connection_shared_between_threads():
+    connection.inc_thread_sharing()
+    try:
+        assert rows.cursor() is not rows.cursor()
+    finally:
+        connection.dec_thread_sharing()
+    assert rows.cursor() is rows.cursor()
+
+
+@pytest.mark.django_db
+def test_the_kept_cursor_waits_for_the_health_check_of_the_request():
+    conn = connections["default"]
+    kept = rows.cursor()
+    checked = []
+    saved = conn.health_check_enabled, conn.health_check_done
+    conn.is_usable = lambda: checked.append(1) or True
+    try:
+        conn.health_check_enabled, conn.health_check_done = True, False  # a new request
+        fresh = rows.cursor()  # checked first, as connection.cursor() checks
+        assert fresh is not kept and checked == [1] and conn.health_check_done
+        assert rows.cursor() is fresh and checked == [1]
+    finally:
+        del conn.is_usable
+        conn.health_check_enabled, conn.health_check_done = saved
+
+
+def test_the_same_moment_is_adapted_once_per_connection():
+    moment = datetime(2026, 12, 1, 9, 30, 15, 250, tzinfo=UTC)
+    calls = []
+
+    class Ops:
+        def adapt_datetimefield_value(self, value):
+            calls.append(value)
+            return value.isoformat()
+
+    ops, other = Ops(), Ops()
+    assert rows._adapted_datetime(moment, ops) == moment.isoformat()
+    assert rows._adapted_datetime(moment, ops) == moment.isoformat()
+    assert len(calls) == 1
+    rows._adapted_datetime(moment, other)  # another connection's operations
+    equal = moment.replace()  # equal, but another object: adapted again
+    rows._adapted_datetime(equal, other)
+    assert len(calls) == 3
+    later = datetime(2026, 12, 1, 9, 30, 16, tzinfo=UTC)
+    assert rows._adapted_datetime(later, other) == later.isoformat()

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from wasl import rows
+
 GENESIS = "0" * 64
 
 # (database, head table, chain) -> (last_seq, last_hash) as this process last wrote them.
@@ -31,39 +33,39 @@ def advance(table: str, chain: str, make_hash: Callable[[int, str], str]) -> tup
     if not connection.in_atomic_block:
         raise RuntimeError("a chain advances only inside the change's database transaction")
     key = (str(connection.settings_dict["NAME"]), table, chain)
-    with connection.cursor() as cursor:
-        known = _written.get(key)
-        if known is not None:
-            seq, prev = known[0] + 1, known[1]
-            digest = make_hash(seq, prev)
-            cursor.execute(
-                f"UPDATE {table} SET last_seq = %s, last_hash = %s "  # noqa: S608 — a constant
-                "WHERE chain = %s AND last_seq = %s AND last_hash = %s",
-                [seq, digest, chain, known[0], known[1]],
-            )
-            if cursor.rowcount == 1:
-                _written[key] = (seq, digest)
-                return seq, prev, digest
-        bump = (
-            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE chain = %s "  # noqa: S608
-            "RETURNING last_seq, last_hash"
+    cursor = rows.cursor(connection)
+    known = _written.get(key)
+    if known is not None:
+        seq, prev = known[0] + 1, known[1]
+        digest = make_hash(seq, prev)
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = %s, last_hash = %s "  # noqa: S608 — a constant
+            "WHERE chain = %s AND last_seq = %s AND last_hash = %s",
+            [seq, digest, chain, known[0], known[1]],
+        )
+        if cursor.rowcount == 1:
+            _written[key] = (seq, digest)
+            return seq, prev, digest
+    bump = (
+        f"UPDATE {table} SET last_seq = last_seq + 1 WHERE chain = %s "  # noqa: S608
+        "RETURNING last_seq, last_hash"
+    )
+    cursor.execute(bump, [chain])
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(
+            f"INSERT INTO {table} (chain, last_seq, last_hash) VALUES (%s, 0, %s) "  # noqa: S608
+            "ON CONFLICT (chain) DO NOTHING",
+            [chain, GENESIS],
         )
         cursor.execute(bump, [chain])
         row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                f"INSERT INTO {table} (chain, last_seq, last_hash) VALUES (%s, 0, %s) "  # noqa: S608
-                "ON CONFLICT (chain) DO NOTHING",
-                [chain, GENESIS],
-            )
-            cursor.execute(bump, [chain])
-            row = cursor.fetchone()
-        seq, prev = int(row[0]), str(row[1])
-        digest = make_hash(seq, prev)
-        cursor.execute(
-            f"UPDATE {table} SET last_hash = %s WHERE chain = %s",  # noqa: S608
-            [digest, chain],
-        )
+    seq, prev = int(row[0]), str(row[1])
+    digest = make_hash(seq, prev)
+    cursor.execute(
+        f"UPDATE {table} SET last_hash = %s WHERE chain = %s",  # noqa: S608
+        [digest, chain],
+    )
     _written[key] = (seq, digest)
     return seq, prev, digest
 

@@ -28,6 +28,40 @@ def _connection() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
+# ---------------------------------------------------------------------------------------------
+# A kept cursor. `connection.cursor()` checks the connection's health, opens it if need be,
+# checks the thread, and wraps a new database cursor, and `with` closes it again: about as
+# much as running the statement. The hot path's statements run on one cursor per open
+# database connection instead, made by `connection.cursor()` and used only while what it
+# checked still holds: the same database connection is open, the owning thread is the only
+# one (no thread sharing), its health was checked in this request (when checks are on), and
+# queries are logged or not as when it was made (a debug cursor records every statement).
+
+
+def cursor(connection: Any = None) -> Any:
+    """A cursor of `connection` (the default one) for a statement on the hot path; callers
+    do not close it. Statements still go through Django's cursor wrapper (errors wrapped,
+    a broken transaction refused, queries logged when they are)."""
+    connection = connection or _connection()
+    kept = connection.__dict__.get("_wasl_cursor")
+    if (
+        kept is not None
+        and kept[0] is connection.connection
+        and kept[1] == connection.queries_logged
+        and not connection._thread_sharing_count
+        and (connection.health_check_done or not connection.health_check_enabled)
+    ):
+        return kept[2]
+    made = connection.cursor()
+    if not connection._thread_sharing_count:
+        connection.__dict__["_wasl_cursor"] = (
+            connection.connection,
+            connection.queries_logged,
+            made,
+        )
+    return made
+
+
 # How a field's value becomes a statement parameter. `get_db_prep_save` runs three to five
 # method calls a field (pre_save, prep, adapt) even for a plain string or integer; for the
 # field classes below and a value of exactly the listed type, their result is known without
@@ -103,7 +137,7 @@ def _params(obj: models.Model, plan: Plan, connection: Any, insert: bool) -> lis
                 params.append(ops.adapt_datefield_value(value))
                 continue
             if value.utcoffset() is not None:  # aware: get_prep_value would not touch it
-                params.append(ops.adapt_datetimefield_value(value))
+                params.append(_adapted_datetime(value, ops))
                 continue
         value = field.pre_save(obj, True) if insert else getattr(obj, attname)
         params.append(field.get_db_prep_save(value, connection))
@@ -111,6 +145,20 @@ def _params(obj: models.Model, plan: Plan, connection: Any, insert: bool) -> lis
 
 
 _MISSING = object()
+
+# The last aware datetime adapted, and for which connection's operations: a step writes
+# the same moment into several rows (registered, updated, the event, the audit record).
+_last_datetime: tuple[Any, Any, Any] = (None, None, None)
+
+
+def _adapted_datetime(value: datetime, ops: Any) -> Any:
+    global _last_datetime
+    last = _last_datetime
+    if last[0] is value and last[1] is ops:
+        return last[2]
+    adapted = ops.adapt_datetimefield_value(value)
+    _last_datetime = (value, ops, adapted)
+    return adapted
 
 
 @cache
@@ -140,9 +188,9 @@ def insert(obj: models.Model) -> models.Model:
     connection = _connection()
     sql, plan = _insert_sql(type(obj), connection.vendor)
     params = _params(obj, plan, connection, True)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
+    kept = cursor(connection)
+    kept.execute(sql, params)
+    obj.pk = kept.fetchone()[0]
     obj._state.adding = False
     obj._state.db = "default"
     return obj
@@ -165,8 +213,7 @@ def update(obj: models.Model, *names: str) -> None:
     sql, plan = _update_sql(type(obj), names, connection.vendor)
     params = _params(obj, plan, connection, False)
     params.append(obj.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    cursor(connection).execute(sql, params)
 
 
 Converters = list[tuple[int, list[Any], Any]]
@@ -218,9 +265,9 @@ def fetch_one(
     connection = _connection()
     sql, converters, names = _select_sql(model, column, lock, connection.vendor)
     param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        row = cursor.fetchone()
+    kept = cursor(connection)
+    kept.execute(sql, [param])
+    row = kept.fetchone()
     if row is None:
         return None
     return model.from_db("default", names, _convert(connection, row, converters))
@@ -260,9 +307,9 @@ def fetch_one_with(
         model, column, relation, connection.vendor
     )
     param = model._meta.get_field(column).get_db_prep_value(value, connection)  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        row = cursor.fetchone()
+    kept = cursor(connection)
+    kept.execute(sql, [param])
+    row = kept.fetchone()
     if row is None:
         return None
     values = _convert(connection, row, converters)

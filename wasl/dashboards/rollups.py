@@ -21,6 +21,7 @@ from django.db import connection
 from django.db import transaction as db
 from django.utils import timezone
 
+from wasl import rows
 from wasl.audit import services as audit
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
@@ -210,8 +211,7 @@ def apply(delta: Delta) -> None:
     """Add `delta` to the roll-ups: one statement, keys in a fixed order (no deadlocks)."""
     params = _params(iter(delta.nonzero()))
     if params:
-        with connection.cursor() as cursor:
-            cursor.executemany(_upsert_sql(connection.vendor), params)
+        rows.cursor().executemany(_upsert_sql(connection.vendor), params)
 
 
 # ---------------------------------------------------------------------------------------------

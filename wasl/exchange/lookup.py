@@ -104,9 +104,9 @@ def directory() -> View:
     still the one it was read under, else a new one. Without a token yet (no change since
     the table was made or emptied) nothing is kept between calls."""
     conn: Any = connections["default"]
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT token FROM exchange_directoryversion WHERE id = 1")
-        row = cursor.fetchone()
+    cursor = rows.cursor(conn)
+    cursor.execute("SELECT token FROM exchange_directoryversion WHERE id = 1")
+    row = cursor.fetchone()
     token = str(row[0]) if row else None
     key = str(conn.settings_dict["NAME"])
     view = _views.get(key)

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
-
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Referral, Transaction
+from wasl.rows import cursor as kept_cursor
 
 from . import documents
 from .backends import get_backend
@@ -116,14 +115,14 @@ def write(rows: Sequence[Row], *, new: bool = False) -> None:
     if not rows:
         return
     backend = get_backend()
-    with connection.cursor() as cursor:
-        if not new:
-            backend.before_upsert(cursor, [r.transaction_id for r in rows])
-        if len(rows) == 1:
-            cursor.execute(_UPSERT, rows[0].params())
-        else:
-            cursor.executemany(_UPSERT, [r.params() for r in rows])
-        backend.after_upsert(cursor, [r.params()[:5] for r in rows])
+    cursor = kept_cursor()
+    if not new:
+        backend.before_upsert(cursor, [r.transaction_id for r in rows])
+    if len(rows) == 1:
+        cursor.execute(_UPSERT, rows[0].params())
+    else:
+        cursor.executemany(_UPSERT, [r.params() for r in rows])
+    backend.after_upsert(cursor, [r.params()[:5] for r in rows])
 
 
 def named_users(transaction_id: int) -> set[int]:

@@ -220,17 +220,17 @@ def _next_number(entity_id: int, year: int) -> int:
         "UPDATE registry_numbersequence SET last_value = last_value + 1 "
         "WHERE entity_id = %s AND hijri_year = %s RETURNING last_value"
     )
-    with connection.cursor() as cursor:
+    cursor = rows.cursor()
+    cursor.execute(bump, [entity_id, year])
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(
+            "INSERT INTO registry_numbersequence (entity_id, hijri_year, last_value) "
+            "VALUES (%s, %s, 0) ON CONFLICT (entity_id, hijri_year) DO NOTHING",
+            [entity_id, year],
+        )
         cursor.execute(bump, [entity_id, year])
         row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO registry_numbersequence (entity_id, hijri_year, last_value) "
-                "VALUES (%s, %s, 0) ON CONFLICT (entity_id, hijri_year) DO NOTHING",
-                [entity_id, year],
-            )
-            cursor.execute(bump, [entity_id, year])
-            row = cursor.fetchone()
     return int(row[0])
 
 
