@@ -32,7 +32,7 @@ from django.utils import timezone
 from wasl import rows
 from wasl.registry import attachments as registry_files
 
-from . import conf, envelope, keys, receiving, services
+from . import conf, envelope, keys, receiving, services, wakeup
 from .errors import CODES, ExchangeError
 from .models import DeliveryState, Node, OutgoingMessage
 
@@ -445,15 +445,38 @@ class Worker:
         self.stopping = threading.Event()
         self.transport = Transport()
         self.totals = Counts()
+        self.listener: wakeup.Listener | None = None
 
     def stop(self, *_: object) -> None:
         self.stopping.set()
+        if self.listener is not None:
+            self.listener.poke()
 
     def install_signals(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
 
     def run(self, once: bool = False) -> Counts:
+        if once:
+            return self._run(once)
+        self.listener = wakeup.Listener()
+        try:
+            return self._run(once)
+        finally:
+            self.listener.close()
+
+    def _idle(self) -> None:
+        """Nothing claimed, nothing in flight: wait for a wake-up (or the next retry, or
+        `wakeup.IDLE_SECONDS`), then `poll` seconds more so the letters of a burst travel
+        together; without wake-ups, `poll` seconds."""
+        if self.listener is not None and self.listener.listening:
+            due = next_due_in()
+            timeout = wakeup.IDLE_SECONDS if due is None else min(wakeup.IDLE_SECONDS, due)
+            if timeout > self.poll and not self.listener.wait(timeout - self.poll):
+                return  # nothing came: look (a retry may be due)
+        self.stopping.wait(self.poll)
+
+    def _run(self, once: bool) -> Counts:
         refreshed = time.monotonic()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasl-post") as posting:
             in_flight: Future[list[Result]] | None = None
@@ -472,8 +495,8 @@ class Worker:
                 self.totals.add(counts)
                 if once:
                     break
-                if counts.claimed == 0 and in_flight is None:
-                    self.stopping.wait(self.poll)
+                if counts.claimed == 0 and in_flight is None and not self.stopping.is_set():
+                    self._idle()
             if in_flight is not None:  # stopping: record the receipts of the last batch
                 try:
                     self.totals.add(finish(in_flight.result(), self.transport))

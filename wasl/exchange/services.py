@@ -35,7 +35,7 @@ from wasl.registry import services as registry
 from wasl.registry.events import Published
 from wasl.registry.models import Attachment, Confidentiality, Transaction
 
-from . import conf, envelope, keys, log, lookup, ratelimit
+from . import conf, envelope, keys, log, lookup, ratelimit, wakeup
 from .errors import ExchangeError
 from .models import (
     DeliveryState,
@@ -435,9 +435,12 @@ def _queue(
 
 
 def _deliver_local_after_commit(messages: list[OutgoingMessage]) -> None:
-    if not conf.get("WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT"):
-        return
-    local = [m.pk for m in messages if m.receiver.node.is_self]
+    """Once the sending commits: deliver to entities of this node now (unless configured
+    off), and wake the worker for the rest (and for local ones left to it)."""
+    now_local = conf.get("WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT")
+    local = [m.pk for m in messages if now_local and m.receiver.node.is_self]
+    if len(local) < len(messages):
+        db.on_commit(wakeup.notify, robust=True)
     if local:
         from . import delivery  # the worker's module imports this one
 
