@@ -88,11 +88,13 @@ def claim(limit: int, ids: list[int] | None = None) -> list[OutgoingMessage]:
         return []
     with db.atomic():
         due.filter(pk__in=picked).update(next_attempt_at=lease, attempts=F("attempts") + 1)
-        return list(
-            OutgoingMessage.objects.select_related("sender", "receiver__node")
-            .filter(pk__in=picked, next_attempt_at=lease)
-            .order_by("id")
-        )
+    # Read after the commit, so the write lock is held for the UPDATE alone: the rows whose
+    # next attempt is this lease are this claim's until the lease ends.
+    return list(
+        OutgoingMessage.objects.select_related("sender", "receiver__node")
+        .filter(pk__in=picked, next_attempt_at=lease)
+        .order_by("id")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
