@@ -112,8 +112,18 @@ def test_a_letter_sent_wakes_the_idle_worker_which_delivers_it(
     net, transactional_db, var_dir, monkeypatch
 ):
     monkeypatch.setattr(wakeup, "IDLE_SECONDS", 300.0)  # it would not look again by itself
+    sleeping = threading.Event()
+    real_wait = wakeup.Listener.wait
+
+    def wait(self, timeout):
+        sleeping.set()
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(wakeup.Listener, "wait", wait)
     with Running() as worker:
         assert worker.listener is not None and worker.listener.listening
+        # Sent only once the worker has looked, found nothing and gone to sleep.
+        assert sleeping.wait(10), "the worker did not go to sleep"
         sent = send(net)  # for an entity of this node, left to the worker (net's setting)
         wait_for(lambda: _delivered(sent.messages[0].pk), 30, "the worker to deliver")
 

@@ -368,7 +368,7 @@ def send_letter(
             },
             at=now,
         )
-        _deliver_local_after_commit(messages)
+        _deliver_after_commit(messages)
     return SentLetter(txn, messages)
 
 
@@ -434,7 +434,7 @@ def _queue(
     return row
 
 
-def _deliver_local_after_commit(messages: list[OutgoingMessage]) -> None:
+def _deliver_after_commit(messages: list[OutgoingMessage]) -> None:
     """Once the sending commits: deliver to entities of this node now (unless configured
     off), and wake the worker for the rest (and for local ones left to it)."""
     now_local = conf.get("WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT")
@@ -519,7 +519,7 @@ def queue_status(txn: Transaction, state: str, at: datetime) -> OutgoingMessage 
         },
         about=origin,
     )
-    _deliver_local_after_commit([message])
+    _deliver_after_commit([message])
     return message
 
 
