@@ -41,16 +41,10 @@ from .definitions import (
 )
 from .models import COUNTER_FIELDS, KEY_FIELDS, Tally
 
-_last_local: list[Any] = [None, None]
-
 
 def _local(value: datetime | None) -> date | None:
-    """The Riyadh date of a moment (the same moment comes many times in one step)."""
-    if value is None:
-        return None
-    if value is not _last_local[0]:
-        _last_local[0], _last_local[1] = value, timezone.localdate(value)
-    return _last_local[1]  # type: ignore[no-any-return]
+    """The Riyadh date of a moment."""
+    return None if value is None else timezone.localdate(value)
 
 
 def item_of_transaction(txn: Transaction, *, status_state: str | None = None) -> Item:
