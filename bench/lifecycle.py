@@ -166,16 +166,6 @@ def count_queries(work: Callable[[Any, int], None]) -> dict[str, int]:
     return probe.queries
 
 
-def floors(cast: dict[str, str]) -> dict[str, Callable[[Any, int], None]]:
-    def bare(client: Any, i: int) -> None:
-        client.call("bare", "GET", "/")
-
-    def me(client: Any, i: int) -> None:
-        client.call("me", "GET", "/api/v1/me", token=cast["clerk"])
-
-    return {"bare": bare, "me": me}
-
-
 def measure(
     database: str, workers: int, clients: int, rounds: int, seconds: float
 ) -> dict[str, Any]:
@@ -194,18 +184,11 @@ def measure(
             servers.serving(servers.WASL_APP, workers, env) as wasl_url,
         ):
             runs = [
-                ("bare", bare_url, floors(cast)["bare"]),
-                ("me", wasl_url, floors(cast)["me"]),
+                ("bare", bare_url, load.bare),
+                ("me", wasl_url, load.me(cast["clerk"])),
                 ("lifecycle", wasl_url, work),
             ]
-            for _, url, fn in runs:  # warm-up: every worker imports and connects
-                load.run(url, fn, clients, min(seconds, 1.0))
-            results: dict[str, list[load.Result]] = {name: [] for name, _, _ in runs}
-            for r in range(rounds):
-                order = runs[r % 3 :] + runs[: r % 3]  # no kind always first
-                for name, url, fn in order:
-                    results[name].append(load.run(url, fn, clients, seconds))
-                print(f"round {r + 1}: " + line(results, -1), flush=True)
+            results = load.rounds(runs, rounds, clients, seconds, lambda res: line(res, -1))
     return {
         "database": described,
         "server": servers.describe_server(workers),

@@ -140,3 +140,48 @@ def run(url: str, work: Work, clients: int, seconds: float) -> Result:
             times.setdefault(kind, []).extend(samples)
     span = max(r[3] for r in reports) - min(r[2] for r in reports)
     return Result(sum(r[1] for r in reports), span, times)
+
+
+def bare(client: Client, i: int) -> None:
+    """The floor of the machine and server: the bare WSGI application (bench/bare.py)."""
+    client.call("bare", "GET", "/")
+
+
+def me(token: str) -> Work:
+    """The floor of a Wasl request: server, middleware, token, one small answer."""
+
+    def run(client: Client, i: int) -> None:
+        client.call("me", "GET", "/api/v1/me", token=token)
+
+    return run
+
+
+def rounds(
+    runs: list[tuple[str, str, Work]],
+    count: int,
+    clients: int,
+    seconds: float,
+    show: Callable[[dict[str, list[Result]]], str] | None = None,
+) -> dict[str, list[Result]]:
+    """Each (name, url, work) of `runs` once per round for `seconds`, in an order that turns
+    from round to round (none always first), after a short warm-up of each (every server
+    worker imports and connects). The results by name, one per round."""
+    for _, url, work in runs:
+        run(url, work, clients, min(seconds, 1.0))
+    results: dict[str, list[Result]] = {name: [] for name, _, _ in runs}
+    for r in range(count):
+        turn = r % len(runs)
+        for name, url, work in runs[turn:] + runs[:turn]:
+            results[name].append(run(url, work, clients, seconds))
+        if show:
+            print(f"round {r + 1}: {show(results)}", flush=True)
+    return results
+
+
+def summary(results: list[Result], kind: str) -> tuple[float, float, float]:
+    """(median rate, median p50 ms, median p95 ms) over the rounds."""
+    return (
+        statistics.median(r.rate for r in results),
+        statistics.median(r.percentile(kind, 50) for r in results),
+        statistics.median(r.percentile(kind, 95) for r in results),
+    )
