@@ -42,7 +42,7 @@ def search_path(q: str, per_page: int = 20) -> str:
     return "/api/v1/inquiry?" + urlencode({"q": q, "per_page": per_page})
 
 
-def prepare(n: int, seed: int, queries: int) -> dict[str, Any]:
+def prepare(n: int, seed: int, queries: int, entities: int) -> dict[str, Any]:
     """Generate, index, and choose the queries: (token, query) pairs per kind."""
     from django.contrib.auth import get_user_model
 
@@ -52,7 +52,13 @@ def prepare(n: int, seed: int, queries: int) -> dict[str, Any]:
     from wasl.registry.models import Transaction
 
     started = time.perf_counter()
-    stats = generate(n, seed=seed, events=False, progress=progress_bar(sys.stdout, "generate "))
+    stats = generate(
+        n,
+        seed=seed,
+        entities=entities,
+        events=False,
+        progress=progress_bar(sys.stdout, "generate "),
+    )
     generated = time.perf_counter() - started
     print(f"generated {stats.transactions:,} transactions in {generated:.0f} s", flush=True)
     started = time.perf_counter()
@@ -161,6 +167,7 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--queries", type=int, default=200, help="distinct queries per kind")
     parser.add_argument("--seed", type=int, default=1448)
+    parser.add_argument("--entities", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--rounds", type=int, default=3)
@@ -173,7 +180,7 @@ def main() -> None:
 
     print(f"== inquiry over HTTP, {args.database}, N = {args.n:,}", flush=True)
     with servers.django_on(args.database) as env:
-        data = prepare(args.n, args.seed, args.queries)
+        data = prepare(args.n, args.seed, args.queries, args.entities)
         lucene, ours = analysis_reach(data["needles"])
         described = servers.describe_database()
         connections.close_all()  # the client processes are forked from this one
