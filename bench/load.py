@@ -105,7 +105,7 @@ class Result:
 def _client(url: str, work: Work, index: int, seconds: float, barrier: Any, out: Any) -> None:
     try:
         client = Client(url)
-        barrier.wait()
+        barrier.wait(timeout=120)  # a client that failed to start breaks it for all
         started = time.monotonic()
         deadline, done = started + seconds, 0
         while time.monotonic() < deadline:

@@ -52,8 +52,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}{memory}, {platform.system()} {platform.release()}"
 
 
+# Read when a benchmark starts (it imports this module first): how busy the machine was.
+LOAD_AT_START = os.getloadavg()[0]
+
+
 def today() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """The date and time of the run, with the load average the machine had when it began."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when}, load average {LOAD_AT_START:.1f} at start"
 
 
 def median(values: Sequence[float]) -> float:
