@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Rows in this order (by the start of their benchmark's name), then by database.
+ORDER = ("lifecycles", "inquiry", "dashboards", "staff inbox", "exchange")
 COLUMNS = ("benchmark", "database", "server · clients", "figures", "floors", "ratios", "run")
 
 INTRO = """\
@@ -81,13 +83,18 @@ def read_rows(path: Path) -> list[list[str]]:
     return rows
 
 
+def _place(row: list[str]) -> tuple[int, str, str]:
+    first = [i for i, prefix in enumerate(ORDER) if row[0].startswith(prefix)]
+    return (first[0] if first else len(ORDER), row[0], row[1])
+
+
 def write_row(path: Path, row: dict[str, str]) -> None:
     """Put `row` (a value for every column) in the table at `path`, replacing the row of the
     same benchmark and database; the other rows stay as their own runs wrote them."""
     new = [row[c].replace("|", "\\|").replace("\n", " ") for c in COLUMNS]
     rows = [r for r in read_rows(path) if r[:2] != new[:2]]
     rows.append(new)
-    rows.sort(key=lambda r: r[:2])
+    rows.sort(key=_place)
     header = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     table = "".join("| " + " | ".join(r) + " |\n" for r in rows)
     path.write_text(f"{INTRO}\nMachine of the latest run: {machine()}.\n\n{header}{table}")
