@@ -32,7 +32,9 @@ def free_port() -> int:
 
 
 def server_command(app: str, port: int, workers: int) -> list[str]:
-    """The production server's command line. Wasl and the bare floor run under the same one."""
+    """The production server's command line. Wasl and the bare floor run under the same one:
+    when Wasl runs under `wasl serve`, the bare floor keeps gunicorn with the worker class and
+    settings `wasl serve` gives it, so that the floor stays the same server."""
     return [
         sys.executable,
         "-m",
