@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
@@ -169,6 +171,20 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def static_files_as_in_development() -> Iterator[None]:
+    """The tests never run `collectstatic`: pages name static files by their plain names and
+    WhiteNoise finds them in the apps' folders, as in development (Django's advice for its
+    manifest storage). tests/server proves the hashed names under `wasl serve`."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**django_settings.STORAGES, "staticfiles": plain},
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
 
 
 CHROMIUM = "/usr/bin/chromium"
