@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,18 +172,17 @@ def media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def static_files_as_in_development() -> Iterator[None]:
+def pytest_configure(config: pytest.Config) -> None:
     """The tests never run `collectstatic`: pages name static files by their plain names and
     WhiteNoise finds them in the apps' folders, as in development (Django's advice for its
-    manifest storage). tests/server proves the hashed names under `wasl serve`."""
+    manifest storage). tests/server proves the hashed names under `wasl serve`. Set before
+    collection: test modules build the WSGI application when imported."""
     plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    with override_settings(
+    override_settings(
         STORAGES={**django_settings.STORAGES, "staticfiles": plain},
         WHITENOISE_USE_FINDERS=True,
         WHITENOISE_AUTOREFRESH=True,
-    ):
-        yield
+    ).enable()
 
 
 CHROMIUM = "/usr/bin/chromium"
