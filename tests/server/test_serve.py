@@ -81,7 +81,9 @@ class Server:
                 assert time.monotonic() < deadline, "wasl serve did not listen within 60 s"
                 time.sleep(0.1)
 
-    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    def get(
+        self, path: str, method: str = "GET", **headers: str
+    ) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body, redirects not followed."""
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -89,7 +91,9 @@ class Server:
                 return None
 
         opener = urllib.request.build_opener(NoRedirect)
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers=headers, method=method
+        )
         try:
             with opener.open(request, timeout=30) as response:
                 return response.status, dict(response.headers), response.read()
@@ -156,11 +160,16 @@ def test_it_serves_pages_and_static_files_under_hashed_names_cached_for_ever(ser
     assert server.get("/static/web/css/nothing.css")[0] == 404
 
 
-def test_it_stops_cleanly_on_sigterm(serve):
+def test_it_answers_head_without_a_body_and_stops_cleanly_on_sigterm(serve):
     server = serve()
     assert server.get("/exchange/v1/health")[0] == 200
+    status, headers, body = server.get("/signin/", method="HEAD")
+    assert (status, body) == (200, b"")
+    assert headers["Content-Type"].startswith("text/html")
     assert server.stop() == 0
-    assert "Traceback" not in server.log.read_text()
+    log = server.log.read_text()
+    assert "Traceback" not in log
+    assert "no-body response" not in log  # gunicorn's warning when HEAD gets a body
 
 
 def test_a_forwarded_https_is_believed_only_when_the_proxy_is_trusted(serve):

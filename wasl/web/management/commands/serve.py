@@ -69,7 +69,23 @@ class Gunicorn(BaseApplication):
                 self.cfg.set(key.lower(), value)
 
     def load(self) -> Any:
-        return get_wsgi_application()
+        return without_bodies_on_head(get_wsgi_application())
+
+
+def without_bodies_on_head(application: Any) -> Any:
+    """Django leaves dropping the body of an answer to HEAD to the server (its development
+    server does); gunicorn drops it too, but warns in its log for every such request, and
+    load balancers check health with HEAD."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        body = application(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "HEAD":
+            return body
+        if hasattr(body, "close"):
+            body.close()  # Django's request_finished: the request is over
+        return []
+
+    return wsgi
 
 
 class Command(BaseCommand):
