@@ -502,10 +502,9 @@ def _register_letter(
             # A letter that waited in a queue may arrive after its reply date, or dated
             # "tomorrow" by a clock a little ahead: the envelope keeps the dates as sent.
             due_date=max(reply_due, today) if reply_due else None,
-            correspondent_entity=directory.entity(sender.entity_id),
+            correspondent_code=sender.code,
             external_reference=letter["reference"],
             external_date=min(their_date, today),
-            savepoint=False,  # the envelope's own savepoint takes a failure back
         )
         for item in letter["attachments"]:
             made = registry.add_attachment(

@@ -295,8 +295,6 @@ def send_letter(
             confidentiality=restriction.level,
             due_date=reply_due,
             correspondent_code=receivers[0][0].code,
-            correspondent_entity=view.entity(receivers[0][0].entity_id),
-            savepoint=False,  # a failure fails the whole sending
         )
         made: list[Attachment] = []
         for sha, filename, content_type in outgoing_files:
