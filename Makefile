@@ -7,7 +7,7 @@ N ?= 100000
 DB ?= sqlite
 PERF := docs/performance.md
 
-.PHONY: demo test lint check test-sqlite test-postgres bench bench-all bench-inquiry \
+.PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry \
 	bench-dashboards bench-web bench-exchange serve clean
 
 $(BIN)/python:
@@ -18,11 +18,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-## demo: set up everything, load the demo region and serve it on http://127.0.0.1:8000
+## demo: set up everything, load the demo region and run it as in production on
+## http://127.0.0.1:8000: the processes of the Procfile (server and worker), started by honcho
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
-	$(BIN)/wasl runserver --insecure 127.0.0.1:8000
+	$(BIN)/wasl collectstatic --no-input -v0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
+
+## dev: Django's development server on http://127.0.0.1:8000, DEBUG on, reloading on every change
+dev: $(STAMP)
+	$(BIN)/wasl migrate --no-input -v0
+	DEBUG=1 $(BIN)/wasl runserver 127.0.0.1:8000
 
 ## test: install what the tests need and run every check and test, on SQLite and PostgreSQL
 test: $(STAMP) lint test-sqlite test-postgres

@@ -32,18 +32,29 @@ def free_port() -> int:
 
 
 def server_command(app: str, port: int, workers: int) -> list[str]:
-    """The production server's command line. Wasl and the bare floor run under the same one:
-    when Wasl runs under `wasl serve`, the bare floor keeps gunicorn with the worker class and
-    settings `wasl serve` gives it, so that the floor stays the same server."""
+    """The production server's command line. Wasl runs under `wasl serve` (collecting its
+    static files into the run's folder); the bare floor under gunicorn with the settings
+    `wasl serve` gives it (gthread workers of one thread, the application loaded before the
+    workers fork, no control socket), so that the floor stays the same server."""
+    bind = f"127.0.0.1:{port}"
+    if app == WASL_APP:
+        serve = ["serve", "--collectstatic", "--bind", bind, "--workers", str(workers)]
+        return [sys.executable, "-m", "wasl", *serve]
     return [
         sys.executable,
         "-m",
         "gunicorn",
         app,
         "--bind",
-        f"127.0.0.1:{port}",
+        bind,
         "--workers",
         str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "1",
+        "--preload",
+        "--no-control-socket",
         "--log-level",
         "warning",
     ]
@@ -184,4 +195,4 @@ def describe_database() -> str:
 def describe_server(workers: int) -> str:
     from importlib.metadata import version
 
-    return f"gunicorn {version('gunicorn')}, {workers} sync workers"
+    return f"gunicorn {version('gunicorn')}, {workers} gthread workers of 1 thread"
