@@ -62,20 +62,28 @@ def ensure_rows(now: datetime | None = None) -> None:
     )
 
 
+def due(now: datetime) -> dict[str, datetime]:
+    """The jobs due at `now`, each with the `next_run_at` read."""
+    return dict(
+        PeriodicJob.objects.filter(next_run_at__lte=now).values_list("name", "next_run_at")
+    )
+
+
+def take(job: Periodic, seen: datetime, now: datetime) -> bool:
+    """Enqueue `job` if its `next_run_at` is still the one read (`seen`): moved on and
+    enqueued in one transaction. False when another worker took this period first."""
+    with transaction.atomic():
+        taken = PeriodicJob.objects.filter(name=job.name, next_run_at=seen).update(
+            next_run_at=now + job.every, last_enqueued_at=now
+        )
+        if taken:
+            job.task.enqueue()
+    return bool(taken)
+
+
 def enqueue_due(now: datetime | None = None) -> list[str]:
     """Enqueue the jobs that are due (those another worker enqueued first are skipped).
     Returns the names of the jobs this call enqueued."""
     now = now or timezone.now()
-    due = dict(PeriodicJob.objects.filter(next_run_at__lte=now).values_list("name", "next_run_at"))
-    enqueued = []
-    for job in SCHEDULE:
-        if job.name not in due:
-            continue
-        with transaction.atomic():
-            taken = PeriodicJob.objects.filter(name=job.name, next_run_at=due[job.name]).update(
-                next_run_at=now + job.every, last_enqueued_at=now
-            )
-            if taken:
-                job.task.enqueue()
-                enqueued.append(job.name)
-    return enqueued
+    seen = due(now)
+    return [job.name for job in SCHEDULE if job.name in seen and take(job, seen[job.name], now)]
