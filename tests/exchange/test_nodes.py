@@ -90,7 +90,7 @@ def incoming(node, sender_code):
 
 
 QUEUED_DELIVERIES = (
-    "SELECT count(*) FROM django_tasks_db_dbtaskresult "
+    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
     "WHERE task_path = 'wasl.exchange.tasks.deliver_outbox' AND status = 'READY'"
 )
 

@@ -80,9 +80,9 @@ def claim(limit: int, ids: list[int] | None = None) -> list[OutgoingMessage]:
     )
     due = OutgoingMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
     wanted = due.filter(pk__in=ids) if ids is not None else due
-    # Looked up before the write transaction: an idle worker polls without taking SQLite's
-    # write lock. The UPDATE checks again that each row is still due, so a row another
-    # worker claimed meanwhile (its next attempt moved to that worker's lease) is skipped.
+    # Looked up before the write transaction: a run that finds nothing due takes no write
+    # lock. The UPDATE checks again that each row is still due, so a row another worker
+    # claimed meanwhile (its next attempt moved to that worker's lease) is skipped.
     picked = list(wanted.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
     if not picked:
         return []
@@ -167,8 +167,7 @@ def _chunks(items: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
 
 
 def _post_all(rows_to_send: list[OutgoingMessage], transport: Transport) -> list[Result]:
-    """Post messages to their nodes in batches: HTTP only, no database (the worker runs it
-    in a thread)."""
+    """Post messages to their nodes in batches: HTTP only, no database."""
     results: list[Result] = []
     for of_node in _by_node(rows_to_send).values():
         for chunk in _chunks(of_node):

@@ -64,9 +64,7 @@ def ensure_rows(now: datetime | None = None) -> None:
 
 def due(now: datetime) -> dict[str, datetime]:
     """The jobs due at `now`, each with the `next_run_at` read."""
-    return dict(
-        PeriodicJob.objects.filter(next_run_at__lte=now).values_list("name", "next_run_at")
-    )
+    return dict(PeriodicJob.objects.filter(next_run_at__lte=now).values_list("name", "next_run_at"))
 
 
 def take(job: Periodic, seen: datetime, now: datetime) -> bool:
