@@ -67,9 +67,10 @@ def database_from_url(url: str) -> dict[str, object]:
 
 def sqlite_database(path: Path) -> dict[str, object]:
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
-    # so two writers queue on busy_timeout instead of failing on a lock upgrade.
+    # so two writers queue on busy_timeout (`timeout`, in seconds) instead of failing on a lock
+    # upgrade. Django's own backend; the pragmas run on every new connection.
     return {
-        "ENGINE": "wasl.sqlite",
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
