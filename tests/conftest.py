@@ -224,3 +224,15 @@ def page(chromium: Any, live_server: Any) -> Any:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_run_inline() -> Any:
+    """Tasks run in the test's process when enqueued (the processes of tests/exchange/nodes.py
+    run the real worker on the database backend)."""
+    from django.test.utils import override_settings
+
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        yield

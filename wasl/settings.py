@@ -211,3 +211,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Background work (Django's tasks API, the `django-tasks` backport). Tasks are rows of the
+# database (`django-tasks-db`): no broker to install. `wasl worker` runs them, and the periodic
+# jobs of `wasl/worker/schedule.py`. The tests run tasks inline (tests/conftest.py).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "wasl.worker"]
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How long an idle worker waits before it looks for new tasks again: a letter queued while it
+# waits leaves within this time.
+WASL_WORKER_POLL_SECONDS = float(os.environ.get("WASL_WORKER_POLL_SECONDS", "0.2"))

@@ -260,7 +260,7 @@ class Node:
         wait_for(up, 30, f"{self.code} to answer")
 
     def start_worker(self, poll: float = 0.05) -> None:
-        self.worker = self.spawn(WASL, "exchange", "worker", "--poll", str(poll), log="worker.log")
+        self.worker = self.spawn(WASL, "worker", "--poll", str(poll), log="worker.log")
 
     @staticmethod
     def _stop(proc: subprocess.Popen[bytes] | None, kill: bool) -> None:

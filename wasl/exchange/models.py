@@ -261,20 +261,3 @@ class LogEntry(models.Model):
 
 def new_message_id() -> uuid.UUID:
     return uuid.uuid4()
-
-
-class DirectoryVersion(models.Model):
-    """A token that changes with every change of the directory of nodes, members, keys and
-    entities,
-    set by database triggers in the changing transaction (migration 0002). Readers keep
-    what they read of the directory for as long as the token is the one they read with
-    (`lookup.directory`). A random token, not a counter: a change rolled back and another
-    made after it can never show the same token."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = "إصدار الدليل"
-
-    def __str__(self) -> str:
-        return self.token
