@@ -144,3 +144,27 @@ def test_no_vocabulary_is_written_out_a_second_time() -> None:
                 if len(strings & values) >= 3:
                     repeated.append(f"{path.relative_to(ROOT)}:{line} repeats {name}")
     assert repeated == []
+
+
+def test_the_models_choices_are_the_vocabularies() -> None:
+    from wasl.exchange.models import IncomingMessage, OutgoingMessage
+    from wasl.registry.models import Event, Link, Referral, Transaction
+
+    fields = {
+        (Transaction, "direction"): vocabulary.Direction,
+        (Transaction, "kind"): vocabulary.Kind,
+        (Transaction, "classification"): vocabulary.Classification,
+        (Transaction, "urgency"): vocabulary.Urgency,
+        (Transaction, "confidentiality"): vocabulary.Confidentiality,
+        (Transaction, "party_type"): vocabulary.PartyType,
+        (Transaction, "state"): states.State,
+        (Referral, "state"): states.ReferralState,
+        (Event, "action"): states.Action,
+        (Link, "kind"): vocabulary.LinkKind,
+        (OutgoingMessage, "kind"): exchange_states.Kind,
+        (OutgoingMessage, "state"): exchange_states.DeliveryState,
+        (IncomingMessage, "kind"): exchange_states.Kind,
+    }
+    for (model, name), words in fields.items():
+        choices = model._meta.get_field(name).choices
+        assert [value for value, _ in choices] == words.values, (model, name)

@@ -9,7 +9,7 @@ from django.db import models
 
 from wasl.directory.models import Entity, Unit
 
-from .states import ReferralState, State
+from .states import Action, ReferralState, State
 from .vocabulary import (
     Classification,
     Confidentiality,
@@ -169,7 +169,7 @@ class Event(models.Model):
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
