@@ -65,7 +65,7 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
             {
                 "ref": ref,
                 "steps": ref_steps,
-                "token": once.new_token(uid) if "acknowledge" in ref_steps else "",
+                "token": once.new_token(uid) if Step.ACKNOWLEDGE in ref_steps else "",
                 "forms": {
                     s: steps.step_form(s, steps.On(ws, txn, ref), token=once.new_token(uid))
                     for s in ref_steps
