@@ -22,8 +22,9 @@ from wasl.registry.vocabulary import (
     Urgency,
 )
 
-# The directory's roles carry Arabic labels of their own (directory sits below the
-# registry's vocabularies); pages translate them here.
+# The one table left: `directory.Role` still carries literal Arabic labels (used as such by
+# the demo's summary and the admin site); until it takes translated ones, pages name the
+# roles from here.
 ROLES = {
     "clerk": _("Clerk"),
     "unit_head": _("Unit head"),
