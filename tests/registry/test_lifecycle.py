@@ -110,7 +110,7 @@ def test_closing_with_open_referrals_is_refused_with_a_clear_error(cast, api):
     assert r.status_code == 409
     body = r.json()
     assert body["code"] == "invalid_transition"
-    assert "الحفظ" in body["message_ar"] and "referred" in body["message_en"]
+    assert "«حفظ»" in body["message_ar"] and "referred" in body["message_en"]
     assert Transaction.objects.get(pk=txn.pk).state == "referred"
 
 

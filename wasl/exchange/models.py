@@ -12,6 +12,8 @@ from django.db import models
 from wasl.directory.models import Entity, Unit
 from wasl.registry.models import Transaction
 
+from .states import DeliveryState, Kind
+
 
 class Node(models.Model):
     """عقدة — one deployment of Wasl, hosting one or more member entities."""
@@ -94,17 +96,6 @@ class MemberKey(models.Model):
     def __repr__(self) -> str:
         # Never the sealed private key, not even in a traceback.
         return f"<MemberKey {self.key_id} member={self.member_id}>"
-
-
-class Kind(models.TextChoices):
-    LETTER = "letter", "خطاب"
-    STATUS = "status", "حالة"
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", "قيد الإرسال"
-    DELIVERED = "delivered", "سُلّمت"
-    FAILED = "failed", "تعذّر التسليم"
 
 
 class OutgoingMessage(models.Model):

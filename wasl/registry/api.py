@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
@@ -19,6 +19,15 @@ from wasl.directory.models import Unit
 from . import access, presenters, queries, services
 from .attachments import blob_path
 from .models import Referral, Transaction
+from .vocabulary import (
+    Classification,
+    Confidentiality,
+    Direction,
+    Kind,
+    LinkKind,
+    PartyType,
+    Urgency,
+)
 
 router = Router(tags=["registry"])
 
@@ -28,7 +37,7 @@ class Strict(Schema):
 
 
 class PartyIn(Strict):
-    type: Literal["none", "citizen", "resident", "company", "entity"] = "none"
+    type: PartyType = PartyType.NONE
     name: str = Field("", max_length=200)
     id_number: str = Field("", max_length=20)
     phone: str = Field("", max_length=32)
@@ -38,25 +47,13 @@ class PartyIn(Strict):
 
 class RegisterIn(Strict):
     unit: uuid.UUID
-    direction: Literal["incoming", "outgoing", "internal"]
-    kind: Literal[
-        "letter", "request", "complaint", "petition", "memo", "report", "circular", "invitation"
-    ]
+    direction: Direction
+    kind: Kind
     subject: str = Field(..., max_length=500)
     body: str = Field("", max_length=20000)
-    classification: Literal[
-        "general",
-        "rights",
-        "security",
-        "legal",
-        "municipal",
-        "development",
-        "financial",
-        "personnel",
-        "prisoners",
-    ] = "general"
-    urgency: Literal["normal", "urgent", "very_urgent", "immediate"] = "normal"
-    confidentiality: Literal["normal", "confidential", "top_secret"] = "normal"
+    classification: Classification = Classification.GENERAL
+    urgency: Urgency = Urgency.NORMAL
+    confidentiality: Confidentiality = Confidentiality.NORMAL
     due_date: str | None = Field(
         None, max_length=20, description="Gregorian 2026-12-01 or Hijri 1448/06/10هـ"
     )
@@ -88,7 +85,7 @@ class ReasonIn(Strict):
 
 class LinkIn(Strict):
     target: uuid.UUID
-    kind: Literal["related", "answers", "follows"] = "related"
+    kind: LinkKind = LinkKind.RELATED
 
 
 class Error(Schema):
