@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0002_directory_version'),
+        ('exchange', '0003_drop_directory_version'),
     ]
 
     operations = [
