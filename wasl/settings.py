@@ -74,6 +74,11 @@ def sqlite_database(path: Path) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Keep the connection across requests: opening one (connect, the PRAGMAs above,
+        # Django's SQL functions) and closing it (a WAL checkpoint) cost more CPU than all
+        # the rest of a simple API request.
+        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
