@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-N ?= 2000
+N ?= 100000
+DB ?= sqlite
+PERF := docs/performance.md
 
-.PHONY: demo test lint check test-sqlite test-postgres bench serve clean
+.PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry \
+	bench-dashboards bench-web bench-exchange serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +18,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-## demo: set up everything, load the demo region and serve it on http://127.0.0.1:8000
+## demo: set up everything, load the demo region and run it as in production on
+## http://127.0.0.1:8000: the processes of the Procfile (server and worker), started by honcho
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
-	$(BIN)/wasl runserver --insecure 127.0.0.1:8000
+	$(BIN)/wasl collectstatic --no-input -v0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
+
+## dev: Django's development server on http://127.0.0.1:8000, DEBUG on, reloading on every change
+dev: $(STAMP)
+	$(BIN)/wasl migrate --no-input -v0
+	DEBUG=1 $(BIN)/wasl runserver 127.0.0.1:8000
 
 ## test: install what the tests need and run every check and test, on SQLite and PostgreSQL
 test: $(STAMP) lint test-sqlite test-postgres
@@ -38,32 +48,40 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/python tools/with_postgres.py -- $(BIN)/pytest --ignore=tests/core
 
-## bench: lifecycles per second through the service layer, beside raw SQL (SQLite)
+## bench: full lifecycles over HTTP against the production server, beside the bare-WSGI and
+## /api/v1/me floors of the same run, on SQLite and on PostgreSQL (durable); writes the rows of
+## docs/performance.md (a few minutes)
 bench: $(STAMP)
-	$(BIN)/python bench/lifecycle.py --n $(N)
+	$(BIN)/python bench/lifecycle.py --write $(PERF) --command "make bench"
+
+## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
+bench-all: bench bench-inquiry bench-dashboards bench-web bench-exchange
 
 clean:
 	rm -rf $(VENV) var
-
-## bench-inquiry: load N synthetic transactions, build the search index, time every query kind
-## beside direct SQL, and print recall@10/MRR (SQLite in a temporary folder unless DATABASE_URL)
-bench-inquiry: $(STAMP)
-	$(BIN)/python bench/inquiry.py --n $(N)
 
 ## messages: refresh the ar/en catalogues in wasl/locale and compile them (needs gettext)
 messages: $(STAMP)
 	cd wasl && WASL_VAR_DIR=$$(mktemp -d) ../$(BIN)/wasl makemessages -l ar -l en --no-location --no-obsolete
 	cd wasl && WASL_VAR_DIR=$$(mktemp -d) ../$(BIN)/wasl compilemessages
 
-## bench-web: the staff inbox of a unit with N open referrals (SQLite unless DATABASE_URL)
-bench-web: $(STAMP)
-	$(BIN)/python bench/web_inbox.py --n $(N)
+## bench-inquiry: search over the API at N transactions (N=1000000: generation and index
+## take minutes), DB=sqlite|postgres
+bench-inquiry: $(STAMP)
+	$(BIN)/python bench/inquiry.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-inquiry N=$(N) DB=$(DB)"
 
-## bench-dashboards: the dashboard pages read from roll-ups, beside a scan of the raw tables
+## bench-dashboards: the dashboard pages and the measures API over HTTP at N transactions
 bench-dashboards: $(STAMP)
-	$(BIN)/python bench/dashboards.py --n $(N)
+	$(BIN)/python bench/dashboards.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-dashboards N=$(N) DB=$(DB)"
 
-## bench-exchange: N letters between two nodes on loopback (server + worker each, SQLite),
-## letters/s end to end and p95 delivery latency, beside the same count delivered in-process
+## bench-web: the staff inbox page over HTTP, a unit with N open referrals
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_inbox.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-web N=$(N) DB=$(DB)"
+
+## bench-exchange: letters posted over the API between two nodes on loopback
 bench-exchange: $(STAMP)
-	nice -n 10 $(BIN)/python bench/exchange.py --n $(N)
+	$(BIN)/python bench/exchange.py --database $(DB) --write $(PERF) \
+		--command "make bench-exchange DB=$(DB)"

@@ -1,46 +1,52 @@
 #!/usr/bin/env python3
-"""Benchmark: full transaction lifecycles (register, refer, answer, close) through the
-service layer, beside the same rows written with raw SQL in the same run on the same database.
+"""Benchmark: full transaction lifecycles through the API, over HTTP, from concurrent client
+processes, against the production server — beside two floors measured in the same run.
 
-    make bench N=2000                    # SQLite (WAL) in a temporary folder
-    DATABASE_URL=postgres://… make bench # another database
+    make bench                                   # SQLite, then PostgreSQL (durable)
+    python bench/lifecycle.py --database sqlite --rounds 1 --seconds 1   # a quick look
 
-Prints one line per round and a summary line with the median `lifecycles/s` of each and
-their ratio. Each lifecycle is 4 database transactions (commits) either way.
+A lifecycle is the four calls a client makes for one transaction (register → refer → answer
+→ close), each with a bearer token; the answer is given by a clerk of the unit referred to.
+Every round measures, with the same client processes against the same server and worker
+count: the bare WSGI application (bench/bare.py, the machine's limit), `GET /api/v1/me` (a
+trivial authenticated Wasl request) and the lifecycles. It prints each round, then medians:
+lifecycles/s, p50 and p95 of each call, the floors and the ratios `/me ÷ bare` and
+`lifecycles/s ÷ (/me per s ÷ 4)`. Queries per lifecycle are counted in-process through
+Django's test client under CaptureQueriesContext, on the same database, after a warm-up.
+
+PostgreSQL is a throw-away cluster with durable settings (fsync, synchronous_commit and
+full_page_writes on); SQLite is Wasl's default (WAL). `--write docs/performance.md` puts the
+medians in the table there.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
+import subprocess
 import sys
-import tempfile
-import time
-import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
+from bench import load, report, servers  # noqa: E402
 
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["WASL_VAR_DIR"] = tempfile.mkdtemp(prefix="wasl-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+STEPS = ("register", "refer", "answer", "close")
+SUBJECT = "معروض المواطن بشأن تعويض أرض منزوعة لصالح مشروع الطريق الدائري رقم {}"
+BODY = "يطلب المواطن صرف تعويض أرضه المنزوعة لصالح مشروع الطريق الدائري، ويرفق صك الملكية."
 
 
-def make_cast(tag: str):
+def make_cast() -> dict[str, str]:
+    """An entity with its registry unit and a unit to refer to, a clerk in each, a token
+    each: what the client processes need."""
     from wasl.directory import services as directory
-    from wasl.directory.actors import actor_for
+    from wasl.directory.tokens import create_token
 
     entity, _ = directory.ensure_entity(
-        code=f"BENCH-{tag}", kind="other", name_ar="جهة القياس", name_en="Benchmark entity"
+        code="BENCH", kind="other", name_ar="جهة القياس", name_en="Benchmark entity"
     )
     registry, _ = directory.ensure_unit(
         entity=entity,
@@ -52,225 +58,224 @@ def make_cast(tag: str):
     target, _ = directory.ensure_unit(
         entity=entity, code="RIGHTS", name_ar="الحقوق", name_en="Rights"
     )
-    clerk, _ = directory.ensure_person(
-        username=f"bench-clerk-{tag}", first_name="سعد", last_name="الحربي"
-    )
+    clerk, _ = directory.ensure_person(username="bench.clerk", first_name="سعد", last_name="الحربي")
     answerer, _ = directory.ensure_person(
-        username=f"bench-rights-{tag}", first_name="نورة", last_name="الزهراني"
+        username="bench.rights", first_name="نورة", last_name="الزهراني"
     )
     directory.grant(clerk, registry, "clerk")
     directory.grant(answerer, target, "clerk")
-    return entity, registry, target, actor_for(clerk), actor_for(answerer)
+    return {
+        "clerk": create_token("bench.clerk"),
+        "answerer": create_token("bench.rights"),
+        "registry": str(registry.public_id),
+        "target": str(target.public_id),
+    }
 
 
-def run_services(n: int, tag: str) -> float:
-    from wasl.registry import services
+def _id(item: Any) -> str:
+    return str(item["id"] if isinstance(item, dict) else item)
 
-    _, registry, target, clerk, answerer = make_cast(tag)
-    party = services.Party(type="citizen", name="محمد بن علي الحربي", id_number="1058529940")
-    started = time.perf_counter()
-    for i in range(n):
-        txn = services.register_transaction(
-            clerk,
-            unit=registry,
-            direction="incoming",
-            kind="petition",
-            subject=f"معروض المواطن بشأن تعويض أرض رقم {i}",
-            body="يطلب المواطن صرف تعويض أرضه المنزوعة لصالح مشروع الطريق الدائري.",
-            party=party,
+
+def lifecycle(cast: dict[str, str]) -> Callable[[Any, int], None]:
+    """One lifecycle through `call(kind, method, path, token, data) -> JSON`, the way a client
+    of the API makes it."""
+
+    def run(client: Any, i: int) -> None:
+        call = client.call
+        txn = call(
+            "register",
+            "POST",
+            "/api/v1/transactions",
+            token=cast["clerk"],
+            data={
+                "unit": cast["registry"],
+                "direction": "incoming",
+                "kind": "petition",
+                "subject": SUBJECT.format(i),
+                "body": BODY,
+                "party": {
+                    "type": "citizen",
+                    "name": "محمد بن علي الحربي",
+                    "id_number": "1058529940",
+                },
+            },
         )
-        (ref,) = services.refer(
-            clerk, txn.public_id, to_units=[target], instruction="للدراسة والإفادة"
+        tid = _id(txn.get("transaction", txn))
+        made = call(
+            "refer",
+            "POST",
+            f"/api/v1/transactions/{tid}/referrals",
+            token=cast["clerk"],
+            data={"to_units": [cast["target"]], "instruction": "للدراسة والإفادة"},
         )
-        services.answer(answerer, ref.public_id, text="تمت دراسة الطلب ولا مانع من الصرف.")
-        services.close(clerk, txn.public_id, reason="تمت الإفادة")
-    return time.perf_counter() - started
-
-
-def run_raw_sql(n: int, tag: str) -> float:
-    """The same rows (transaction, sequence, referral, 4 events, 4 audit records, chain head)
-    with hand-written SQL and 4 commits per lifecycle: the floor our layers are measured
-    against."""
-    from django.db import connection
-    from django.db import transaction as db
-    from django.utils import timezone
-
-    entity, registry, target, clerk, answerer = make_cast(tag)
-    year = 1448
-    with connection.cursor() as c:
-        c.execute(
-            "INSERT INTO registry_numbersequence (entity_id, hijri_year, last_value) VALUES (%s, %s, 0)",
-            [entity.pk, year],
+        rid = _id(made["referrals"][0])
+        call(
+            "answer",
+            "POST",
+            f"/api/v1/referrals/{rid}/answer",
+            token=cast["answerer"],
+            data={"text": "تمت دراسة الطلب ولا مانع من الصرف."},
         )
-        c.execute(
-            "INSERT INTO audit_chainhead (chain, last_seq, last_hash) VALUES (%s, 0, %s)",
-            [f"RAW-{tag}", "0" * 64],
-        )
-    chain = f"RAW-{tag}"
-    seq = 0
-
-    def audit(c, now, action, object_id):
-        nonlocal seq
-        seq += 1
-        c.execute(
-            "INSERT INTO audit_auditrecord (chain, seq, created_at, actor_id, actor, action, "
-            "object_type, object_id, data, prev_hash, hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            [
-                chain,
-                seq,
-                now,
-                clerk.user_id,
-                clerk.username,
-                action,
-                "transaction",
-                object_id,
-                '{"state": ["a", "b"]}',
-                "0" * 64,
-                "1" * 64,
-            ],
-        )
-        c.execute(
-            "UPDATE audit_chainhead SET last_seq = %s, last_hash = %s WHERE chain = %s",
-            [seq, "1" * 64, chain],
+        call(
+            "close",
+            "POST",
+            f"/api/v1/transactions/{tid}/close",
+            token=cast["clerk"],
+            data={"reason": "تمت الإفادة"},
         )
 
-    def event(c, now, txn_id, action, actor, ref_id=None):
-        c.execute(
-            "INSERT INTO registry_event (transaction_id, referral_id, action, actor_id, actor_unit_id, "
-            "created_at, note, data) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-            [txn_id, ref_id, action, actor, registry.pk, now, "", "{}"],
-        )
+    return run
 
-    started = time.perf_counter()
-    for i in range(n):
-        now = timezone.now()
-        public = uuid.uuid4().hex
-        with db.atomic(), connection.cursor() as c:
-            c.execute(
-                "UPDATE registry_numbersequence SET last_value = last_value + 1 "
-                "WHERE entity_id = %s AND hijri_year = %s RETURNING last_value",
-                [entity.pk, year],
-            )
-            number = c.fetchone()[0]
-            c.execute(
-                "INSERT INTO registry_transaction (public_id, entity_id, unit_id, reference, hijri_year, "
-                "sequence, direction, kind, classification, urgency, confidentiality, subject, body, "
-                "state, registered_at, registered_on, registered_by_id, updated_at, party_type, "
-                "party_name, party_id_number, party_phone, party_cr, external_reference) VALUES "
-                "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    public,
-                    entity.pk,
-                    registry.pk,
-                    f"RAW-{tag}-{number}",
-                    year,
-                    number,
-                    "incoming",
-                    "petition",
-                    "general",
-                    "normal",
-                    "normal",
-                    f"معروض رقم {i}",
-                    "نص",
-                    "registered",
-                    now,
-                    now.date(),
-                    clerk.user_id,
-                    now,
-                    "citizen",
-                    "محمد",
-                    "1058529940",
-                    "",
-                    "",
-                    "",
-                ],
-            )
-            txn_id = c.lastrowid if connection.vendor == "sqlite" else None
-            if txn_id is None:
-                c.execute("SELECT id FROM registry_transaction WHERE public_id = %s", [public])
-                txn_id = c.fetchone()[0]
-            event(c, now, txn_id, "registered", clerk.user_id)
-            audit(c, now, "registered", public)
-        with db.atomic(), connection.cursor() as c:
-            rpublic = uuid.uuid4().hex
-            c.execute(
-                "INSERT INTO registry_referral (public_id, transaction_id, from_unit_id, to_unit_id, "
-                "instruction, due_date, state, created_by_id, created_at, answer) VALUES "
-                "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    rpublic,
-                    txn_id,
-                    registry.pk,
-                    target.pk,
-                    "للإفادة",
-                    now.date(),
-                    "pending",
-                    clerk.user_id,
-                    now,
-                    "",
-                ],
-            )
-            c.execute("SELECT id FROM registry_referral WHERE public_id = %s", [rpublic])
-            ref_id = c.fetchone()[0]
-            c.execute(
-                "UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
-                ["referred", now, txn_id],
-            )
-            event(c, now, txn_id, "referred", clerk.user_id, ref_id)
-            audit(c, now, "referred", public)
-        with db.atomic(), connection.cursor() as c:
-            c.execute(
-                "UPDATE registry_referral SET state = %s, finished_at = %s, answer = %s "
-                "WHERE id = %s",
-                ["answered", now, "تمت الإفادة", ref_id],
-            )
-            c.execute(
-                "UPDATE registry_transaction SET state = %s, updated_at = %s WHERE id = %s",
-                ["answered", now, txn_id],
-            )
-            event(c, now, txn_id, "answered", answerer.user_id, ref_id)
-            audit(c, now, "answered", public)
-        with db.atomic(), connection.cursor() as c:
-            c.execute(
-                "UPDATE registry_transaction SET state = %s, closed_at = %s, updated_at = %s "
-                "WHERE id = %s",
-                ["closed", now, now, txn_id],
-            )
-            event(c, now, txn_id, "closed", clerk.user_id)
-            audit(c, now, "closed", public)
-    return time.perf_counter() - started
+
+class InProcess:
+    """Django's test client behind the `call` of a load.Client: the same requests, in this
+    process, each call's queries counted by its kind."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        self.queries: dict[str, int] = {}
+
+    def call(
+        self, kind: str, method: str, path: str, *, token: str = "", data: Any = None, **_: Any
+    ) -> Any:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        with CaptureQueriesContext(connection) as captured:
+            if method == "GET":
+                response = self.client.get(path, **headers)
+            else:
+                response = self.client.post(
+                    path, data=data, content_type="application/json", **headers
+                )
+        assert response.status_code in (200, 201), (path, response.status_code, response.content)
+        self.queries[kind] = self.queries.get(kind, 0) + len(captured)
+        return response.json()
+
+
+def count_queries(work: Callable[[Any, int], None]) -> dict[str, int]:
+    """Queries of each call of one lifecycle, after one lifecycle of warm-up (the first
+    requests fill caches: content types, translations…)."""
+    probe = InProcess()
+    work(probe, 0)
+    probe.queries = {}
+    work(probe, 1)
+    return probe.queries
+
+
+def measure(
+    database: str, workers: int, clients: int, rounds: int, seconds: float
+) -> dict[str, Any]:
+    from django.db import connections
+
+    with servers.django_on(database) as env:
+        cast = make_cast()
+        described = servers.describe_database()
+        work = lifecycle(cast)
+        queries = count_queries(work)
+        connections.close_all()  # the client processes are forked from this one
+        print(f"{described}; {servers.describe_server(workers)}; {clients} client processes")
+        print(f"queries per lifecycle: {sum(queries.values())} {queries}", flush=True)
+        with (
+            servers.serving(servers.BARE_APP, workers, env) as bare_url,
+            servers.serving(servers.WASL_APP, workers, env) as wasl_url,
+        ):
+            runs = [
+                ("bare", bare_url, load.bare),
+                ("me", wasl_url, load.me(cast["clerk"])),
+                ("lifecycle", wasl_url, work),
+            ]
+            results = load.rounds(runs, rounds, clients, seconds, lambda res: line(res, -1))
+    return {
+        "database": described,
+        "server": servers.describe_server(workers),
+        "clients": clients,
+        "queries": queries,
+        "results": results,
+        "rounds": rounds,
+        "seconds": seconds,
+    }
+
+
+def line(results: dict[str, list[load.Result]], at: int) -> str:
+    b, m, lc = (results[k][at] for k in ("bare", "me", "lifecycle"))
+    steps = ", ".join(f"{s} {lc.percentile(s, 50):.0f}/{lc.percentile(s, 95):.0f}" for s in STEPS)
+    return (
+        f"bare {b.rate:,.0f}/s | /me {m.rate:,.0f}/s (p50 {m.percentile('me', 50):.1f} ms) | "
+        f"lifecycles {lc.rate:.1f}/s (ms p50/p95: {steps})"
+    )
+
+
+def summarize(measured: dict[str, Any], command: str) -> dict[str, str]:
+    med = report.median
+    res = measured["results"]
+    bare = med([r.rate for r in res["bare"]])
+    me = med([r.rate for r in res["me"]])
+    rate = med([r.rate for r in res["lifecycle"]])
+
+    def pct(name: str, kind: str, q: float) -> float:
+        return med([r.percentile(kind, q) for r in res[name]])
+
+    steps = "; ".join(
+        f"{s} {pct('lifecycle', s, 50):.0f} / {pct('lifecycle', s, 95):.0f}" for s in STEPS
+    )
+    queries = measured["queries"]
+    per_step = ", ".join(f"{s} {queries.get(s, 0)}" for s in STEPS)
+    print(
+        f"\nmedians of {measured['rounds']} rounds of {measured['seconds']:g} s:\n"
+        f"  bare WSGI          {bare:9,.0f} requests/s  p50 {pct('bare', 'bare', 50):6.1f} ms  "
+        f"p95 {pct('bare', 'bare', 95):6.1f} ms\n"
+        f"  GET /api/v1/me     {me:9,.0f} requests/s  p50 {pct('me', 'me', 50):6.1f} ms  "
+        f"p95 {pct('me', 'me', 95):6.1f} ms\n"
+        f"  lifecycles         {rate:9,.1f} /s          p50 / p95 ms: {steps}\n"
+        f"  queries per lifecycle: {sum(queries.values())} ({per_step})\n"
+        f"  ratios: /me ÷ bare = {me / bare:.2f}; lifecycles ÷ (/me ÷ 4) = {rate / (me / 4):.2f}"
+    )
+    return {
+        "benchmark": "lifecycles over the API (register → refer → answer → close)",
+        "database": measured["database"],
+        "server · clients": f"{measured['server']} · {measured['clients']} client processes",
+        "figures": (
+            f"**{rate:.1f} lifecycles/s**; p50 / p95 ms: {steps}; "
+            f"{sum(queries.values())} queries per lifecycle ({per_step})"
+        ),
+        "floors": f"bare WSGI {bare:,.0f} req/s; `GET /api/v1/me` {me:,.0f} req/s "
+        f"(p50 {pct('me', 'me', 50):.1f} ms)",
+        "ratios": f"/me ÷ bare {me / bare:.2f}; lifecycles ÷ (/me ÷ 4) {rate / (me / 4):.2f}",
+        "run": f"{report.today()}; median of {measured['rounds']} rounds × "
+        f"{measured['seconds']:g} s; `{command}`",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="lifecycles per round")
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--write", type=Path, help="put the medians in this table")
+    parser.add_argument("--command", default="", help="the command to name in the table")
     args = parser.parse_args()
-    setup_django()
-    from django.db import connection
-
-    per_round = max(1, args.n // args.rounds)
-    # Warm-up (imports, caches, first pages of the database file).
-    run_services(20, "WS")
-    run_raw_sql(20, "WR")
-    service_rates, raw_rates = [], []
-    for r in range(args.rounds):
-        # Alternate the order so that neither side always runs on a larger database.
-        pair = [("s", run_services), ("r", run_raw_sql)]
-        for kind, fn in pair if r % 2 == 0 else reversed(pair):
-            seconds = fn(per_round, f"{kind.upper()}{r}")
-            (service_rates if kind == "s" else raw_rates).append(per_round / seconds)
-        print(
-            f"round {r + 1}: services {service_rates[-1]:8.1f} lifecycles/s   "
-            f"raw SQL {raw_rates[-1]:8.1f} lifecycles/s",
-            flush=True,
-        )
-    s, raw = statistics.median(service_rates), statistics.median(raw_rates)
-    db = connection.vendor
-    print(
-        f"lifecycles/s: {s:.1f} (services, median of {args.rounds} rounds of {per_round}) | "
-        f"raw SQL: {raw:.1f} lifecycles/s | ratio services/raw = {s / raw:.2f} | database: {db}"
-    )
+    command = args.command or "python bench/lifecycle.py " + " ".join(sys.argv[1:])
+    if args.database == "both":  # one process per database: Django reads its settings once
+        for database in ("sqlite", "postgres"):
+            subprocess.run(  # noqa: S603 — this script, on one database
+                [sys.executable, __file__, "--database", database, "--command", command]
+                + ["--workers", str(args.workers), "--clients", str(args.clients)]
+                + ["--rounds", str(args.rounds), "--seconds", str(args.seconds)]
+                + (["--write", str(args.write)] if args.write else []),
+                check=True,
+            )
+        return
+    print(f"== lifecycles over HTTP, {args.database}", flush=True)
+    measured = measure(args.database, args.workers, args.clients, args.rounds, args.seconds)
+    row = summarize(measured, command)
+    if args.write:
+        report.write_row(args.write, row)
 
 
 if __name__ == "__main__":

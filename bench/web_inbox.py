@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Benchmark: the staff inbox of a unit holding N open referrals (default 100,000).
+"""Benchmark: the staff inbox page of a unit holding N open referrals (default 100,000), over
+HTTP with a signed-in session, from concurrent client processes against the production server,
+beside the floors measured in the same run.
 
-    .venv/bin/python bench/web_inbox.py --n 100000             # SQLite (WAL), temporary
-    DATABASE_URL=postgres://… .venv/bin/python bench/web_inbox.py
+    make bench-web                            # 100,000 referrals, SQLite
+    python bench/web_inbox.py --database postgres --n 100000
 
-The rows are written in bulk (this is a data generator, not a path of the application).
-Then each read of the inbox is timed several times and the median printed: the box counts,
-the first page in each sort, a filtered page, the page after a cursor half-way down, the
-"held" box of the owning unit, and the whole page through Django's test client. The
-baseline, measured in the same run, is the same deep page cut with OFFSET instead of the
-keyset.
+The rows are written in bulk (a data generator, not a path of the application). Then each
+view of the inbox is read over and over: the first page by due date and by newest, a kind +
+urgency filter, the overdue box, and the page after a cursor half-way down (keyset
+pagination: it must cost what the first page costs). Prints requests/s and p50/p95 per view
+(medians over the rounds), the floors (bare WSGI, `GET /api/v1/me`) and ratios.
 """
 
 from __future__ import annotations
@@ -17,40 +18,23 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
+from bench import load, report, servers  # noqa: E402
 
-def setup_django() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["WASL_VAR_DIR"] = tempfile.mkdtemp(prefix="wasl-bench-web-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wasl.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+VIEWS = ("first page, due date", "first page, newest", "kind + urgency", "overdue box",
+         "half-way (keyset)")  # fmt: skip
 
 
-def median_ms(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def generate(n: int) -> tuple[object, object, object, object, object]:
+def generate(n: int) -> tuple[Any, Any, Any, Any, Any]:
     from django.db import transaction
     from django.utils import timezone
 
@@ -126,100 +110,104 @@ def generate(n: int) -> tuple[object, object, object, object, object]:
     return clerk, answerer, head, reg, rights
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=15)
-    args = parser.parse_args()
-    setup_django()
+def prepare(n: int) -> dict[str, Any]:
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.utils import timezone
 
-    from wasl.core import hijri
-    from wasl.directory.actors import actor_for
-    from wasl.registry import queries
-    from wasl.web import inbox
+    from wasl.directory.tokens import create_token
+    from wasl.registry.models import Referral
 
     started = time.perf_counter()
-    clerk, answerer, rights_head, reg, rights = generate(args.n)
-    print(f"generated {args.n} transactions in {time.perf_counter() - started:.1f} s")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    actor = actor_for(answerer)
-    owner = actor_for(clerk)
-    head = actor_for(rights_head)
-    month_ago = hijri.parse_date(hijri.format_hijri(timezone.localdate() - timedelta(days=30)))
-    week_ago = timezone.localdate() - timedelta(days=7)
-    first = inbox.page(actor, rights.pk, sort="due")
-    open_count = first.counts["open"]
-    middle = inbox.waiting_in(actor, rights.pk).order_by("due_date", "id")[
-        open_count // 2 : open_count // 2 + 1
-    ][0]
-    cursor_mid = f"{middle.due_date.isoformat()}_{middle.id}"
-
-    def offset_page() -> list[object]:
-        qs = queries.inbox(actor, unit_id=rights.pk).order_by("due_date", "id")
-        return list(
-            qs.select_related("transaction__correspondent")[
-                open_count // 2 : open_count // 2 + inbox.PAGE_SIZE
-            ]
-        )
-
-    client = Client()
-    client.force_login(answerer)
-    client.get("/")
-
-    def rows(who: object, unit: int, **kwargs: object) -> Callable[[], object]:
-        # One page of rows, without the boxes' counts (timed on their own).
-        return lambda: inbox.page(who, unit, with_counts=False, **kwargs)  # type: ignore[arg-type]
-
-    cases: list[tuple[str, Callable[[], object]]] = [
-        ("counts (5 boxes + held)", lambda: inbox.counts(actor, rights.pk, first_day)),
-        ("head's counts (no top-secret rule)", lambda: inbox.counts(head, rights.pk, first_day)),
-        ("first page, due date", rows(actor, rights.pk, sort="due")),
-        ("first page, newest", rows(actor, rights.pk, sort="newest")),
-        (
-            "first page, kind+urgency filter",
-            rows(actor, rights.pk, filters=inbox.Filters(kind="complaint", urgency="immediate")),
+    _, answerer, _, _, rights = generate(n)
+    generated = time.perf_counter() - started
+    print(f"generated {n:,} transactions in {generated:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    waiting = Referral.objects.filter(to_unit=rights, state__in=("pending", "acknowledged"))
+    middle = waiting.order_by("due_date", "id")[waiting.count() // 2]
+    browser = Client()
+    browser.force_login(answerer)  # a session in the database, as signing in makes one
+    name = settings.SESSION_COOKIE_NAME
+    return {
+        "generated": generated,
+        "token": create_token(answerer.username),
+        "cookie": f"{name}={browser.cookies[name].value}",
+        "paths": dict(
+            zip(
+                VIEWS,
+                (
+                    "/inbox/",
+                    "/inbox/?sort=newest",
+                    "/inbox/?kind=complaint&urgency=immediate",
+                    "/inbox/?box=overdue",
+                    f"/inbox/?after={middle.due_date.isoformat()}_{middle.id}",
+                ),
+                strict=True,
+            )
         ),
-        (
-            "first page, Hijri date range",
-            rows(actor, rights.pk, filters=inbox.Filters(date_from=month_ago, date_to=week_ago)),
-        ),
-        ("overdue box", rows(actor, rights.pk, box="overdue")),
-        ("keyset page half-way", rows(actor, rights.pk, cursor=cursor_mid)),
-        ("held box of the owning unit", rows(owner, reg.pk, box="held")),
-        ("whole inbox page with counts (client)", lambda: client.get("/")),
-        ("BASELINE offset page half-way", offset_page),
-        (
-            "BASELINE registry.queries.inbox first page",
-            lambda: list(
-                queries.inbox(actor, unit_id=rights.pk)
-                .order_by("due_date", "id")
-                .select_related("transaction__correspondent")[: inbox.PAGE_SIZE + 1]
-            ),
-        ),
-    ]
-    first_day = timezone.localdate()
-    print(f"database: {connection.vendor}; open referrals in the unit: {open_count}")
-    results = {}
-    for name, fn in cases:
-        fn()
-        results[name] = median_ms(fn, args.rounds)
-        print(f"{name:38s} median {results[name]:8.1f} ms")
-    keyset = results["keyset page half-way"]
-    base = results["BASELINE offset page half-way"]
-    print(f"keyset vs offset half-way: {base / keyset:.1f}x faster")
-    registry_first = results["BASELINE registry.queries.inbox first page"]
-    ours = results["first page, due date"]
-    print(
-        f"first page (keyset, merged states) vs registry.queries.inbox: {registry_first / ours:.1f}x"
+    }
+
+
+def reader(kind: str, path: str, cookie: str) -> load.Work:
+    def run(client: load.Client, i: int) -> None:
+        client.call(kind, "GET", path, cookie=cookie, expect=(200,))
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="transactions to generate")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--write", type=Path, help="put the medians in this table")
+    parser.add_argument("--command", default="", help="the command to name in the table")
+    args = parser.parse_args()
+    command = args.command or "python bench/web_inbox.py " + " ".join(sys.argv[1:])
+    from django.db import connections
+
+    print(f"== staff inbox over HTTP, {args.database}, N = {args.n:,}", flush=True)
+    with servers.django_on(args.database) as env:
+        data = prepare(args.n)
+        described = servers.describe_database()
+        connections.close_all()  # the client processes are forked from this one
+        print(f"{described}; {servers.describe_server(args.workers)}; {args.clients} clients")
+        with (
+            servers.serving(servers.BARE_APP, args.workers, env) as bare_url,
+            servers.serving(servers.WASL_APP, args.workers, env) as wasl_url,
+        ):
+            runs = [("bare", bare_url, load.bare), ("me", wasl_url, load.me(data["token"]))]
+            runs += [(k, wasl_url, reader(k, data["paths"][k], data["cookie"])) for k in VIEWS]
+
+            def show(res: dict[str, list[load.Result]]) -> str:
+                return " | ".join(f"{k} {v[-1].rate:,.0f}/s" for k, v in res.items())
+
+            results = load.rounds(runs, args.rounds, args.clients, args.seconds, show)
+    bare = load.summary(results["bare"], "bare")
+    me = load.summary(results["me"], "me")
+    views = {k: load.summary(results[k], k) for k in VIEWS}
+    print(f"\nmedians of {args.rounds} rounds of {args.seconds:g} s:")
+    for name, (rate, p50, p95) in [("bare WSGI", bare), ("GET /api/v1/me", me), *views.items()]:
+        print(f"  {name:<22} {rate:9,.0f} requests/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    figures = "; ".join(
+        f"{k} {rate:,.0f} req/s, p50 / p95 {p50:.0f} / {p95:.0f} ms"
+        for k, (rate, p50, p95) in views.items()
     )
+    row = {
+        "benchmark": f"staff inbox page, {args.n:,} referrals in the unit",
+        "database": described,
+        "server · clients": f"{servers.describe_server(args.workers)} · {args.clients} client processes",
+        "figures": f"{figures}; generated in {data['generated']:.0f} s",
+        "floors": f"bare WSGI {bare[0]:,.0f} req/s; `GET /api/v1/me` {me[0]:,.0f} req/s",
+        "ratios": "; ".join(f"{k} ÷ /me {v[0] / me[0]:.2f}" for k, v in views.items()),
+        "run": f"{report.today()}; median of {args.rounds} rounds × {args.seconds:g} s; `{command}`",
+    }
+    if args.write:
+        report.write_row(args.write, row)
 
 
 if __name__ == "__main__":

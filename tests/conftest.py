@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
@@ -171,6 +172,19 @@ def media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests never run `collectstatic`: pages name static files by their plain names and
+    WhiteNoise finds them in the apps' folders, as in development (Django's advice for its
+    manifest storage). tests/server proves the hashed names under `wasl serve`. Set before
+    collection: test modules build the WSGI application when imported."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(
+        STORAGES={**django_settings.STORAGES, "staticfiles": plain},
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ).enable()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -210,3 +224,15 @@ def page(chromium: Any, live_server: Any) -> Any:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_run_inline() -> Any:
+    """Tasks run in the test's process when enqueued (the processes of tests/exchange/nodes.py
+    run the real worker on the database backend)."""
+    from django.test.utils import override_settings
+
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        yield

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Run a command against a throw-away PostgreSQL server started in a temporary folder.
 
-    python tools/with_postgres.py -- pytest ...
+    python tools/with_postgres.py -- pytest ...            # fast: fsync off (tests)
+    python tools/with_postgres.py --durable -- COMMAND...   # fsync, synchronous_commit on
 
 Starts `initdb` + `pg_ctl` from WASL_PG_BIN (default /usr/lib/postgresql/15/bin) on a free
 loopback port, exports DATABASE_URL, runs the command, and always stops the server. As root
 (CI), the cluster is owned by the `postgres` system user, because PostgreSQL refuses to run as
-root. A missing server is an error, never a skip.
+root. A missing server is an error, never a skip. The fast settings lose data on a crash and
+are for tests only; a benchmark runs `--durable` (or `cluster(DURABLE)`) and says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -18,9 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("WASL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 
 
 def free_port() -> int:
@@ -29,28 +35,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def main(argv: list[str]) -> int:
-    if "--" in argv:
-        argv = argv[argv.index("--") + 1 :]
-    if not argv:
-        print("usage: with_postgres.py -- COMMAND...", file=sys.stderr)
-        return 2
+@contextlib.contextmanager
+def cluster(settings: str = FAST) -> Iterator[str]:
+    """A throw-away cluster started with `settings` (server options); yields its
+    DATABASE_URL and stops it (and removes its folder) however the block ends."""
     initdb, pg_ctl = PG_BIN / "initdb", PG_BIN / "pg_ctl"
     if not initdb.exists():
-        print(
-            f"PostgreSQL server binaries not found in {PG_BIN} (install Debian's 'postgresql')",
-            file=sys.stderr,
+        raise FileNotFoundError(
+            f"PostgreSQL server binaries not found in {PG_BIN} (install Debian's 'postgresql')"
         )
-        return 3
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     tmp = Path(tempfile.mkdtemp(prefix="wasl-pg-"))
     if as_root:
         shutil.chown(tmp, "postgres")
     data, log, port = tmp / "data", tmp / "log", free_port()
-    settings = os.environ.get(
-        "WASL_PG_SETTINGS", "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
     try:
         subprocess.run(
             [
@@ -69,6 +68,7 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        options = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=100"
         subprocess.run(
             [
                 *prefix,
@@ -79,15 +79,13 @@ def main(argv: list[str]) -> int:
                 str(log),
                 "-w",
                 "-o",
-                f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=100 {settings}",
+                f"{options} {settings}",
                 "start",
             ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        env = dict(os.environ, DATABASE_URL=f"postgres://wasl@127.0.0.1:{port}/postgres")
-        print(f"PostgreSQL on 127.0.0.1:{port} ({settings})", flush=True)
-        return subprocess.run(argv, env=env).returncode
+        yield f"postgres://wasl@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"],
@@ -96,6 +94,23 @@ def main(argv: list[str]) -> int:
         )
         time.sleep(0.1)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    durable = "--durable" in argv[: argv.index("--")] if "--" in argv else False
+    if "--" in argv:
+        argv = argv[argv.index("--") + 1 :]
+    if not argv:
+        print("usage: with_postgres.py [--durable] -- COMMAND...", file=sys.stderr)
+        return 2
+    settings = os.environ.get("WASL_PG_SETTINGS", DURABLE if durable else FAST)
+    try:
+        with cluster(settings) as url:
+            print(f"PostgreSQL on {url.rsplit('@', 1)[1]} ({settings})", flush=True)
+            return subprocess.run(argv, env=dict(os.environ, DATABASE_URL=url)).returncode
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -31,11 +31,13 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("WASL_VAR_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("WASL_PRODUCTION", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    SECRET_KEY = "wasl-insecure-development-key-change-me-in-production-0123456789"  # noqa: S105
+# PRODUCTION=1: a public server (secure cookies, HSTS, HTTPS redirect; see "Production" below),
+# and `wasl serve` refuses to start with DEBUG on or with the development key. WASL_PRODUCTION
+# is its former name, still understood.
+PRODUCTION = env_bool("PRODUCTION", env_bool("WASL_PRODUCTION", False))
+# Public, hence good for development only. Django's deployment check knows the prefix.
+DEVELOPMENT_SECRET_KEY = "django-insecure-wasl-development-key-never-for-a-public-server-2026"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 
@@ -67,10 +69,16 @@ def database_from_url(url: str) -> dict[str, object]:
 
 def sqlite_database(path: Path) -> dict[str, object]:
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,
-    # so two writers queue on busy_timeout instead of failing on a lock upgrade.
+    # so two writers queue on busy_timeout (`timeout`, in seconds) instead of failing on a lock
+    # upgrade. Django's own backend; the pragmas run on every new connection.
     return {
-        "ENGINE": "wasl.sqlite",
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Keep the connection across requests: opening one (connect, the PRAGMAs above,
+        # Django's SQL functions) and closing it (a WAL checkpoint) cost more CPU than all
+        # the rest of a simple API request.
+        "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -95,7 +103,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "wasl.server",  # first: its runserver is the one `wasl runserver` runs
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -114,6 +121,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything else runs
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,8 +168,19 @@ TIME_ZONE = "Asia/Riyadh"
 USE_I18N = True
 USE_TZ = True
 
+# --- Static files ------------------------------------------------------------------------------
+# `wasl collectstatic` copies them to STATIC_ROOT under names that carry a hash of their content
+# (wasl.806620a86e4b.css); WhiteNoise serves them from the app server, those names with a
+# far-future cache header. `wasl serve` refuses to start until they are collected. Not compressed
+# here (Brotli over the API docs' scripts made collectstatic take minutes): the TLS proxy
+# compresses. With DEBUG on (`make dev`) pages link the plain names, found in the apps' folders.
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+
 MEDIA_ROOT = Path(os.environ.get("WASL_MEDIA_ROOT", VAR_DIR / "media")).resolve()
 
 # Request limits: a 10 MB subject is refused before it reaches a service.
@@ -174,10 +193,19 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if env_bool("WASL_PRODUCTION", False):
+
+# --- Production, behind a TLS proxy -------------------------------------------------------------
+# The proxy ends TLS and forwards plain HTTP; its X-Forwarded-Proto header tells Django a request
+# came over HTTPS. Trusted only when asked for (TRUST_X_FORWARDED_PROTO=1): without a proxy that
+# sets the header on every request, a client could claim HTTPS. (`wasl serve` tells gunicorn to
+# trust no such header itself, so this is the one switch.)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Sent on HTTPS answers only (Django's SecurityMiddleware): browsers then refuse plain HTTP.
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -188,3 +216,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Background work (Django's tasks API, the `django-tasks` backport). Tasks are rows of the
+# database (`django-tasks-db`): no broker to install. `wasl worker` runs them, and the periodic
+# jobs of `wasl/worker/schedule.py`. The tests run tasks inline (tests/conftest.py).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "wasl.worker"]
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How long an idle worker waits before it looks for new tasks again: a letter queued while it
+# waits leaves within this time.
+WASL_WORKER_POLL_SECONDS = float(os.environ.get("WASL_WORKER_POLL_SECONDS", "0.2"))

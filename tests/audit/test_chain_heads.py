@@ -1,15 +1,18 @@
-"""A chain's head moves in one statement after this process's own append, and whatever
-else happened meanwhile (another writer, a rollback) sends it back to reading the head."""
+"""A chain's head: each append takes the next number under the head's lock and moves the head
+to the new record's hash, in two statements; a rolled-back append gives its number back, and
+concurrent writers never share or skip a number."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from wasl import chains
 from wasl.audit import services as audit
-from wasl.audit.models import AuditRecord
+from wasl.audit.models import AuditRecord, ChainHead
 
 
 class Boom(Exception):
@@ -30,52 +33,62 @@ def _head_statements(chain: str = "EMK") -> int:
     return sum("audit_chainhead" in q["sql"] for q in seen.captured_queries)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_heads():
-    chains.forget()
-    yield
-    chains.forget()
-
-
 @pytest.mark.django_db
-def test_after_its_own_append_a_process_moves_the_head_in_one_statement():
-    assert _head_statements() >= 2  # the first: the head is read (and made)
-    assert _head_statements() == 1
-    assert _head_statements() == 1
+def test_an_append_moves_the_head_in_two_statements_once_the_head_exists():
+    assert _head_statements() == 4  # the first: the head is made, then taken
+    assert _head_statements() == 2  # the number taken under the lock, then the hash
+    assert _head_statements() == 2
     assert audit.verify_chain("EMK") is None
     assert list(AuditRecord.objects.filter(chain="EMK").values_list("seq", flat=True)) == [1, 2, 3]
 
 
 @pytest.mark.django_db
-def test_a_rolled_back_append_is_not_taken_for_the_head():
+def test_a_rolled_back_append_gives_its_number_back():
     _append()
     with pytest.raises(Boom), transaction.atomic():
-        _append()  # remembered by the process, then undone
+        _append()
         raise Boom
-    assert _head_statements() >= 2  # the remembered head no longer matches: read again
-    assert audit.verify_chain("EMK") is None
-    assert AuditRecord.objects.filter(chain="EMK").count() == 2
-
-
-@pytest.mark.django_db
-def test_an_append_by_another_process_meanwhile_is_found():
-    _append()
-    mine = dict(chains._written)
-    chains.forget()  # "another process" (which knows nothing of this one) appends twice
-    _append(2)
-    chains._written.update(mine)  # this process still remembers its own last append
-    records = _append()
-    assert records[0].seq == 4
-    assert records[0].prev_hash == AuditRecord.objects.get(chain="EMK", seq=3).hash
+    (record,) = _append()
+    assert record.seq == 2
+    assert record.prev_hash == AuditRecord.objects.get(chain="EMK", seq=1).hash
     assert audit.verify_chain("EMK") is None
 
 
 @pytest.mark.django_db
-def test_chains_do_not_share_remembered_heads():
-    _append(chain="EMK")
-    assert _head_statements("AMN-JED") >= 2
-    assert _head_statements("EMK") == 1
+def test_chains_are_numbered_on_their_own():
+    _append(2, chain="EMK")
+    (other,) = _append(chain="AMN-JED")
+    assert other.seq == 1 and other.prev_hash == chains.GENESIS
+    heads = dict(ChainHead.objects.values_list("chain", "last_seq"))
+    assert heads == {"EMK": 2, "AMN-JED": 1}
     assert audit.verify_chain("EMK") is None and audit.verify_chain("AMN-JED") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_never_share_or_skip_a_number():
+    threads_count, each = (6, 10) if connection.vendor == "postgresql" else (3, 8)
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_count)
+
+    def work() -> None:
+        try:
+            start.wait()
+            for _ in range(each):
+                _append()
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seqs = sorted(AuditRecord.objects.filter(chain="EMK").values_list("seq", flat=True))
+    assert seqs == list(range(1, threads_count * each + 1))
+    assert audit.verify_chain("EMK") is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -162,9 +162,12 @@ def test_the_figures_export_to_a_pdf_report_in_shaped_arabic_with_charts(cast, m
     text = subprocess.run(  # noqa: S603 — fixed programs on our own file
         ["/usr/bin/pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    # The text comes back as Arabic letters in reading order (shaped glyphs map back to them).
-    assert "إمارة منطقة مكة المكرمة — تقرير الأداء" in text
-    assert "قيد الإجراء حسب المدة منذ الورود" in text and "67%" in text
+    # The text comes back as Arabic letters in reading order (shaped glyphs map back to them);
+    # newer poppler wraps right-to-left runs in bidi embedding marks, which are not text, and
+    # gives the lam-alef ligature's letters in either order: the phrases checked avoid it.
+    text = re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
+    assert "إمارة منطقة مكة المكرمة — تقرير" in text
+    assert "حسب المدة منذ الورود" in text and "67%" in text
     subprocess.run(  # noqa: S603 — fixed programs on our own file
         [
             "/usr/bin/pdftoppm",

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import make_transaction
 from wasl.core.errors import WaslError
@@ -123,4 +125,36 @@ def test_the_migration_that_adds_open_totals_writes_what_a_rebuild_would(cast, m
     Tally.objects.filter(part="otot").delete()
     assert not rollups.check().ok
     migration.add_open_totals(apps, None)
+    assert rollups.check().ok
+
+
+def test_a_step_adds_to_all_its_roll_up_rows_in_one_statement(cast):
+    make_transaction(cast)
+    with CaptureQueriesContext(connection) as seen:
+        make_transaction(cast)
+    writes = [q["sql"] for q in seen.captured_queries if "dashboards_tally" in q["sql"]]
+    assert len(writes) == 1
+    assert writes[0].count("), (") >= 7  # the registration's rows, one statement
+    assert rollups.check().ok
+
+
+def test_a_referral_to_many_units_keeps_the_roll_ups_equal_to_a_recount(cast):
+    from wasl.directory import services as directory
+
+    units = [cast.rights, cast.security]
+    for n in range(18):
+        unit, _ = directory.ensure_unit(
+            entity=cast.emk, code=f"U{n}", name_ar=f"إدارة {n}", name_en=f"Unit {n}"
+        )
+        units.append(unit)
+    txn = make_transaction(cast)
+    with CaptureQueriesContext(connection) as seen:
+        refs = registry.refer(
+            cast.clerk.actor, txn.public_id, to_units=units, instruction="للإفادة"
+        )
+    writes = [q["sql"] for q in seen.captured_queries if "dashboards_tally" in q["sql"]]
+    # More rows than one SQLite statement takes (999 parameters): written in a few.
+    assert sum(w.count("), (") + 1 for w in writes) > 999 // 26
+    assert len(writes) == (2 if connection.vendor == "sqlite" else 1)
+    registry.answer(cast.rights_clerk.actor, refs[0].public_id, text="تمت الإفادة")
     assert rollups.check().ok

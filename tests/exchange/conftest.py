@@ -1,5 +1,7 @@
 """The exchange's fixtures: the cast's three entities as Wasl members of one node, and
-helpers to send letters and let the outbox move (in-process, as the worker would)."""
+helpers to send letters and let the outbox move (in-process, as the worker's task would).
+The tests run in a transaction that never commits: the delivery task a sending enqueues on
+commit does not run unless a test runs it (`move`, or `django_capture_on_commit_callbacks`)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,8 @@ def fresh_rate_limits() -> None:
 
 
 @pytest.fixture
-def net(cast: Cast, settings: Any) -> Cast:
+def net(cast: Cast) -> Cast:
     """EMK, GOV-JED and AMN-JED are members hosted on this node (NODE-T)."""
-    settings.WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT = False
     members.init_node("NODE-T", "http://testserver")
     for entity in (cast.emk, cast.jed, cast.amanah):
         members.join(entity)
@@ -42,7 +43,7 @@ def send(cast: Cast, **overrides: Any) -> services.SentLetter:
 
 
 def move() -> delivery.Counts:
-    """Deliver everything due, as one pass of the worker."""
+    """Deliver everything due, as one pass of the delivery task."""
     return delivery.deliver_due()
 
 

@@ -3,7 +3,7 @@
 
 Each node is a folder (media and secret key), a database of its own — an SQLite file in the
 folder, or a PostgreSQL database on the server DATABASE_URL names (`database="postgres"`) — a
-server (`wasl runserver --noreload`) and a worker (`wasl exchange worker`). The database is
+server (`wasl serve`, the production server) and a worker (`wasl exchange worker`). The database is
 migrated once into a template, copied for each node, and each node is then set up with the real
 commands (`wasl exchange setup`, `keys export`, `keys import`), run side by side.
 
@@ -238,9 +238,12 @@ class Node:
     def start_server(self) -> None:
         self.server = self.spawn(
             WASL,
-            "runserver",
-            "--noreload",
+            "serve",
             "--skip-checks",
+            "--collectstatic",  # into the node's own folder
+            "--workers",
+            "2",
+            "--bind",
             f"127.0.0.1:{self.port}",
             log="server.log",
         )
@@ -257,7 +260,7 @@ class Node:
         wait_for(up, 30, f"{self.code} to answer")
 
     def start_worker(self, poll: float = 0.05) -> None:
-        self.worker = self.spawn(WASL, "exchange", "worker", "--poll", str(poll), log="worker.log")
+        self.worker = self.spawn(WASL, "worker", "--poll", str(poll), log="worker.log")
 
     @staticmethod
     def _stop(proc: subprocess.Popen[bytes] | None, kill: bool) -> None:

@@ -118,3 +118,21 @@ def test_a_message_claimed_by_one_worker_is_not_claimed_by_another(net, foreign)
     assert delivery.claim(10) == []  # leased: due again only when the lease ends
     OutgoingMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert [m.attempts for m in delivery.claim(10)] == [2]  # a worker that died: taken again
+
+
+def test_a_message_to_retry_gets_a_run_of_the_delivery_task_at_its_time(
+    net, foreign, settings, monkeypatch
+):
+    from django_tasks import default_task_backend
+
+    from wasl.exchange import tasks
+
+    # A backend that keeps what is enqueued (the tests' inline one cannot defer).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(delivery, "default_transport", Down)
+    send(net, to=["POL-MKK"])
+    assert tasks.deliver_outbox.call() == {"delivered": 0, "retrying": 1, "failed": 0}
+    (queued,) = default_task_backend.results
+    row = OutgoingMessage.objects.get()
+    assert queued.task.func is tasks.deliver_outbox.func
+    assert queued.task.run_after == row.next_attempt_at > timezone.now()

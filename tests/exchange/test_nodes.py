@@ -89,6 +89,12 @@ def incoming(node, sender_code):
     )
 
 
+QUEUED_DELIVERIES = (
+    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+    "WHERE task_path = 'wasl.exchange.tasks.deliver_outbox' AND status = 'READY'"
+)
+
+
 def pending(node):
     return node.one("SELECT count(*) FROM exchange_outgoingmessage WHERE state = 'pending'")
 
@@ -217,6 +223,23 @@ def test_a_node_that_was_down_receives_everything_once_back(cluster):
     assert incoming(c, "EMK") == before + 5
 
 
+def test_a_letter_sent_while_the_worker_is_down_is_queued_and_leaves_when_it_returns(cluster):
+    a, b = cluster["NODE-A"], cluster["NODE-B"]
+    a.stop_worker()
+    before = incoming(b, "EMK")
+    tasks_before = a.one(QUEUED_DELIVERIES)
+    sent = send(cluster, "EMK", ["AMN-JED"], subject="خطاب والعامل متوقف")  # accepted: 201
+    assert a.one(QUEUED_DELIVERIES) == tasks_before + 1  # its delivery task, waiting
+    assert [
+        d["state"] for d in deliveries(cluster, "NODE-A", "EMK", sent["transaction"]["id"])
+    ] == ["pending"]
+    assert incoming(b, "EMK") == before
+    a.start_worker()
+    wait_for(lambda: all_delivered(cluster, "NODE-A", "EMK", sent["transaction"]["id"]), 30)
+    assert incoming(b, "EMK") == before + 1
+    wait_for(lambda: a.one(QUEUED_DELIVERIES) == 0, 30, "the queue to empty")
+
+
 def test_a_receiver_killed_mid_delivery_loses_nothing_and_registers_nothing_twice(cluster):
     a, b = cluster["NODE-A"], cluster["NODE-B"]
     a.stop_worker()
@@ -254,7 +277,7 @@ def test_a_sender_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twi
     wait_for(
         lambda: b.one("SELECT count(*) FROM exchange_incomingmessage") > before, 30, interval=0.005
     )
-    a.stop_worker(kill=True)  # the batch is with the receiver; its receipts never come home
+    a.stop_worker(kill=True)  # kill -9 mid-task: the batch is with the receiver, its receipts lost
     refs = tuple(s["transaction"]["reference"] for s in sent)
     marks = ",".join("?" * count)
     mine = (
@@ -262,7 +285,9 @@ def test_a_sender_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twi
         f"JOIN registry_transaction t ON t.id = m.transaction_id WHERE t.reference IN ({marks})"
     )
     assert all(state == "pending" for _, state, _, _ in a.sql(mine, refs))
-    a.start_worker()  # the claimed messages come due again when their lease ends
+    # The killed task is not run again as such: its messages come due again when their lease
+    # ends, and the worker's periodic run of the delivery task takes them.
+    a.start_worker()
     wait_for(lambda: pending(a) == 0, 60, "the outbox to empty")
     assert b.one("SELECT count(*) FROM exchange_incomingmessage") == before + count
     twice = b.sql(

@@ -139,12 +139,10 @@ def test_a_letter_whose_attachment_file_is_missing_waits_and_is_not_registered(n
     assert not Transaction.objects.filter(direction="incoming").exists()
 
 
-def test_entities_on_this_node_receive_right_after_the_sending_commits(
-    net, settings, django_capture_on_commit_callbacks
-):
-    settings.WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT = True
-    with django_capture_on_commit_callbacks(execute=True):
+def test_the_sending_enqueues_its_delivery_when_it_commits(net, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         send(net)
+    assert len(callbacks) == 1  # the delivery task, run inline by the tests' backend
     (row,) = outbox()
     assert row.state == "delivered"
     assert incoming_of("AMN-JED")
@@ -203,10 +201,14 @@ def test_only_a_letter_that_came_through_wasl_can_be_answered_through_it(net, ap
     assert r.json()["code"] == "not_an_exchange_letter"
 
 
-def test_the_worker_command_delivers_the_outbox(net):
-    from django.core.management import call_command
+def test_the_delivery_task_delivers_the_outbox_and_a_second_run_does_nothing(net):
+    from wasl.exchange import tasks
 
     send(net, cc=["GOV-JED"])
-    call_command("exchange", "worker", "--once")
+    first = tasks.deliver_outbox.enqueue()
+    assert first.return_value == {"delivered": 2, "retrying": 0, "failed": 0}
     assert {r.state for r in outbox()} == {"delivered"}
     assert delivery.next_due_in() is None
+    again = tasks.deliver_outbox.enqueue()
+    assert again.return_value == {"delivered": 0, "retrying": 0, "failed": 0}
+    assert incoming_of("AMN-JED")  # one, not two (`get`)

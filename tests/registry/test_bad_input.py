@@ -180,14 +180,14 @@ def test_errors_are_json_with_both_languages_for_unknown_routes_too(cast, api):
     json.loads(r.content)
 
 
-def test_a_correspondent_given_as_an_entity_must_be_an_active_one(cast):
+def test_a_correspondent_must_be_an_active_entity(cast):
     from wasl.core.errors import InvalidInput
 
     cast.amanah.is_active = False
     cast.amanah.save(update_fields=["is_active"])
     with pytest.raises(InvalidInput) as refused:
-        make_transaction(cast, correspondent_entity=cast.amanah, party=None)
+        make_transaction(cast, correspondent_code=cast.amanah.code, party=None)
     assert refused.value.code == "unknown_entity" and refused.value.field == "correspondent"
     assert nothing_written()
-    txn = make_transaction(cast, correspondent_entity=cast.jed, party=None)
+    txn = make_transaction(cast, correspondent_code=cast.jed.code, party=None)
     assert txn.correspondent_id == cast.jed.pk

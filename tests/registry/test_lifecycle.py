@@ -34,10 +34,11 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
     txn = r.json()
     assert txn["reference"].startswith("EMK-14")
     assert txn["state"] == "registered"
-    assert txn["party"]["id_number"] == "1058529940"  # Arabic digits folded
-    assert txn["party"]["phone"] == "+966551234567"
     assert txn["registered_on"]["hijri"].endswith("هـ")
-    assert "refer" in txn["allowed_steps"]
+    detail = clerk.get(f"/transactions/{txn['id']}").json()
+    assert detail["party"]["id_number"] == "1058529940"  # Arabic digits folded
+    assert detail["party"]["phone"] == "+966551234567"
+    assert "refer" in detail["allowed_steps"]
 
     r = clerk.post(
         f"/transactions/{txn['id']}/referrals",
@@ -48,7 +49,11 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
         },
     )
     assert r.status_code == 201, r.content
-    (ref_id,) = r.json()["referrals"]
+    assert r.json()["state"] == "referred"
+    (made,) = r.json()["referrals"]
+    assert made["to_unit"] == str(cast.rights.public_id)
+    assert made["state"] == "pending"
+    ref_id = made["id"]
 
     inbox = rights.get("/inbox").json()
     assert [item["transaction"]["reference"] for item in inbox["items"]] == [txn["reference"]]
@@ -58,11 +63,19 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
     r = rights.post(f"/referrals/{ref_id}/answer", {"text": "تمت دراسة الموضوع ويُوصى بالصرف."})
     assert r.status_code == 200, r.content
     assert r.json()["state"] == "answered"
+    assert r.json()["referral"] == {
+        **r.json()["referral"],
+        "id": ref_id,
+        "state": "answered",
+        "answer": "تمت دراسة الموضوع ويُوصى بالصرف.",
+    }
 
     r = clerk.post(f"/transactions/{txn['id']}/close", {"reason": "تمت الإفادة وأُبلغ المواطن"})
     assert r.status_code == 200, r.content
-    final = r.json()
-    assert final["state"] == "closed"
+    assert r.json()["state"] == "closed"
+    assert r.json()["closed_at"] is not None
+    final = clerk.get(f"/transactions/{txn['id']}").json()
+    assert final["updated_at"] == r.json()["updated_at"]
     assert [e["action"] for e in final["timeline"]] == [
         "registered",
         "referred",
@@ -92,13 +105,15 @@ def test_a_transaction_stays_referred_until_every_unit_has_answered(cast):
 
 
 def test_a_referral_can_be_forwarded_to_another_unit(cast, api):
-    _, ref = make_referred(cast)
+    txn, ref = make_referred(cast)
     r = api(cast.rights_clerk).post(
         f"/referrals/{ref.public_id}/forward",
         {"to_unit": str(cast.security.public_id), "instruction": "من اختصاصكم"},
     )
     assert r.status_code == 200, r.content
-    states = {x["to_unit"]["code"]: x["state"] for x in r.json()["referrals"]}
+    assert r.json()["referral"]["to_unit"] == str(cast.security.public_id)
+    detail = api(cast.clerk).get(f"/transactions/{txn.public_id}").json()
+    states = {x["to_unit"]["code"]: x["state"] for x in detail["referrals"]}
     assert states == {"RIGHTS": "forwarded", "SECURITY": "pending"}
     assert api(cast.security_clerk).get("/inbox").json()["count"] == 1
     assert api(cast.rights_clerk).get("/inbox").json()["count"] == 0
@@ -110,7 +125,7 @@ def test_closing_with_open_referrals_is_refused_with_a_clear_error(cast, api):
     assert r.status_code == 409
     body = r.json()
     assert body["code"] == "invalid_transition"
-    assert "الحفظ" in body["message_ar"] and "referred" in body["message_en"]
+    assert "«حفظ»" in body["message_ar"] and "referred" in body["message_en"]
     assert Transaction.objects.get(pk=txn.pk).state == "referred"
 
 
@@ -168,9 +183,13 @@ def test_comments_and_links_appear_on_the_timeline(cast, api):
         f"/transactions/{b.public_id}/links", {"target": str(a.public_id), "kind": "follows"}
     )
     assert r.status_code == 201
-    assert r.json()["links"] == [
-        {"kind": "follows", "direction": "out", "id": str(a.public_id), "reference": a.reference}
-    ]
+    assert r.json()["link"] == {
+        "kind": "follows",
+        "direction": "out",
+        "id": str(a.public_id),
+        "reference": a.reference,
+    }
+    assert clerk.get(f"/transactions/{b.public_id}").json()["links"] == [r.json()["link"]]
     assert (
         clerk.post(f"/transactions/{b.public_id}/links", {"target": str(a.public_id)}).json()[
             "code"

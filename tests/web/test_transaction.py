@@ -122,7 +122,7 @@ def test_a_step_the_state_does_not_allow_shows_the_registrys_message(cast: Any) 
     txn, _ = make_referred(cast)
     response = post_step(signed_in(cast.clerk), f"/t/{txn.public_id}/close/", {"reason": "انتهى"})
     assert response.status_code == 409
-    assert "لا يمكن تنفيذ الحفظ" in response.content.decode()
+    assert "لا يمكن تنفيذ «حفظ»" in response.content.decode()
     assert "انتهى" in response.content.decode()  # what was typed is kept
 
 

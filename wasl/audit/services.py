@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from wasl import chains, rows
+from wasl import chains
 
 from .models import AuditRecord, ChainHead
 
@@ -91,8 +91,7 @@ def record(
             data=data,
         ),
     )
-    entry = rows.new(
-        AuditRecord,
+    return AuditRecord.objects.create(
         chain=chain,
         seq=seq,
         created_at=at,
@@ -105,8 +104,6 @@ def record(
         prev_hash=prev_hash,
         hash=digest,
     )
-    rows.insert(entry)
-    return entry
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wasl.registry.vocabulary import Direction, Kind, Urgency
+
 from . import charts
 from .measures import Figures
-from .presenters import CHANNEL_LABELS, KIND_LABELS, URGENCY_LABELS, age_label
+from .presenters import age_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = PatternFill("solid", fgColor="E3F1EA")
@@ -97,9 +99,11 @@ def workbook(context: dict[str, Any]) -> Workbook:
         wb,
         "التوزيع",
         ["التصنيف", "القيمة", "الوارد"],
-        [["نوع المعاملة", KIND_LABELS[k], n] for k, n in t.by_kind.items()]
-        + [["درجة الاستعجال", URGENCY_LABELS[k], n] for k, n in t.by_urgency.items()]
-        + [["القناة (الاتجاه)", CHANNEL_LABELS[k], n] for k, n in t.by_direction.items()],
+        # There is no channel on a transaction yet: its direction stands for it
+        # (docs/measures.md). The sheet is in Arabic whatever the page's language.
+        [["نوع المعاملة", Kind(k).label_ar, n] for k, n in t.by_kind.items()]
+        + [["درجة الاستعجال", Urgency(k).label_ar, n] for k, n in t.by_urgency.items()]
+        + [["القناة (الاتجاه)", Direction(k).label_ar, n] for k, n in t.by_direction.items()],
     )
     _sheet(
         wb,

@@ -9,19 +9,12 @@ from django.urls import NoReverseMatch, reverse
 
 from wasl.core import hijri
 from wasl.directory.models import Unit
-from wasl.registry.models import Direction, Kind, Urgency
 
 from .definitions import REFERRAL, TRANSACTION
 from .measures import AGE_BUCKETS, ChildRow, Measures
 from .models import Reminder
 from .periods import Period
 from .scopes import Scope, entity_names, governorate_of
-
-KIND_LABELS = dict(Kind.choices)
-URGENCY_LABELS = dict(Urgency.choices)
-DIRECTION_LABELS = dict(Direction.choices)
-# There is no channel on a transaction yet: its direction stands for it (docs/measures.md).
-CHANNEL_LABELS = DIRECTION_LABELS
 
 
 def age_label(index: int) -> str:

@@ -2,9 +2,11 @@
 
 - `on_event` runs inside every registry step's database transaction (subscribed in
   `DashboardsConfig.ready`): it works out the facts of the items the step changed, before and
-  after, and adds the difference of their contributions with one multi-row upsert. Steps that
-  change no measure (acknowledged, commented, linked, attached) cost a dictionary lookup.
-- `rebuild` recounts everything from the raw rows, one entity at a time.
+  after, and adds the difference of their contributions in one statement (`increments`).
+  Steps that change no measure (acknowledged, commented, linked, attached) cost a dictionary
+  lookup.
+- `rebuild` recounts everything from the raw rows, one entity at a time, and writes the rows
+  anew with `bulk_create`.
 - `check` recounts and compares, row by row, without writing.
 """
 
@@ -14,20 +16,18 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db import transaction as db
 from django.utils import timezone
 
-from wasl import rows
 from wasl.audit import services as audit
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Event, Referral, Transaction
 from wasl.registry.states import ReferralState
 
+from . import increments
 from .definitions import (
     DONE,
     OPEN_STATUS,
@@ -35,21 +35,16 @@ from .definitions import (
     Item,
     Key,
     Vector,
+    as_dict,
     referral_item,
     transaction_item,
 )
 from .models import COUNTER_FIELDS, KEY_FIELDS, Tally
 
-_last_local: list[Any] = [None, None]
-
 
 def _local(value: datetime | None) -> date | None:
-    """The Riyadh date of a moment (the same moment comes many times in one step)."""
-    if value is None:
-        return None
-    if value is not _last_local[0]:
-        _last_local[0], _last_local[1] = value, timezone.localdate(value)
-    return _last_local[1]  # type: ignore[no-any-return]
+    """The Riyadh date of a moment."""
+    return None if value is None else timezone.localdate(value)
 
 
 def item_of_transaction(txn: Transaction, *, status_state: str | None = None) -> Item:
@@ -186,32 +181,19 @@ def on_event(published: Published) -> None:
 # Writing
 
 
-@cache
-def _upsert_sql(vendor: str) -> str:
-    table = Tally._meta.db_table
-    columns = [*KEY_FIELDS, *COUNTER_FIELDS]
-    keys = ", ".join(KEY_FIELDS)
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTER_FIELDS)
-    marks = ", ".join(["%s"] * len(columns))
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 — names from the model
-        f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    )
-
-
-def _params(rows: Iterator[tuple[Key, Vector]]) -> list[list[Any]]:
-    adapt = connection.ops.adapt_datefield_value
-    return [
-        [g, s, e, it, part, adapt(day), days, adapt(due), *vector]
-        for (g, s, e, it, part, day, days, due), vector in rows
-    ]
-
-
 def apply(delta: Delta) -> None:
-    """Add `delta` to the roll-ups: one statement, keys in a fixed order (no deadlocks)."""
-    params = _params(iter(delta.nonzero()))
-    if params:
-        rows.cursor().executemany(_upsert_sql(connection.vendor), params)
+    """Add `delta` to the roll-ups."""
+    increments.add(delta.nonzero())
+
+
+def _write_new(delta: Delta) -> int:
+    """Write the rows of `delta` where none exist yet (a rebuild); returns how many."""
+    made = [
+        Tally(**dict(zip(KEY_FIELDS, key, strict=True)), **as_dict(vector))
+        for key, vector in delta.nonzero()
+    ]
+    Tally.objects.bulk_create(made, batch_size=500)
+    return len(made)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,13 +312,11 @@ def rebuild(*, progress: Callable[[str], None] | None = None) -> RebuildReport:
         Tally.objects.all().delete()
         for entity_id in _entities_with_transactions():
             part = recount_entity(entity_id, region)
-            apply(part)
+            report.rows += _write_new(part)
             report.entities += 1
-            report.rows += sum(1 for _ in part.nonzero())
             if progress:
                 progress(f"entity {entity_id}: {len(part)} rows")
-        apply(region)
-        report.rows += sum(1 for _ in region.nonzero())
+        report.rows += _write_new(region)
         audit.record(
             "dashboards.rollups.rebuilt",
             chain="system",

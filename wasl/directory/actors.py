@@ -6,7 +6,9 @@ has are computed in one place and with one query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -45,18 +47,39 @@ class Actor:
 ANONYMOUS = Actor(user_id=None, username="")
 
 
-def build_actor(user_id: int, username: str, rows: list[tuple[int, int, str]]) -> Actor:
+# What an actor is built from: one row per membership, active or not. The rule "only active
+# memberships in active units of active entities count" is applied once, in `build_actor`, so
+# that the two ways of reading memberships (here and with a bearer token) cannot drift.
+MEMBERSHIP_COLUMNS = (
+    "unit_id",
+    "unit__entity_id",
+    "role",
+    "is_active",
+    "unit__is_active",
+    "unit__entity__is_active",
+)
+
+
+def build_actor(user_id: int, username: str, rows: Iterable[Sequence[Any]]) -> Actor:
+    """The actor of a person from their membership rows (`MEMBERSHIP_COLUMNS`, in order); rows
+    of inactive memberships, units or entities, and empty rows of a LEFT JOIN, are left out."""
+    active = [
+        (unit, entity, role)
+        for unit, entity, role, is_active, unit_active, entity_active in rows
+        if unit is not None and is_active and unit_active and entity_active
+    ]
+
     def units(roles: frozenset[str]) -> frozenset[int]:
-        return frozenset(u for u, _, r in rows if r in roles)
+        return frozenset(u for u, _, r in active if r in roles)
 
     def entities(roles: frozenset[str]) -> frozenset[int]:
-        return frozenset(e for _, e, r in rows if r in roles)
+        return frozenset(e for _, e, r in active if r in roles)
 
     all_roles = frozenset(Role.values)
     return Actor(
         user_id=user_id,
         username=username,
-        memberships=tuple(rows),
+        memberships=tuple(active),
         unit_ids=units(all_roles),
         working_unit_ids=units(frozenset(WORKING_ROLES)),
         head_unit_ids=units(frozenset({Role.UNIT_HEAD})),
@@ -67,18 +90,20 @@ def build_actor(user_id: int, username: str, rows: list[tuple[int, int, str]]) -
     )
 
 
+def remember_actor(user: AbstractBaseUser, actor: Actor) -> None:
+    """Keep `actor` on the user object for the rest of the request."""
+    user._wasl_actor = actor  # type: ignore[attr-defined]
+
+
 def actor_for(user: AbstractBaseUser | AnonymousUser | None) -> Actor:
-    """The actor for a user, with one query; cached on the user object for the request."""
+    """The actor for a user, with one query; cached on the user object for the request (a
+    bearer token's user arrives with it already: `tokens.user_for_token`)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_wasl_actor", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    rows = list(
-        Membership.objects.filter(
-            user_id=user.pk, is_active=True, unit__is_active=True, unit__entity__is_active=True
-        ).values_list("unit_id", "unit__entity_id", "role")
-    )
+    rows = Membership.objects.filter(user_id=user.pk).values_list(*MEMBERSHIP_COLUMNS)
     actor = build_actor(user.pk, user.get_username(), rows)
-    user._wasl_actor = actor  # type: ignore[union-attr]
+    remember_actor(user, actor)  # type: ignore[arg-type]
     return actor

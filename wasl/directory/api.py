@@ -17,15 +17,20 @@ router = Router(tags=["directory"])
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     actor = actor_for(user)
-    units = {u.pk: u for u in Unit.objects.select_related("entity").filter(pk__in=actor.unit_ids)}
+    units = {
+        pk: (public_id, name_ar, entity)
+        for pk, public_id, name_ar, entity in Unit.objects.filter(pk__in=actor.unit_ids)
+        .order_by()
+        .values_list("pk", "public_id", "name_ar", "entity__code")
+    }
     return {
         "username": actor.username,
         "name": user.get_full_name(),
         "memberships": [
             {
-                "unit": str(units[unit_id].public_id),
-                "unit_name_ar": units[unit_id].name_ar,
-                "entity": units[unit_id].entity.code,
+                "unit": str(units[unit_id][0]),
+                "unit_name_ar": units[unit_id][1],
+                "entity": units[unit_id][2],
                 "role": role,
             }
             for unit_id, _entity_id, role in actor.memberships

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
@@ -17,6 +17,7 @@ from wasl.directory.actors import Actor, actor_for
 from wasl.directory.models import Unit
 from wasl.registry import access
 from wasl.registry import presenters as registry_presenters
+from wasl.registry.vocabulary import Classification, Confidentiality, Kind, Urgency
 
 from . import presenters, proofs, services
 from .models import Member, MemberKey
@@ -38,7 +39,7 @@ ERRORS: dict[int, Any] = {s: Error for s in (400, 401, 403, 404, 409, 413, 422)}
 
 
 class RestrictionIn(Strict):
-    level: Literal["normal", "confidential", "top_secret"] = "normal"
+    level: Confidentiality = Confidentiality.NORMAL
     legal_basis: str = Field("", max_length=500)
     until: str | None = Field(None, max_length=20, description="Gregorian or Hijri date")
 
@@ -53,21 +54,9 @@ class LetterIn(Strict):
     cc: list[str] = Field(default_factory=list, max_length=50, description="Copy to (entity codes)")
     subject: str = Field(..., max_length=500)
     body: str = Field("", max_length=20000)
-    kind: Literal[
-        "letter", "request", "complaint", "petition", "memo", "report", "circular", "invitation"
-    ] = "letter"
-    classification: Literal[
-        "general",
-        "rights",
-        "security",
-        "legal",
-        "municipal",
-        "development",
-        "financial",
-        "personnel",
-        "prisoners",
-    ] = "general"
-    urgency: Literal["normal", "urgent", "very_urgent", "immediate"] = "normal"
+    kind: Kind = Kind.LETTER
+    classification: Classification = Classification.GENERAL
+    urgency: Urgency = Urgency.NORMAL
     restriction: RestrictionIn | None = None
     reply_due: str | None = Field(None, max_length=20, description="Gregorian or Hijri date")
     answers: uuid.UUID | None = Field(None, description="An incoming Wasl letter this answers")

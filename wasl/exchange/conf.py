@@ -42,8 +42,6 @@ DEFAULTS: dict[str, Any] = {
     # in a savepoint of its own): fewer commits, and a receiver that dies mid-batch keeps
     # the groups it committed.
     "WASL_EXCHANGE_RECEIVE_GROUP": 10,
-    # Deliver to entities of this node right after the sending commits (else: the worker).
-    "WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT": True,
     # The secret the private keys are sealed with; empty means SECRET_KEY.
     "WASL_EXCHANGE_KEY_SECRET": "",
 }

@@ -1,6 +1,7 @@
 """Moving the outbox: claim the messages that are due, deliver them — in-process to entities
 hosted on this node, in one HTTP request per batch to another node — and settle each with
-its receipt, or with a later attempt (exponential back-off), or as failed.
+its receipt, or with a later attempt (exponential back-off), or as failed. Run by the task
+`tasks.deliver_outbox`.
 
 At-least-once delivery with exactly-once effect: a message stays in the outbox until a
 receipt that verifies comes back; the receiver's de-duplication by message id answers a
@@ -14,25 +15,21 @@ import http.client
 import json
 import logging
 import random
-import signal
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import close_old_connections
 from django.db import transaction as db
 from django.db.models import F
 from django.utils import timezone
 
-from wasl import rows
 from wasl.registry import attachments as registry_files
 
-from . import conf, envelope, keys, receiving, services, wakeup
+from . import conf, envelope, keys, receipts, receiving
 from .errors import CODES, ExchangeError
 from .models import DeliveryState, Node, OutgoingMessage
 
@@ -57,12 +54,15 @@ class Counts:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    retry_at: datetime | None = None  # when every message to retry is due again
 
     def add(self, other: Counts) -> None:
         self.claimed += other.claimed
         self.delivered += other.delivered
         self.retrying += other.retrying
         self.failed += other.failed
+        if other.retry_at is not None:
+            self.retry_at = max(self.retry_at or other.retry_at, other.retry_at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,9 +80,9 @@ def claim(limit: int, ids: list[int] | None = None) -> list[OutgoingMessage]:
     )
     due = OutgoingMessage.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
     wanted = due.filter(pk__in=ids) if ids is not None else due
-    # Looked up before the write transaction: an idle worker polls without taking SQLite's
-    # write lock. The UPDATE checks again that each row is still due, so a row another
-    # worker claimed meanwhile (its next attempt moved to that worker's lease) is skipped.
+    # Looked up before the write transaction: a run that finds nothing due takes no write
+    # lock. The UPDATE checks again that each row is still due, so a row another worker
+    # claimed meanwhile (its next attempt moved to that worker's lease) is skipped.
     picked = list(wanted.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
     if not picked:
         return []
@@ -105,16 +105,6 @@ def deliver_due(limit: int | None = None, transport: Transport | None = None) ->
     """One pass: claim what is due and deliver it."""
     claimed = claim(limit or int(conf.get("WASL_EXCHANGE_BATCH_SIZE")))
     return deliver(claimed, transport or default_transport())
-
-
-def deliver_now(ids: list[int]) -> None:
-    """Right after a commit: deliver these messages to entities hosted here (the worker
-    takes over whatever fails)."""
-    try:
-        claimed = claim(len(ids), ids)
-        deliver([r for r in claimed if r.receiver.node.is_self], default_transport())
-    except Exception:
-        logger.exception("exchange: immediate local delivery failed; the worker will retry")
 
 
 def deliver(claimed: list[OutgoingMessage], transport: Transport) -> Counts:
@@ -177,8 +167,7 @@ def _chunks(items: list[OutgoingMessage]) -> list[list[OutgoingMessage]]:
 
 
 def _post_all(rows_to_send: list[OutgoingMessage], transport: Transport) -> list[Result]:
-    """Post messages to their nodes in batches: HTTP only, no database (the worker runs it
-    in a thread)."""
+    """Post messages to their nodes in batches: HTTP only, no database."""
     results: list[Result] = []
     for of_node in _by_node(rows_to_send).values():
         for chunk in _chunks(of_node):
@@ -312,7 +301,7 @@ def settle(results: list[Result]) -> Counts:
     """Record each result: delivered with a receipt that verifies, or another attempt later,
     or failed (refused for good, or given up)."""
     counts = Counts()
-    checked: list[tuple[Result, services.Checked | None]] = []
+    checked: list[tuple[Result, receipts.Checked | None]] = []
     read: dict[str, keys.PublicKey | None] = {}  # the receivers' keys, read once per batch
 
     def public_key(key_id: str) -> keys.PublicKey | None:
@@ -325,7 +314,7 @@ def settle(results: list[Result]) -> Counts:
             checked.append((result, None))
             continue
         try:
-            checked.append((result, services.check_receipt(result.row, result.receipt, public_key)))
+            checked.append((result, receipts.check(result.row, result.receipt, public_key)))
         except ExchangeError as error:
             result.code, result.message, result.retryable = error.code, error.message_en, True
             checked.append((result, None))
@@ -337,7 +326,7 @@ def settle(results: list[Result]) -> Counts:
         for result, good in checked:
             row = result.row
             if good is not None:
-                services.record_receipt(row, good, now)
+                receipts.record(row, good, now)
                 counts.delivered += 1
                 continue
             row.last_error_code = result.code[:40]
@@ -356,7 +345,14 @@ def settle(results: list[Result]) -> Counts:
                     seconds=backoff(row.attempts, result.retry_after)
                 )
                 counts.retrying += 1
-            rows.update(row, "state", "next_attempt_at", "last_error_code", "last_error")
+                counts.retry_at = max(counts.retry_at or row.next_attempt_at, row.next_attempt_at)
+            # Only while pending: a receipt recorded meanwhile (on its own) stays.
+            OutgoingMessage.objects.filter(pk=row.pk, state=DeliveryState.PENDING).update(
+                state=row.state,
+                next_attempt_at=row.next_attempt_at,
+                last_error_code=row.last_error_code,
+                last_error=row.last_error,
+            )
     return counts
 
 
@@ -430,94 +426,7 @@ def default_transport() -> Transport:
 
 
 # ---------------------------------------------------------------------------------------------
-# The worker
-
-
-class Worker:
-    """`wasl exchange worker`: deliver the outbox until stopped (SIGTERM/SIGINT).
-
-    Batches to other nodes are pipelined: while one batch is with its receiver (posted from
-    a thread that only does HTTP), this thread settles the batch before it and claims the
-    next, so the receiver is kept busy instead of waiting for the settling. Everything that
-    touches the database happens in this thread."""
-
-    def __init__(self, *, poll: float = 0.2, batch: int | None = None) -> None:
-        self.poll = poll
-        self.batch = batch
-        self.stopping = threading.Event()
-        self.transport = Transport()
-        self.totals = Counts()
-        self.listener: wakeup.Listener | None = None
-
-    def stop(self, *_: object) -> None:
-        self.stopping.set()
-        if self.listener is not None:
-            self.listener.poke()
-
-    def install_signals(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-
-    def run(self, once: bool = False) -> Counts:
-        if once:
-            return self._run(once)
-        self.listener = wakeup.Listener()
-        try:
-            return self._run(once)
-        finally:
-            self.listener.close()
-
-    def _idle(self) -> None:
-        """Nothing claimed, nothing in flight: wait for a wake-up (or the next retry, or
-        `wakeup.IDLE_SECONDS`), then `poll` seconds more so the letters of a burst travel
-        together; without wake-ups, `poll` seconds."""
-        if self.listener is not None and self.listener.listening:
-            due = next_due_in()
-            timeout = wakeup.IDLE_SECONDS if due is None else min(wakeup.IDLE_SECONDS, due)
-            if timeout > self.poll and not self.listener.wait(timeout - self.poll):
-                return  # nothing came: look (a retry may be due)
-        self.stopping.wait(self.poll)
-
-    def _run(self, once: bool) -> Counts:
-        refreshed = time.monotonic()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasl-post") as posting:
-            in_flight: Future[list[Result]] | None = None
-            while not self.stopping.is_set():
-                try:
-                    counts, in_flight = self._pass(posting, in_flight)
-                except Exception:
-                    logger.exception("exchange worker: a pass failed; trying again")
-                    # What was in flight comes due again when its lease ends.
-                    counts, in_flight = Counts(), None
-                    close_old_connections()  # a broken connection is replaced on the next pass
-                    self.stopping.wait(min(self.poll * 10, 5.0))
-                if time.monotonic() - refreshed > 60:
-                    close_old_connections()
-                    refreshed = time.monotonic()
-                self.totals.add(counts)
-                if once:
-                    break
-                if counts.claimed == 0 and in_flight is None and not self.stopping.is_set():
-                    self._idle()
-            if in_flight is not None:  # stopping: record the receipts of the last batch
-                try:
-                    self.totals.add(finish(in_flight.result(), self.transport))
-                except Exception:
-                    logger.exception("exchange worker: the last batch could not be settled")
-        return self.totals
-
-    def _pass(
-        self, posting: ThreadPoolExecutor, in_flight: Future[list[Result]] | None
-    ) -> tuple[Counts, Future[list[Result]] | None]:
-        claimed = claim(self.batch or int(conf.get("WASL_EXCHANGE_BATCH_SIZE")))
-        local, remote = _split(claimed)
-        counts = Counts(claimed=len(claimed))
-        if local:
-            counts.add(settle(_deliver_local(local)))
-        posted = posting.submit(_post_all, remote, self.transport) if remote else None
-        if in_flight is not None:
-            counts.add(finish(in_flight.result(), self.transport))
-        return counts, posted
+# The outbox as a whole
 
 
 def next_due_in(now: datetime | None = None) -> float | None:

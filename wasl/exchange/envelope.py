@@ -1,7 +1,8 @@
 """Envelopes and receipts: their canonical form, their shape, and their Ed25519 signatures.
 
-Pure functions over `cryptography` and the standard library — no Django — so that the rule
-is the same here, in the worker, and in the third-party verifier (`tools/verify_proof.py`
+Pure functions over `cryptography` and the standard library (and the vocabularies, declared
+once in `wasl.registry` and `exchange.states`; no database), so that the rule is the same
+here, in the worker, and in the third-party verifier (`tools/verify_proof.py`
 repeats these few lines on purpose: a verifier must not need Wasl).
 
 A signed message on the wire is JSON::
@@ -30,6 +31,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from wasl.registry.vocabulary import Classification, Confidentiality, Kind, Urgency
+
+from .states import REPORTED_STATES, Outcome, Role
+from .states import Kind as MessageKind
+
 VERSION = 1
 DOMAIN = {
     "envelope": b"wasl-exchange-v1 envelope\n",
@@ -44,26 +50,15 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 TIMESTAMP_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$")
 
-KINDS = frozenset(
-    {"letter", "request", "complaint", "petition", "memo", "report", "circular", "invitation"}
-)
-CLASSIFICATIONS = frozenset(
-    {
-        "general",
-        "rights",
-        "security",
-        "legal",
-        "municipal",
-        "development",
-        "financial",
-        "personnel",
-        "prisoners",
-    }
-)
-URGENCIES = frozenset({"normal", "urgent", "very_urgent", "immediate"})
-LEVELS = frozenset({"normal", "confidential", "top_secret"})
-STATUS_STATES = frozenset({"answered", "closed", "reopened", "cancelled"})
-OUTCOMES = frozenset({"registered", "applied"})
+# The words an envelope may use are the registry's and the exchange's own, declared once.
+KINDS = frozenset(Kind.values)
+CLASSIFICATIONS = frozenset(Classification.values)
+URGENCIES = frozenset(Urgency.values)
+LEVELS = frozenset(Confidentiality.values)
+STATUS_STATES = frozenset(str(state) for state in REPORTED_STATES)
+OUTCOMES = frozenset(Outcome.values)
+ROLES = frozenset(Role.values)
+TYPES = frozenset(MessageKind.values)
 MAX_RECEIVERS = 50
 MAX_ATTACHMENTS = 20
 
@@ -282,7 +277,7 @@ def check_letter(letter: object) -> None:
             _code(name, f"{f}.{role}[{index}]")
     if not obj["to"]:
         raise EnvelopeError("invalid_field", f"{f}.to: at least one receiver", f"{f}.to")
-    _choice(obj["role"], frozenset({"to", "cc"}), f"{f}.role")
+    _choice(obj["role"], ROLES, f"{f}.role")
     attachments = obj["attachments"]
     if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS:
         raise EnvelopeError("invalid_field", f"{f}.attachments: a list", f"{f}.attachments")
@@ -312,14 +307,14 @@ def check_envelope(body: object) -> dict[str, Any]:
     if "v" in obj and obj["v"] != VERSION:
         raise EnvelopeError("unsupported_version", f"v={str(obj['v'])[:10]}", "envelope.v")
     kind = obj.get("type")
-    payload = {"letter": "letter", "status": "status"}.get(kind) if isinstance(kind, str) else None
+    payload = kind if isinstance(kind, str) and kind in TYPES else None
     _keys(
         obj,
         "envelope",
         {"v", "type", "message_id", "created_at", "sender", "receiver"}
         | ({payload} if payload else set()),
     )
-    _choice(obj["type"], frozenset({"letter", "status"}), "envelope.type")
+    _choice(obj["type"], TYPES, "envelope.type")
     _match(obj["message_id"], UUID_RE, "envelope.message_id", "a lower-case UUID")
     parse_timestamp(obj["created_at"], "envelope.created_at")
     _code(obj["sender"], "envelope.sender")

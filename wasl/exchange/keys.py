@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connection
 
 from . import conf, envelope
+from .models import MemberKey
 
 SEAL_PREFIX = "aesgcm1:"
 
@@ -108,15 +108,15 @@ def signer_for(member_id: int, member_code: str) -> Signer:
 
 def signing_key_row(member_id: int) -> tuple[str, str] | None:
     """(key id, sealed private key) of the member's current signing key, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT key_id, sealed_private_key FROM exchange_memberkey WHERE member_id = %s "
-            "AND valid_until IS NULL AND revoked_at IS NULL AND sealed_private_key <> '' "
-            "ORDER BY valid_from DESC, id DESC LIMIT 1",
-            [member_id],
+    return (
+        MemberKey.objects.filter(
+            member_id=member_id, valid_until__isnull=True, revoked_at__isnull=True
         )
-        row = cursor.fetchone()
-    return None if row is None else (str(row[0]), str(row[1]))
+        .exclude(sealed_private_key="")
+        .order_by("-valid_from", "-id")
+        .values_list("key_id", "sealed_private_key")
+        .first()
+    )
 
 
 def signer_from(row: tuple[str, str] | None, member_code: str) -> Signer:
@@ -153,26 +153,18 @@ class PublicKey:
         return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
 
 
-def public_key(key_id: str, member: object = None) -> PublicKey | None:
-    """A key of the directory with its member's code and state (two single-row reads, no
-    cache: a revocation takes effect at once in every process). `member`, the member the
-    caller already read, saves the second read when the key is its own."""
-    from wasl import rows
-
-    from .models import Member, MemberKey  # here: keys.py is imported by models' neighbours
-
+def public_key(key_id: str) -> PublicKey | None:
+    """A key of the directory with its member's code and state (read every time, never
+    kept: a revocation takes effect at once in every process)."""
     if not isinstance(key_id, str) or not key_id or len(key_id) > 32:
         return None
-    key = rows.fetch_one(MemberKey, "key_id", key_id)
-    if not isinstance(key, MemberKey):
+    key = MemberKey.objects.select_related("member").filter(key_id=key_id).first()
+    if key is None:
         return None
-    if not isinstance(member, Member) or member.pk != key.member_id:
-        member = rows.fetch_one(Member, "id", key.member_id)
-    assert isinstance(member, Member)  # a protected foreign key
     return PublicKey(
         key.key_id,
-        member.code,
-        member.is_active,
+        key.member.code,
+        key.member.is_active,
         envelope.b64decode(key.public_key, "public_key", 32),
         key.valid_from,
         key.valid_until,

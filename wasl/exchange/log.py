@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from wasl import chains, rows
+from wasl import chains
 
 from . import envelope, keys
 from .models import IncomingMessage, LogEntry, LogHead, OutgoingMessage
@@ -80,8 +80,7 @@ def append(
             prev, chain, seq, at, direction, what, message_id, counterpart, code, payload_sha, note
         ),
     )
-    entry = rows.new(
-        LogEntry,
+    return LogEntry.objects.create(
         chain=chain,
         seq=seq,
         at=at,
@@ -96,8 +95,6 @@ def append(
         prev_hash=prev,
         hash=digest,
     )
-    rows.insert(entry)
-    return entry
 
 
 def append_rejected(

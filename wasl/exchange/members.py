@@ -55,7 +55,7 @@ def _check_node_code(code: str) -> str:
     return code
 
 
-def _check_url(url: str) -> str:
+def check_url(url: str) -> str:
     url = (url or "").strip().rstrip("/")
     if url and not (url.startswith("http://") or url.startswith("https://")):
         raise InvalidInput(
@@ -73,7 +73,7 @@ def self_node() -> Node | None:
 
 def init_node(code: str, url: str = "", name: str = "") -> Node:
     """Name this deployment as a node (once); later calls may change its URL."""
-    code, url = _check_node_code(code), _check_url(url)
+    code, url = _check_node_code(code), check_url(url)
     with db.atomic():
         node = Node.objects.select_for_update().filter(is_self=True).first()
         if node is None:
@@ -362,7 +362,7 @@ def import_descriptor(data: Any) -> dict[str, int]:
     if not isinstance(node_data, dict) or not isinstance(members, list):
         raise _bad_descriptor("node / members")
     code = _check_node_code(str(node_data.get("code", "")))
-    url = _check_url(str(node_data.get("url", "")))
+    url = check_url(str(node_data.get("url", "")))
     counts = {"members": 0, "keys_added": 0, "keys_revoked": 0, "members_revoked": 0}
     with db.atomic():
         node = Node.objects.select_for_update().filter(code=code).first()

@@ -12,6 +12,8 @@ from django.db import models
 from wasl.directory.models import Entity, Unit
 from wasl.registry.models import Transaction
 
+from .states import DeliveryState, Kind
+
 
 class Node(models.Model):
     """عقدة — one deployment of Wasl, hosting one or more member entities."""
@@ -94,17 +96,6 @@ class MemberKey(models.Model):
     def __repr__(self) -> str:
         # Never the sealed private key, not even in a traceback.
         return f"<MemberKey {self.key_id} member={self.member_id}>"
-
-
-class Kind(models.TextChoices):
-    LETTER = "letter", "خطاب"
-    STATUS = "status", "حالة"
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", "قيد الإرسال"
-    DELIVERED = "delivered", "سُلّمت"
-    FAILED = "failed", "تعذّر التسليم"
 
 
 class OutgoingMessage(models.Model):
@@ -261,20 +252,3 @@ class LogEntry(models.Model):
 
 def new_message_id() -> uuid.UUID:
     return uuid.uuid4()
-
-
-class DirectoryVersion(models.Model):
-    """A token that changes with every change of the directory of nodes, members, keys and
-    entities,
-    set by database triggers in the changing transaction (migration 0002). Readers keep
-    what they read of the directory for as long as the token is the one they read with
-    (`lookup.directory`). A random token, not a counter: a change rolled back and another
-    made after it can never show the same token."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = "إصدار الدليل"
-
-    def __str__(self) -> str:
-        return self.token

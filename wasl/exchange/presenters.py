@@ -13,24 +13,20 @@ from wasl.core import hijri
 from wasl.directory.actors import Actor
 from wasl.registry.models import Transaction
 from wasl.registry.queries import visible_transactions
+from wasl.registry.states import State
 
 from . import envelope
 from .errors import CODES
-from .models import DeliveryState, IncomingMessage, Kind, OutgoingMessage
+from .models import IncomingMessage, OutgoingMessage
+from .states import DeliveryState, Kind, Role
 
-STATE_AR = {
-    "answered": "تمت الإفادة",
-    "closed": "محفوظة",
-    "reopened": "معاد فتحها",
-    "cancelled": "ملغاة",
-}
-STATE_EN = {
-    "answered": "answered",
-    "closed": "closed",
-    "reopened": "reopened",
-    "cancelled": "cancelled",
-}
-ROLE_AR = {"to": "إلى", "cc": "نسخة إلى"}
+
+def _their_state_ar(code: str) -> str:
+    return State(code).label_ar if code in State.values else code
+
+
+def _role_ar(code: str) -> str:
+    return Role(code).label_ar if code in Role.values else ""
 
 
 def moment(value: datetime | None) -> dict[str, str] | None:
@@ -53,8 +49,8 @@ def delivery_line(row: OutgoingMessage) -> tuple[str, str]:
         ar = f"سُلّمت إلى {name_ar} في {when.get('display_ar', '')}، ورقمها لديهم {row.their_reference}"
         en = f"Delivered to {name_en} at {when.get('display_en', '')}, their reference {row.their_reference}"
         if row.their_state:
-            ar += f"؛ حالتها لديهم: {STATE_AR.get(row.their_state, row.their_state)}"
-            en += f"; there: {STATE_EN.get(row.their_state, row.their_state)}"
+            ar += f"؛ حالتها لديهم: {_their_state_ar(row.their_state)}"
+            en += f"; there: {row.their_state}"
         return ar, en
     if row.state == DeliveryState.FAILED:
         _, reason_ar, reason_en, _ = CODES.get(row.last_error_code, (0, "", row.last_error, False))
@@ -96,9 +92,9 @@ def deliveries(actor: Actor, txn: Transaction) -> list[dict[str, Any]]:
                     "name_en": row.receiver.entity.name_en,
                 },
                 "role": row.role,
-                "role_ar": ROLE_AR.get(row.role, ""),
+                "role_ar": _role_ar(row.role),
                 "state": row.state,
-                "state_ar": DeliveryState(row.state).label,
+                "state_ar": DeliveryState(row.state).label_ar,
                 "sent_at": moment(row.created_at),
                 "delivered_at": moment(row.delivered_at),
                 "their_reference": row.their_reference or None,
@@ -106,7 +102,7 @@ def deliveries(actor: Actor, txn: Transaction) -> list[dict[str, Any]]:
                 if row.their_registered_on
                 else None,
                 "their_state": row.their_state or None,
-                "their_state_ar": STATE_AR.get(row.their_state) if row.their_state else None,
+                "their_state_ar": _their_state_ar(row.their_state) if row.their_state else None,
                 "their_state_at": moment(row.their_state_at),
                 "attempts": row.attempts,
                 "last_error": {"code": row.last_error_code, "message": row.last_error}

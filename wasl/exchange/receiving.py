@@ -33,22 +33,20 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, IntegrityError
 from django.db import transaction as db
 from django.utils import timezone
 
-from wasl import rows
 from wasl.core.errors import Forbidden, WaslError
 from wasl.directory.actors import Actor
-from wasl.directory.models import Entity, Unit
+from wasl.directory.models import Unit
 from wasl.registry import access
 from wasl.registry import attachments as registry_files
 from wasl.registry import services as registry
 
-from . import conf, envelope, keys, log, lookup, members, ratelimit
+from . import blobs, conf, envelope, keys, log, lookup, members, ratelimit
 from .errors import ExchangeError
 from .models import IncomingMessage, Kind, LogEntry, Member, OutgoingMessage
-from .services import _file_chunks
 
 logger = logging.getLogger("wasl.exchange")
 
@@ -166,26 +164,24 @@ def _database_busy() -> ExchangeError:
 class Directory:
     """What receiving reads of the directory, read once per call of `accept` or batch of
     `accept_many`: members by code (with their node), public keys by id, a member's current
-    signing key, inbox unit and entity, and which of a batch's message ids were accepted before."""
+    signing key and inbox unit, and which of a batch's message ids were accepted before."""
 
     def __init__(self) -> None:
-        self._members: dict[tuple[object, bool], Member | None] = {}
+        self._members: dict[object, Member | None] = {}
         self._keys: dict[object, keys.PublicKey | None] = {}
         self._signers: dict[int, keys.Signer] = {}
         self._units: dict[int | None, Unit | None] = {}
-        self._entities: dict[int, Entity | None] = {}
         self._repeats: dict[str, tuple[str, str]] | None = None
         self._written: set[str] = set()
 
-    def member(self, code: object, *, with_node: bool = True) -> Member | None:
-        key = (code, with_node)
-        if key not in self._members:
-            self._members[key] = lookup.member(code, with_node=with_node)
-        return self._members[key]
+    def member(self, code: object) -> Member | None:
+        if code not in self._members:
+            self._members[code] = lookup.member(code)
+        return self._members[code]
 
-    def public_key(self, key_id: object, member: Member | None) -> keys.PublicKey | None:
+    def public_key(self, key_id: object) -> keys.PublicKey | None:
         if key_id not in self._keys:
-            self._keys[key_id] = keys.public_key(key_id, member)  # type: ignore[arg-type]
+            self._keys[key_id] = keys.public_key(key_id)  # type: ignore[arg-type]
         return self._keys[key_id]
 
     def signer(self, member: Member) -> keys.Signer:
@@ -195,15 +191,8 @@ class Directory:
 
     def inbox_unit(self, member: Member) -> Unit | None:
         if member.inbox_unit_id not in self._units:
-            unit = rows.fetch_one(Unit, "id", member.inbox_unit_id)
-            self._units[member.inbox_unit_id] = unit if isinstance(unit, Unit) else None
+            self._units[member.inbox_unit_id] = Unit.objects.filter(pk=member.inbox_unit_id).first()
         return self._units[member.inbox_unit_id]
-
-    def entity(self, entity_id: int) -> Entity | None:
-        if entity_id not in self._entities:
-            entity = rows.fetch_one(Entity, "id", entity_id)
-            self._entities[entity_id] = entity if isinstance(entity, Entity) else None
-        return self._entities[entity_id]
 
     def look_for_repeats(self, envelopes: list[envelope.Signed]) -> None:
         """Read at once which of these message ids were accepted before (one statement
@@ -302,12 +291,11 @@ def _reject(raw: bytes, failure: ExchangeError, body: dict[str, Any]) -> None:
 
 
 def _duplicate(signed: envelope.Signed) -> Accepted | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT envelope_sha256, receipt FROM exchange_incomingmessage WHERE message_id = %s",
-            [_uuid_param(signed.body["message_id"])],
-        )
-        row = cursor.fetchone()
+    row = (
+        IncomingMessage.objects.filter(message_id=uuid.UUID(signed.body["message_id"]))
+        .values_list("envelope_sha256", "receipt")
+        .first()
+    )
     return None if row is None else _as_repeat(signed, row[0], row[1])
 
 
@@ -317,15 +305,10 @@ def _as_repeat(signed: envelope.Signed, sha256: str, receipt: str) -> Accepted:
     return Accepted(signed.body["message_id"], "duplicate", receipt)
 
 
-def _uuid_param(value: str) -> Any:
-    field = IncomingMessage._meta.get_field("message_id")
-    return field.get_db_prep_value(uuid.UUID(value), connection)
-
-
 def _authenticate(signed: envelope.Signed, directory: Directory) -> Member:
     body = signed.body
-    sender = directory.member(body["sender"], with_node=False)
-    key = directory.public_key(signed.key_id, sender)
+    sender = directory.member(body["sender"])
+    key = directory.public_key(signed.key_id)
     wait = ratelimit.take(body["sender"] if sender is not None else ratelimit.UNKNOWN)
     if wait:
         raise ExchangeError("rate_limited", retry_after=wait)
@@ -410,23 +393,20 @@ def _write_verified(
         },
     )
     letter = body.get("letter") or {}
-    rows.insert(
-        rows.new(
-            IncomingMessage,
-            message_id=uuid.UUID(body["message_id"]),
-            kind=body["type"],
-            sender=sender,
-            receiver=receiver,
-            envelope=signed.text,
-            envelope_sha256=signed.sha256,
-            receipt=receipt.text,
-            transaction=txn,
-            about=about,
-            their_reference=letter.get("reference", ""),
-            their_date=envelope.parse_date(letter["date"], "date") if letter else None,
-            received_at=now,
-            statuses_sent=0,
-        )
+    IncomingMessage.objects.create(
+        message_id=uuid.UUID(body["message_id"]),
+        kind=body["type"],
+        sender=sender,
+        receiver=receiver,
+        envelope=signed.text,
+        envelope_sha256=signed.sha256,
+        receipt=receipt.text,
+        transaction=txn,
+        about=about,
+        their_reference=letter.get("reference", ""),
+        their_date=envelope.parse_date(letter["date"], "date") if letter else None,
+        received_at=now,
+        statuses_sent=0,
     )
     for direction, what, text in (
         (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
@@ -502,16 +482,15 @@ def _register_letter(
             # A letter that waited in a queue may arrive after its reply date, or dated
             # "tomorrow" by a clock a little ahead: the envelope keeps the dates as sent.
             due_date=max(reply_due, today) if reply_due else None,
-            correspondent_entity=directory.entity(sender.entity_id),
+            correspondent_code=sender.code,
             external_reference=letter["reference"],
             external_date=min(their_date, today),
-            savepoint=False,  # the envelope's own savepoint takes a failure back
         )
         for item in letter["attachments"]:
             made = registry.add_attachment(
                 actor,
                 txn.public_id,
-                chunks=_file_chunks(registry_files.blob_path(item["sha256"])),
+                chunks=blobs.chunks(item["sha256"]),
                 filename=item["filename"],
                 declared_type=item["content_type"],
             )
@@ -564,7 +543,7 @@ def _apply_status(body: dict[str, Any], sender: Member, receiver: Member) -> Out
     row.their_state_at = envelope.parse_timestamp(status["at"], "at")
     row.their_status_seq = status["seq"]
     row.their_reference = row.their_reference or status["reference"]
-    rows.update(row, "their_state", "their_state_at", "their_status_seq", "their_reference")
+    row.save(update_fields=["their_state", "their_state_at", "their_status_seq", "their_reference"])
     return row
 
 

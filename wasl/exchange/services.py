@@ -5,26 +5,25 @@
 - `on_registry_event` (subscribed in `apps.py`, in the step's transaction) turns answered,
   closed, reopened and cancelled on a letter that came through Wasl into a status message
   back to its sender, in the outbox, in the same transaction as the step;
-- `record_receipts` checks receipts against the receiver's key and the envelope sent, and
-  marks the deliveries done.
+- once either commits, a delivery task is enqueued (`tasks.deliver_outbox`).
 
-The receiving side is in `receiving.py`; the worker that moves the outbox in `delivery.py`.
+The way of a letter runs one way through the modules, each importing only the next: this
+outbox → `tasks` → `delivery` → the receiving node (`receiving`, its inbox) → `receipts`
+back home.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction as db
 from django.utils import timezone
 
-from wasl import rows
 from wasl.audit import services as audit
 from wasl.core.errors import InvalidInput
 from wasl.directory.actors import Actor
@@ -35,8 +34,7 @@ from wasl.registry import services as registry
 from wasl.registry.events import Published
 from wasl.registry.models import Attachment, Confidentiality, Transaction
 
-from . import conf, envelope, keys, log, lookup, ratelimit, wakeup
-from .errors import ExchangeError
+from . import blobs, envelope, keys, log, lookup, tasks
 from .models import (
     DeliveryState,
     IncomingMessage,
@@ -97,9 +95,7 @@ def _codes(values: Iterable[str], field_name: str) -> list[str]:
     return result
 
 
-def _receivers(
-    sender: Member, to: list[str], cc: list[str], view: lookup.View
-) -> list[tuple[Member, str]]:
+def _receivers(sender: Member, to: list[str], cc: list[str]) -> list[tuple[Member, str]]:
     if not to:
         raise InvalidInput(
             "حدد جهة مستقبلة واحدة على الأقل.",
@@ -123,9 +119,10 @@ def _receivers(
             field="cc",
         )
     result = []
+    found = lookup.members(to + cc)
     for code in to + cc:
         field_name = "to" if code in to else "cc"
-        member = view.member(code)
+        member = found.get(code)
         if member is None:
             raise InvalidInput(
                 f"الجهة «{code}» ليست عضواً في وصل؛ لا يمكن الإرسال إليها إلكترونياً.",
@@ -133,7 +130,7 @@ def _receivers(
                 code="unknown_receiver",
                 field=field_name,
             )
-        if not member.is_active or not view.has_current_key(member.pk):
+        if not member.is_active or not member.has_current_key:
             raise InvalidInput(
                 f"عضوية الجهة «{code}» في وصل ملغاة أو مفاتيحها ملغاة؛ لا يمكن الإرسال إليها.",
                 f"{code}'s Wasl membership or keys are revoked: the letter cannot be sent to it.",
@@ -158,8 +155,8 @@ def _receivers(
     return result
 
 
-def sender_member(entity_id: int, view: lookup.View | None = None) -> Member:
-    member = (view or lookup.directory()).member_of_entity(entity_id)
+def sender_member(entity_id: int) -> Member:
+    member = lookup.member_of_entity(entity_id)
     if member is None or not member.node.is_self or not member.is_active:
         raise InvalidInput(
             "جهتك ليست عضواً نشطاً في وصل على هذه العقدة.",
@@ -208,12 +205,6 @@ def _check_restriction(restriction: Restriction, today: date) -> Restriction:
                 field="restriction.until",
             )
     return Restriction(restriction.level, basis, restriction.until)
-
-
-def _file_chunks(path: Path, size: int = 256 * 1024) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(size):
-            yield chunk
 
 
 def send_letter(
@@ -279,9 +270,8 @@ def send_letter(
     outgoing_files = [(a.sha256, a.filename, a.content_type) for a in existing] + [
         (s.sha256, s.filename, s.content_type) for s in stored
     ]
-    view = lookup.directory()  # one statement while the directory does not change
-    sender = sender_member(unit.entity_id, view)
-    receivers = _receivers(sender, to_codes, cc_codes, view)
+    sender = sender_member(unit.entity_id)
+    receivers = _receivers(sender, to_codes, cc_codes)
     with db.atomic():
         txn = registry.register_transaction(
             actor,
@@ -295,8 +285,6 @@ def send_letter(
             confidentiality=restriction.level,
             due_date=reply_due,
             correspondent_code=receivers[0][0].code,
-            correspondent_entity=view.entity(receivers[0][0].entity_id),
-            savepoint=False,  # a failure fails the whole sending
         )
         made: list[Attachment] = []
         for sha, filename, content_type in outgoing_files:
@@ -304,7 +292,7 @@ def send_letter(
                 registry.add_attachment(
                     actor,
                     txn.public_id,
-                    chunks=_file_chunks(registry_files.blob_path(sha)),
+                    chunks=blobs.chunks(sha),
                     filename=filename,
                     declared_type=content_type,
                 )
@@ -338,21 +326,23 @@ def send_letter(
                 for a in made
             ],
         }
-        signer = view.signer(sender)
+        signer = keys.signer_for(sender.pk, sender.code)
         now = timezone.now()
-        messages = [
-            _queue(
-                signer,
-                sender,
-                receiver,
-                txn,
-                now,
-                kind=Kind.LETTER,
-                payload={"letter": {**letter, "role": role}},
-                role=role,
-            )
-            for receiver, role in receivers
-        ]
+        messages = _queue(
+            [
+                _envelope(
+                    signer,
+                    sender,
+                    receiver,
+                    txn,
+                    now,
+                    kind=Kind.LETTER,
+                    payload={"letter": {**letter, "role": role}},
+                    role=role,
+                )
+                for receiver, role in receivers
+            ]
+        )
         audit.record(
             "exchange.letter.sent",
             chain=sender.code,
@@ -368,7 +358,7 @@ def send_letter(
             },
             at=now,
         )
-        _deliver_after_commit(messages)
+        _deliver_after_commit()
     return SentLetter(txn, messages)
 
 
@@ -380,7 +370,7 @@ def _answers_block(origin: IncomingMessage) -> dict[str, Any]:
     }
 
 
-def _queue(
+def _envelope(
     signer: keys.Signer,
     sender: Member,
     receiver: Member,
@@ -392,7 +382,7 @@ def _queue(
     role: str = "",
     about: IncomingMessage | None = None,
 ) -> OutgoingMessage:
-    """Sign one envelope and put it in the outbox and the log (in the caller's transaction)."""
+    """One signed envelope as an outbox row, not yet written."""
     message_id = uuid.uuid4()
     body = {
         "v": envelope.VERSION,
@@ -404,8 +394,7 @@ def _queue(
         **payload,
     }
     signed = signer.sign("envelope", body)
-    row = rows.new(
-        OutgoingMessage,
+    return OutgoingMessage(
         message_id=message_id,
         kind=kind,
         sender=sender,
@@ -420,31 +409,29 @@ def _queue(
         next_attempt_at=now,
         created_at=now,
     )
-    rows.insert(row)
-    log.append(
-        sender.code,
-        direction=LogEntry.Direction.OUT,
-        what=LogEntry.What.ENVELOPE,
-        payload=signed.text,
-        message_id=str(message_id),
-        counterpart=receiver.code,
-        code=kind,
-        at=now,
-    )
-    return row
 
 
-def _deliver_after_commit(messages: list[OutgoingMessage]) -> None:
-    """Once the sending commits: deliver to entities of this node now (unless configured
-    off), and wake the worker for the rest (and for local ones left to it)."""
-    now_local = conf.get("WASL_EXCHANGE_DELIVER_LOCAL_ON_COMMIT")
-    local = [m.pk for m in messages if now_local and m.receiver.node.is_self]
-    if len(local) < len(messages):
-        db.on_commit(wakeup.notify, robust=True)
-    if local:
-        from . import delivery  # the worker's module imports this one
+def _queue(messages: list[OutgoingMessage]) -> list[OutgoingMessage]:
+    """Put these envelopes in the outbox and the log (in the caller's transaction)."""
+    OutgoingMessage.objects.bulk_create(messages)
+    for message in messages:
+        log.append(
+            message.sender.code,
+            direction=LogEntry.Direction.OUT,
+            what=LogEntry.What.ENVELOPE,
+            payload=message.envelope,
+            message_id=str(message.message_id),
+            counterpart=message.receiver.code,
+            code=message.kind,
+            at=message.created_at,
+        )
+    return messages
 
-        db.on_commit(lambda: delivery.deliver_now(local), robust=True)
+
+def _deliver_after_commit() -> None:
+    """Once the change commits, a delivery task takes what is due from the outbox. If the
+    task cannot be enqueued, the messages wait for the worker's periodic look at the outbox."""
+    db.on_commit(tasks.deliver_outbox.enqueue, robust=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,6 +470,7 @@ def queue_status(txn: Transaction, state: str, at: datetime) -> OutgoingMessage 
     origin = (
         IncomingMessage.objects.filter(transaction_id=txn.pk, kind=Kind.LETTER)
         .select_related("sender__node", "receiver__node")
+        .select_for_update(of=("self",))
         .first()
     )
     if origin is None:
@@ -490,18 +478,13 @@ def queue_status(txn: Transaction, state: str, at: datetime) -> OutgoingMessage 
     if not origin.sender.is_active or not origin.receiver.is_active:
         logger.warning("exchange: no status for %s: membership revoked", txn.reference)
         return None
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE exchange_incomingmessage SET statuses_sent = statuses_sent + 1 "
-            "WHERE id = %s RETURNING statuses_sent",
-            [origin.pk],
-        )
-        seq = int(cursor.fetchone()[0])
+    # The row is locked until the step commits: statuses of one letter are numbered in turn.
+    origin.statuses_sent += 1
+    origin.save(update_fields=["statuses_sent"])
+    seq = origin.statuses_sent
     signer = keys.signer_for(origin.receiver.pk, origin.receiver.code)
     now = timezone.now()
-    message = _queue(
+    message = _envelope(
         signer,
         origin.receiver,
         origin.sender,
@@ -519,128 +502,6 @@ def queue_status(txn: Transaction, state: str, at: datetime) -> OutgoingMessage 
         },
         about=origin,
     )
-    _deliver_after_commit([message])
+    _queue([message])
+    _deliver_after_commit()
     return message
-
-
-# ---------------------------------------------------------------------------------------------
-# Receipts coming home
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A receipt that verified against the receiver's key and the envelope we sent."""
-
-    signed: envelope.Signed
-
-
-def check_receipt(
-    row: OutgoingMessage,
-    receipt: Any,
-    public_key: Callable[[str], keys.PublicKey | None] = keys.public_key,
-) -> Checked:
-    """Raise `bad_receipt` unless `receipt` is the receiver's signed receipt for `row`.
-    `public_key` reads a key of the directory (`settle` reads each once per batch)."""
-    try:
-        signed = envelope.parse_receipt(receipt)
-    except envelope.EnvelopeError as error:
-        raise ExchangeError("bad_receipt", error.code) from None
-    body = signed.body
-    if (
-        body["message_id"] != str(row.message_id)
-        or body["envelope_sha256"] != row.envelope_sha256
-        or body["sender"] != row.receiver.code
-        or body["receiver"] != row.sender.code
-    ):
-        raise ExchangeError("bad_receipt", "not the receipt of this message")
-    key = public_key(signed.key_id)
-    if key is None or key.member_code != row.receiver.code or key.revoked_at is not None:
-        raise ExchangeError("bad_receipt", "unknown or revoked key")
-    if not key.valid_at(envelope.parse_timestamp(body["at"], "at")):
-        raise ExchangeError("bad_receipt", "key not valid when the receipt was signed")
-    if not signed.verifies_with(key.public_raw):
-        raise ExchangeError("bad_receipt", "signature")
-    return Checked(signed)
-
-
-def record_receipt(row: OutgoingMessage, checked: Checked, now: datetime) -> bool:
-    """Mark `row` delivered with its receipt, in the caller's transaction. False when it
-    already was (a receipt that comes twice changes nothing)."""
-    if row.state == DeliveryState.DELIVERED:
-        return False
-    body = checked.signed.body
-    row.state = DeliveryState.DELIVERED
-    row.delivered_at = now
-    row.receipt = checked.signed.text
-    row.their_reference = body["reference"] or row.their_reference
-    row.their_registered_on = (
-        date.fromisoformat(body["registered_on"]) if body["registered_on"] else None
-    )
-    row.last_error_code = ""
-    row.last_error = ""
-    rows.update(
-        row,
-        "state",
-        "delivered_at",
-        "receipt",
-        "their_reference",
-        "their_registered_on",
-        "last_error_code",
-        "last_error",
-    )
-    log.append(
-        row.sender.code,
-        direction=LogEntry.Direction.IN,
-        what=LogEntry.What.RECEIPT,
-        payload=checked.signed.text,
-        message_id=str(row.message_id),
-        counterpart=row.receiver.code,
-        code=body["outcome"],
-        at=now,
-    )
-    return True
-
-
-def accept_receipt(raw: bytes) -> str:
-    """A receipt sent on its own (`POST /exchange/v1/receipts`): recorded if it is the
-    receiver's receipt for a message in our outbox. Answers "recorded" or "already"."""
-    # Receipts on their own are rare (the answer to a delivery carries its receipt): they
-    # share the slow bucket of what cannot be tied to a member before it is checked.
-    wait = ratelimit.take(ratelimit.UNKNOWN)
-    if wait:
-        limited = ExchangeError("rate_limited", retry_after=wait)
-        if ratelimit.should_log(ratelimit.UNKNOWN):
-            _reject_receipt(raw, limited, "")
-        raise limited
-    try:
-        signed = envelope.parse_receipt(raw)
-    except envelope.EnvelopeError as error:
-        err = ExchangeError(error.code, error.detail, field=error.field)
-        _reject_receipt(raw, err, "")
-        raise err from None
-    message_id = signed.body["message_id"]
-    with db.atomic():
-        row = (
-            OutgoingMessage.objects.select_for_update()
-            .select_related("sender", "receiver")
-            .filter(message_id=message_id)
-            .first()
-        )
-        failure = None
-        if row is None or row.receiver.code != signed.body["sender"]:
-            failure = ExchangeError("unknown_message", message_id)
-        else:
-            try:
-                checked = check_receipt(row, signed.message)
-            except ExchangeError as error:
-                detail = error.message_en.partition(" (")[2].rstrip(")")
-                failure = ExchangeError("receipt_not_valid", detail[:200])
-            else:
-                return "recorded" if record_receipt(row, checked, timezone.now()) else "already"
-    _reject_receipt(raw, failure, message_id)
-    raise failure
-
-
-def _reject_receipt(raw: bytes, error: ExchangeError, message_id: str) -> None:
-    with db.atomic():
-        log.append_rejected(log.NODE_CHAIN, raw, error.code, message_id=message_id, note="receipt")

@@ -20,8 +20,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import conf, envelope, members, receiving, services
+from . import conf, envelope, members, receiving
 from .errors import ExchangeError
+from .receipts import accept as accept_receipt
 
 logger = logging.getLogger("wasl.exchange")
 
@@ -168,7 +169,7 @@ def _peek_id(text: str) -> str | None:
 def receipts(request: HttpRequest) -> HttpResponse:
     """A signed receipt sent on its own, for a message of our outbox."""
     raw = _read_body(request, 64 * 1024, "envelope_too_large")
-    outcome = services.accept_receipt(raw)
+    outcome = accept_receipt(raw)
     return _json({"outcome": outcome})
 
 

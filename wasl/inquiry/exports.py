@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils import timezone
 
@@ -26,11 +27,13 @@ HEADERS = (
     ("آخر تحديث", "Last update"),
 )
 
-_KIND = dict(Kind.choices)
-_STATE = dict(State.choices)
-_URGENCY = dict(Urgency.choices)
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _arabic(words: Any, code: str) -> str:
+    """The Arabic label of ``code`` (the sheet is in Arabic whatever the page's language)."""
+    return words(code).label_ar if code in words.values else code
 
 
 def _cell(value: str) -> str:
@@ -46,9 +49,9 @@ def rows(transactions: Sequence[Transaction]) -> list[list[str]]:
                 _cell(txn.subject),
                 txn.entity.name_ar,
                 txn.unit.name_ar,
-                _KIND.get(txn.kind, txn.kind),
-                _STATE.get(txn.state, txn.state),
-                _URGENCY.get(txn.urgency, txn.urgency),
+                _arabic(Kind, txn.kind),
+                _arabic(State, txn.state),
+                _arabic(Urgency, txn.urgency),
                 hijri.format_hijri(txn.registered_on),
                 txn.registered_on.isoformat(),
                 timezone.localtime(txn.updated_at).strftime("%Y-%m-%d %H:%M"),

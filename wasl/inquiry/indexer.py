@@ -16,25 +16,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import connection
+
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Referral, Transaction
-from wasl.rows import cursor as kept_cursor
 
 from . import documents
 from .backends import get_backend
+from .models import Document
 
 # Bump when the analysis changes what a document holds; `wasl reindex --missing` rewrites the
 # documents of an older version (2: بحي also yields حي).
 VERSION = 2
 
-_UPSERT = (
-    "INSERT INTO inquiry_document (transaction_id, subject, body, stems, scope, version) "
-    "VALUES (%s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (transaction_id) DO UPDATE SET subject = excluded.subject, "
-    "body = excluded.body, stems = excluded.stems, scope = excluded.scope, "
-    "version = excluded.version"
-)
+_REWRITTEN = ["subject", "body", "stems", "scope", "version"]
 
 _entity_names: dict[int, str] = {}
 
@@ -47,8 +43,19 @@ class Row:
     stems: str
     scope: str
 
-    def params(self) -> tuple[object, ...]:
-        return (self.transaction_id, self.subject, self.body, self.stems, self.scope, VERSION)
+    def document(self) -> Document:
+        return Document(
+            transaction_id=self.transaction_id,
+            subject=self.subject,
+            body=self.body,
+            stems=self.stems,
+            scope=self.scope,
+            version=VERSION,
+        )
+
+    def indexed(self) -> tuple[object, ...]:
+        """What the full-text index holds: (transaction_id, subject, body, stems, scope)."""
+        return (self.transaction_id, self.subject, self.body, self.stems, self.scope)
 
 
 def entity_token(entity_id: int) -> str:
@@ -115,14 +122,16 @@ def write(rows: Sequence[Row], *, new: bool = False) -> None:
     if not rows:
         return
     backend = get_backend()
-    cursor = kept_cursor()
-    if not new:
-        backend.before_upsert(cursor, [r.transaction_id for r in rows])
-    if len(rows) == 1:
-        cursor.execute(_UPSERT, rows[0].params())
-    else:
-        cursor.executemany(_UPSERT, [r.params() for r in rows])
-    backend.after_upsert(cursor, [r.params()[:5] for r in rows])
+    with connection.cursor() as cursor:
+        if not new:
+            backend.before_upsert(cursor, [r.transaction_id for r in rows])
+        Document.objects.bulk_create(
+            [r.document() for r in rows],
+            update_conflicts=True,
+            unique_fields=["transaction"],
+            update_fields=_REWRITTEN,
+        )
+        backend.after_upsert(cursor, [r.indexed() for r in rows])
 
 
 def named_users(transaction_id: int) -> set[int]:

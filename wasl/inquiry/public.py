@@ -39,15 +39,6 @@ STATE_TEXT = {
     State.REOPENED: ("أعيد فتح معاملتك لاستكمالها.", "Reopened to be completed."),
     State.CANCELLED: ("أُلغيت المعاملة.", "Cancelled."),
 }
-_STATE_EN = {
-    State.REGISTERED: "Registered",
-    State.REFERRED: "Referred",
-    State.ANSWERED: "Answered",
-    State.RETURNED: "Returned",
-    State.CLOSED: "Closed",
-    State.REOPENED: "Reopened",
-    State.CANCELLED: "Cancelled",
-}
 
 
 @dataclass(frozen=True)
@@ -129,8 +120,8 @@ def _present(txn: Transaction) -> PublicStatus:
     return PublicStatus(
         reference=txn.reference,
         state=state.value,
-        state_ar=str(state.label),
-        state_en=_STATE_EN[state],
+        state_ar=state.label_ar,
+        state_en=state.label_en,
         explanation_ar=explanation_ar,
         explanation_en=explanation_en,
         entity_ar=txn.entity.name_ar,

@@ -333,6 +333,11 @@ def _filtered(actor: Actor, filters: Filters) -> QuerySet[Transaction]:
     return qs
 
 
+def _sees_nothing(actor: Actor) -> bool:
+    """The access rule leaves this person nothing (an empty queryset has no SQL to embed)."""
+    return visible_transactions(actor).query.is_empty()
+
+
 def scope_tokens(actor: Actor) -> list[str]:
     """Index tokens covering every transaction `actor` may see (a superset: the access rule
     decides). Referrals stay inside their entity, so the actor's entities cover all but
@@ -525,7 +530,7 @@ def search(
     text = clean_query(q)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     page = max(1, min(int(page), MAX_PAGE))
-    if actor.is_anonymous or not actor.memberships:
+    if _sees_nothing(actor):
         understood = understand(text) if text else Understood("empty")
         return Results(understood, filters, 0, page, per_page, [], {})
     understood = _understand_for(actor, text, filters)
@@ -546,7 +551,7 @@ def export(actor: Actor, q: object, filters: Filters | None = None) -> list[Tran
     """Every visible match (at most EXPORT_LIMIT), best first, for CSV and XLSX."""
     filters = filters or Filters()
     text = clean_query(q)
-    if actor.is_anonymous or not actor.memberships:
+    if _sees_nothing(actor):
         return []
     understood = _understand_for(actor, text, filters)
     ids = [row[0] for row in _rows(actor, understood, filters)[:EXPORT_LIMIT]]

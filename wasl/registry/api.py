@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
@@ -18,7 +18,16 @@ from wasl.directory.models import Unit
 
 from . import access, presenters, queries, services
 from .attachments import blob_path
-from .models import Referral, Transaction
+from .models import Referral
+from .vocabulary import (
+    Classification,
+    Confidentiality,
+    Direction,
+    Kind,
+    LinkKind,
+    PartyType,
+    Urgency,
+)
 
 router = Router(tags=["registry"])
 
@@ -28,7 +37,7 @@ class Strict(Schema):
 
 
 class PartyIn(Strict):
-    type: Literal["none", "citizen", "resident", "company", "entity"] = "none"
+    type: PartyType = PartyType.NONE
     name: str = Field("", max_length=200)
     id_number: str = Field("", max_length=20)
     phone: str = Field("", max_length=32)
@@ -38,25 +47,13 @@ class PartyIn(Strict):
 
 class RegisterIn(Strict):
     unit: uuid.UUID
-    direction: Literal["incoming", "outgoing", "internal"]
-    kind: Literal[
-        "letter", "request", "complaint", "petition", "memo", "report", "circular", "invitation"
-    ]
+    direction: Direction
+    kind: Kind
     subject: str = Field(..., max_length=500)
     body: str = Field("", max_length=20000)
-    classification: Literal[
-        "general",
-        "rights",
-        "security",
-        "legal",
-        "municipal",
-        "development",
-        "financial",
-        "personnel",
-        "prisoners",
-    ] = "general"
-    urgency: Literal["normal", "urgent", "very_urgent", "immediate"] = "normal"
-    confidentiality: Literal["normal", "confidential", "top_secret"] = "normal"
+    classification: Classification = Classification.GENERAL
+    urgency: Urgency = Urgency.NORMAL
+    confidentiality: Confidentiality = Confidentiality.NORMAL
     due_date: str | None = Field(
         None, max_length=20, description="Gregorian 2026-12-01 or Hijri 1448/06/10هـ"
     )
@@ -88,13 +85,84 @@ class ReasonIn(Strict):
 
 class LinkIn(Strict):
     target: uuid.UUID
-    kind: Literal["related", "answers", "follows"] = "related"
+    kind: LinkKind = LinkKind.RELATED
 
 
 class Error(Schema):
     code: str
     message_ar: str
     message_en: str
+
+
+class DualDate(Schema):
+    gregorian: str
+    hijri: str
+    display_ar: str
+
+
+class TransactionStateOut(Schema):
+    """A transaction as a step leaves it. Steps answer with this, not the full detail, which
+    stays at `GET /transactions/{id}`."""
+
+    id: str
+    reference: str
+    state: str
+    state_ar: str
+    updated_at: str = Field(description="ISO 8601; changes with every step")
+    closed_at: str | None
+
+
+class RegisteredOut(TransactionStateOut):
+    registered_at: str
+    registered_on: DualDate
+    due_date: DualDate | None
+
+
+class ReferralStateOut(Schema):
+    id: str
+    state: str
+    due_date: DualDate | None
+    created_at: str
+    acknowledged_at: str | None
+    finished_at: str | None
+    answer: str
+
+
+class NewReferralOut(ReferralStateOut):
+    to_unit: str = Field(description="The unit's id")
+
+
+class ReferredOut(TransactionStateOut):
+    referrals: list[NewReferralOut] = Field(description="In the order of `to_units`")
+
+
+class ReferralStepOut(TransactionStateOut):
+    referral: ReferralStateOut
+
+
+class ForwardedOut(TransactionStateOut):
+    referral: NewReferralOut = Field(description="The new referral, to `to_unit`")
+
+
+class EventOut(Schema):
+    action: str
+    at: str
+    note: str
+
+
+class CommentedOut(TransactionStateOut):
+    event: EventOut
+
+
+class LinkOut(Schema):
+    kind: str
+    direction: str
+    id: str
+    reference: str
+
+
+class LinkedOut(TransactionStateOut):
+    link: LinkOut
 
 
 ERRORS: dict[int, Any] = {
@@ -132,11 +200,22 @@ def _date(value: str | None, field: str) -> date | None:
         raise
 
 
-def _detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
-    return presenters.transaction_detail(actor, txn)
+def _new_referral(ref: Referral, units: list[Unit]) -> dict[str, Any]:
+    # The units were read from the request; their ids need no query.
+    (unit,) = (u for u in units if u.pk == ref.to_unit_id)
+    return {**presenters.referral_state(ref), "to_unit": str(unit.public_id)}
 
 
-@router.post("/transactions", response={201: dict, **ERRORS}, summary="Register a transaction")
+def _referral_step(ref: Referral) -> dict[str, Any]:
+    return {
+        **presenters.transaction_state(ref.transaction),
+        "referral": presenters.referral_state(ref),
+    }
+
+
+@router.post(
+    "/transactions", response={201: RegisteredOut, **ERRORS}, summary="Register a transaction"
+)
 def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     unit = Unit.objects.select_related("entity").filter(public_id=payload.unit).first()
@@ -159,7 +238,15 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]
         external_reference=payload.external_reference,
         external_date=_date(payload.external_date, "external_date"),
     )
-    return Status(201, _detail(actor, access.get_transaction_for(actor, txn.public_id)))
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(txn),
+            "registered_at": txn.registered_at.isoformat(),
+            "registered_on": presenters.dual_date(txn.registered_on),
+            "due_date": presenters.dual_date(txn.due_date),
+        },
+    )
 
 
 class ListFilters(Schema):
@@ -187,7 +274,7 @@ def list_transactions(request: HttpRequest, filters: Query[ListFilters]) -> dict
 @router.get("/transactions/{tid}", response={200: dict, **ERRORS}, summary="A transaction")
 def read(request: HttpRequest, tid: str) -> dict[str, Any]:
     actor = _actor(request)
-    return _detail(actor, access.get_transaction_for(actor, tid))
+    return presenters.transaction_detail(actor, access.get_transaction_for(actor, tid))
 
 
 class InboxFilters(Schema):
@@ -209,93 +296,138 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, Any]:
     qs = queries.inbox(actor, unit_id=unit_id, only_open=not filters.include_finished)
     total = qs.count()
     items = []
-    for ref in qs.select_related("transaction__entity", "transaction__unit")[
-        filters.offset : filters.offset + filters.limit
-    ]:
+    page = qs.select_related(
+        "transaction__entity", "transaction__unit", "from_unit", "to_unit", "parent"
+    )[filters.offset : filters.offset + filters.limit]
+    for ref in page:
         item = presenters.referral_data(ref)
         item["transaction"] = presenters.transaction_summary(ref.transaction)
         items.append(item)
     return {"count": total, "items": items}
 
 
-@router.post("/transactions/{tid}/referrals", response={201: dict, **ERRORS}, summary="Refer")
+@router.post(
+    "/transactions/{tid}/referrals", response={201: ReferredOut, **ERRORS}, summary="Refer"
+)
 def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
+    units = _units(actor, payload.to_units, "to_units")
     made = services.refer(
         actor,
         tid,
-        to_units=_units(actor, payload.to_units, "to_units"),
+        to_units=units,
         instruction=payload.instruction,
         due_in_days=payload.due_in_days,
     )
-    return Status(201, {"referrals": [str(r.public_id) for r in made]})
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(made[0].transaction),
+            "referrals": [_new_referral(ref, units) for ref in made],
+        },
+    )
 
 
-def _referral_response(actor: Actor, ref: Referral) -> dict[str, Any]:
-    return _detail(actor, access.get_transaction_for(actor, ref.transaction.public_id))
-
-
-@router.post("/referrals/{rid}/acknowledge", response={200: dict, **ERRORS}, summary="Acknowledge")
+@router.post(
+    "/referrals/{rid}/acknowledge", response={200: ReferralStepOut, **ERRORS}, summary="Acknowledge"
+)
 def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
     actor = _actor(request)
-    return _referral_response(actor, services.acknowledge(actor, rid))
+    return _referral_step(services.acknowledge(actor, rid))
 
 
-@router.post("/referrals/{rid}/answer", response={200: dict, **ERRORS}, summary="Answer (إفادة)")
+@router.post(
+    "/referrals/{rid}/answer", response={200: ReferralStepOut, **ERRORS}, summary="Answer (إفادة)"
+)
 def answer(request: HttpRequest, rid: str, payload: TextIn) -> dict[str, Any]:
     actor = _actor(request)
-    return _referral_response(actor, services.answer(actor, rid, text=payload.text))
+    return _referral_step(services.answer(actor, rid, text=payload.text))
 
 
-@router.post("/referrals/{rid}/return", response={200: dict, **ERRORS}, summary="Return")
+@router.post("/referrals/{rid}/return", response={200: ReferralStepOut, **ERRORS}, summary="Return")
 def return_referral(request: HttpRequest, rid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
-    return _referral_response(actor, services.return_referral(actor, rid, reason=payload.reason))
+    return _referral_step(services.return_referral(actor, rid, reason=payload.reason))
 
 
-@router.post("/referrals/{rid}/forward", response={200: dict, **ERRORS}, summary="Forward")
+@router.post("/referrals/{rid}/forward", response={200: ForwardedOut, **ERRORS}, summary="Forward")
 def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any]:
     actor = _actor(request)
-    (unit,) = _units(actor, [payload.to_unit], "to_unit")
+    units = _units(actor, [payload.to_unit], "to_unit")
     made = services.forward(
-        actor, rid, to_unit=unit, instruction=payload.instruction, due_in_days=payload.due_in_days
+        actor,
+        rid,
+        to_unit=units[0],
+        instruction=payload.instruction,
+        due_in_days=payload.due_in_days,
     )
-    return _referral_response(actor, made)
+    return {
+        **presenters.transaction_state(made.transaction),
+        "referral": _new_referral(made, units),
+    }
 
 
-@router.post("/transactions/{tid}/comments", response={201: dict, **ERRORS}, summary="Comment")
+@router.post(
+    "/transactions/{tid}/comments", response={201: CommentedOut, **ERRORS}, summary="Comment"
+)
 def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
-    services.comment(actor, tid, text=payload.text)
-    return Status(201, _detail(actor, access.get_transaction_for(actor, tid)))
+    event = services.comment(actor, tid, text=payload.text)
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(event.transaction),
+            "event": {
+                "action": event.action,
+                "at": event.created_at.isoformat(),
+                "note": event.note,
+            },
+        },
+    )
 
 
-@router.post("/transactions/{tid}/close", response={200: dict, **ERRORS}, summary="Close (حفظ)")
+@router.post(
+    "/transactions/{tid}/close",
+    response={200: TransactionStateOut, **ERRORS},
+    summary="Close (حفظ)",
+)
 def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
-    services.close(actor, tid, reason=payload.reason)
-    return _detail(actor, access.get_transaction_for(actor, tid))
+    return presenters.transaction_state(services.close(actor, tid, reason=payload.reason))
 
 
-@router.post("/transactions/{tid}/reopen", response={200: dict, **ERRORS}, summary="Reopen")
+@router.post(
+    "/transactions/{tid}/reopen", response={200: TransactionStateOut, **ERRORS}, summary="Reopen"
+)
 def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
-    services.reopen(actor, tid, reason=payload.reason)
-    return _detail(actor, access.get_transaction_for(actor, tid))
+    return presenters.transaction_state(services.reopen(actor, tid, reason=payload.reason))
 
 
-@router.post("/transactions/{tid}/cancel", response={200: dict, **ERRORS}, summary="Cancel")
+@router.post(
+    "/transactions/{tid}/cancel", response={200: TransactionStateOut, **ERRORS}, summary="Cancel"
+)
 def cancel(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
-    services.cancel(actor, tid, reason=payload.reason)
-    return _detail(actor, access.get_transaction_for(actor, tid))
+    return presenters.transaction_state(services.cancel(actor, tid, reason=payload.reason))
 
 
-@router.post("/transactions/{tid}/links", response={201: dict, **ERRORS}, summary="Link")
+@router.post("/transactions/{tid}/links", response={201: LinkedOut, **ERRORS}, summary="Link")
 def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
-    services.link(actor, tid, payload.target, kind=payload.kind)
-    return Status(201, _detail(actor, access.get_transaction_for(actor, tid)))
+    made = services.link(actor, tid, payload.target, kind=payload.kind)
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(made.source),
+            "link": {
+                "kind": made.kind,
+                "direction": "out",
+                "id": str(made.target.public_id),
+                "reference": made.target.reference,
+            },
+        },
+    )
 
 
 @router.post(

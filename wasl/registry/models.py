@@ -9,57 +9,16 @@ from django.db import models
 
 from wasl.directory.models import Entity, Unit
 
-from .states import ReferralState, State
-
-
-class Direction(models.TextChoices):
-    INCOMING = "incoming", "وارد"
-    OUTGOING = "outgoing", "صادر"
-    INTERNAL = "internal", "داخلي"
-
-
-class Kind(models.TextChoices):
-    LETTER = "letter", "خطاب"
-    REQUEST = "request", "طلب"
-    COMPLAINT = "complaint", "شكوى"
-    PETITION = "petition", "معروض"
-    MEMO = "memo", "مذكرة"
-    REPORT = "report", "تقرير"
-    CIRCULAR = "circular", "تعميم"
-    INVITATION = "invitation", "دعوة"
-
-
-class Classification(models.TextChoices):
-    GENERAL = "general", "عام"
-    RIGHTS = "rights", "حقوق"
-    SECURITY = "security", "شؤون أمنية"
-    LEGAL = "legal", "شؤون قانونية"
-    MUNICIPAL = "municipal", "خدمات بلدية"
-    DEVELOPMENT = "development", "شؤون تنموية"
-    FINANCIAL = "financial", "شؤون مالية"
-    PERSONNEL = "personnel", "شؤون الموظفين"
-    PRISONERS = "prisoners", "شؤون السجناء"
-
-
-class Urgency(models.TextChoices):
-    NORMAL = "normal", "عادي"
-    URGENT = "urgent", "عاجل"
-    VERY_URGENT = "very_urgent", "عاجل جداً"
-    IMMEDIATE = "immediate", "حالاً"
-
-
-class Confidentiality(models.TextChoices):
-    NORMAL = "normal", "عادي"
-    CONFIDENTIAL = "confidential", "سري"
-    TOP_SECRET = "top_secret", "سري للغاية"
-
-
-class PartyType(models.TextChoices):
-    NONE = "none", "لا يوجد"
-    CITIZEN = "citizen", "مواطن"
-    RESIDENT = "resident", "مقيم"
-    COMPANY = "company", "منشأة"
-    ENTITY = "entity", "جهة حكومية"
+from .states import Action, ReferralState, State
+from .vocabulary import (
+    Classification,
+    Confidentiality,
+    Direction,
+    Kind,
+    LinkKind,
+    PartyType,
+    Urgency,
+)
 
 
 class Transaction(models.Model):
@@ -96,7 +55,7 @@ class Transaction(models.Model):
     due_date = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    party_type = models.CharField(max_length=10, choices=PartyType.choices, default="none")
+    party_type = models.CharField(max_length=10, choices=PartyType.choices, default=PartyType.NONE)
     party_name = models.CharField(max_length=200, blank=True)
     party_id_number = models.CharField(max_length=10, blank=True, db_index=True)
     party_phone = models.CharField(max_length=16, blank=True)
@@ -210,7 +169,7 @@ class Event(models.Model):
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -265,10 +224,7 @@ class Attachment(models.Model):
 class Link(models.Model):
     """A link between two transactions of the same entity (related, answers, follows up)."""
 
-    class LinkKind(models.TextChoices):
-        RELATED = "related", "مرتبطة"
-        ANSWERS = "answers", "رد على"
-        FOLLOWS = "follows", "إلحاقية"
+    LinkKind = LinkKind  # the vocabulary, also known by its old place
 
     source = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="links_out")
     target = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="links_in")

@@ -50,6 +50,32 @@ def transaction_summary(txn: Transaction) -> dict[str, Any]:
     }
 
 
+def transaction_state(txn: Transaction) -> dict[str, Any]:
+    """A transaction as a step leaves it: what a client needs to go on, from the row in hand
+    (no query). The full detail stays at `GET /transactions/{id}`."""
+    return {
+        "id": str(txn.public_id),
+        "reference": txn.reference,
+        "state": txn.state,
+        "state_ar": State(txn.state).label,
+        "updated_at": txn.updated_at.isoformat(),
+        "closed_at": txn.closed_at.isoformat() if txn.closed_at else None,
+    }
+
+
+def referral_state(ref: Referral) -> dict[str, Any]:
+    """A referral as a step leaves it, from the row in hand (no query)."""
+    return {
+        "id": str(ref.public_id),
+        "state": ref.state,
+        "due_date": dual_date(ref.due_date),
+        "created_at": ref.created_at.isoformat(),
+        "acknowledged_at": ref.acknowledged_at.isoformat() if ref.acknowledged_at else None,
+        "finished_at": ref.finished_at.isoformat() if ref.finished_at else None,
+        "answer": ref.answer,
+    }
+
+
 def referral_data(ref: Referral) -> dict[str, Any]:
     return {
         "id": str(ref.public_id),

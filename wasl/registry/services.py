@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
 from django.db import transaction as db
 from django.utils import timezone
 
-from wasl import rows
 from wasl.audit import services as audit
 from wasl.core import hijri, identity
 from wasl.core.errors import Forbidden, InvalidInput
@@ -26,7 +24,7 @@ from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.models import Entity, Unit, entity_code_of
 
-from . import access, calendar, events, rights
+from . import access, calendar, events, numbering, rights
 from . import attachments as attachment_files
 from .models import (
     Attachment,
@@ -94,18 +92,11 @@ def register_transaction(
     correspondent_code: str = "",
     external_reference: str = "",
     external_date: date | None = None,
-    correspondent_entity: Entity | None = None,
-    savepoint: bool = True,
 ) -> Transaction:
     """Register an incoming, outgoing or internal transaction in `unit` (تسجيل معاملة).
 
     Who: a clerk or head of `unit`. Gives the next gap-free reference number of the unit's
     entity for the current Umm al-Qura year. Records `registered`.
-
-    `correspondent_entity` is the correspondent already read (instead of its code).
-    Called inside a transaction, the registration is a savepoint of it, unless `savepoint`
-    is False: for a caller whose own transaction or savepoint a failure here rolls back
-    whole (sending a letter, receiving one), which saves two statements a registration.
     """
     if not actor.works_in(unit.pk):
         raise Forbidden(
@@ -139,12 +130,9 @@ def register_transaction(
         label_en="Sender's reference",
     )
     party_fields = _clean_party(party or Party())
-    if correspondent_entity is not None:
-        correspondent = _active(correspondent_entity, "correspondent")
-    else:
-        correspondent = (
-            _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
-        )
+    correspondent = (
+        _entity_by_code(correspondent_code, "correspondent") if correspondent_code else None
+    )
     if correspondent is None and direction in (Direction.INCOMING, Direction.OUTGOING):
         if party_fields["party_type"] == PartyType.NONE:
             raise InvalidInput(
@@ -170,11 +158,10 @@ def register_transaction(
             field="external_date",
         )
     year = hijri.hijri_year(today)
-    with db.atomic(savepoint=savepoint):
+    with db.atomic():
         entity_code = entity_code_of(unit.entity_id)
-        sequence = _next_number(unit.entity_id, year)
-        txn = rows.new(
-            Transaction,
+        sequence = numbering.next_number(unit.entity_id, year)
+        txn = Transaction.objects.create(
             entity_id=unit.entity_id,
             unit=unit,
             reference=f"{entity_code}-{year}-{sequence:06d}",
@@ -198,7 +185,6 @@ def register_transaction(
             external_date=external_date,
             **party_fields,
         )
-        rows.insert(txn)
         _record(
             actor,
             txn,
@@ -208,30 +194,6 @@ def register_transaction(
             data={"reference": txn.reference, "state": [None, State.REGISTERED]},
         )
     return txn
-
-
-def _next_number(entity_id: int, year: int) -> int:
-    """The next number of an entity's Hijri year, gap-free.
-
-    The UPDATE locks the sequence row until the registration commits, so concurrent writers
-    queue on it; a rolled-back registration gives its number back.
-    """
-    bump = (
-        "UPDATE registry_numbersequence SET last_value = last_value + 1 "
-        "WHERE entity_id = %s AND hijri_year = %s RETURNING last_value"
-    )
-    cursor = rows.cursor()
-    cursor.execute(bump, [entity_id, year])
-    row = cursor.fetchone()
-    if row is None:
-        cursor.execute(
-            "INSERT INTO registry_numbersequence (entity_id, hijri_year, last_value) "
-            "VALUES (%s, %s, 0) ON CONFLICT (entity_id, hijri_year) DO NOTHING",
-            [entity_id, year],
-        )
-        cursor.execute(bump, [entity_id, year])
-        row = cursor.fetchone()
-    return int(row[0])
 
 
 def _clean_party(party: Party) -> dict[str, Any]:
@@ -288,13 +250,8 @@ def _clean_party(party: Party) -> dict[str, Any]:
 
 
 def _entity_by_code(code: str, field: str) -> Entity:
-    # A cached single-row statement: the ORM's compiler cost more than the lookup itself,
-    # and this runs on every registration that names a correspondent.
-    return _active(rows.fetch_one(Entity, "code", str(code)[:20].upper()), field)
-
-
-def _active(entity: object, field: str) -> Entity:
-    if not isinstance(entity, Entity) or not entity.is_active:
+    entity = Entity.objects.filter(code=str(code)[:20].upper()).first()
+    if entity is None or not entity.is_active:
         raise InvalidInput(
             "الجهة غير موجودة في الدليل.",
             "No such entity in the directory.",
@@ -369,8 +326,7 @@ def refer(
             )
             for unit in units
         ]
-        for made in referrals:
-            rows.insert(made)
+        Referral.objects.bulk_create(referrals)
         old = txn.state
         _set_state(txn, new_state, now)
         _record(
@@ -398,7 +354,7 @@ def acknowledge(actor: Actor, referral_id: object) -> Referral:
         now = timezone.now()
         ref.state = referral_step("acknowledge", ref.state)
         ref.acknowledged_at = now
-        rows.update(ref, "state", "acknowledged_at")
+        ref.save(update_fields=["state", "acknowledged_at"])
         _touch(txn, now)
         _record(actor, txn, "acknowledged", now, unit_id=ref.to_unit_id, referral=ref, data={})
     return ref
@@ -443,7 +399,7 @@ def _finish_referral(
         ref.finished_at = now
         ref.finished_by_id = actor.user_id
         ref.answer = text
-        rows.update(ref, "state", "finished_at", "finished_by", "answer")
+        ref.save(update_fields=["state", "finished_at", "finished_by", "answer"])
         old = txn.state
         still_open = _has_open_referrals(txn.pk, except_id=ref.pk)
         new_state = old if still_open else done_state
@@ -489,9 +445,9 @@ def forward(
         ref.state = referral_step("forward", ref.state)
         ref.finished_at = now
         ref.finished_by_id = actor.user_id
-        rows.update(ref, "state", "finished_at", "finished_by")
+        ref.save(update_fields=["state", "finished_at", "finished_by"])
         due = _due(txn, now, due_in_days)
-        new = Referral(
+        new = Referral.objects.create(
             transaction=txn,
             from_unit_id=ref.to_unit_id,
             to_unit=unit,
@@ -502,7 +458,6 @@ def forward(
             created_by_id=actor.user_id,
             created_at=now,
         )
-        rows.insert(new)
         _touch(txn, now)
         _record(
             actor,
@@ -566,14 +521,13 @@ def _check_targets(txn: Transaction, to_units: list[Unit], *, exclude: int) -> l
 
 
 def _refuse_open_referrals_to(txn: Transaction, units: list[Unit]) -> None:
-    # Plain SQL on the (transaction, state) index: this runs on every referral, and a
-    # transaction has a handful of referrals at most.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT to_unit_id, state FROM registry_referral WHERE transaction_id = %s",
-            [txn.pk],
-        )
-        open_to = {unit for unit, state in cursor.fetchall() if state in OPEN_REFERRAL_STATES}
+    open_to = set(
+        Referral.objects.filter(
+            transaction_id=txn.pk,
+            state__in=OPEN_REFERRAL_STATES,
+            to_unit_id__in=[u.pk for u in units],
+        ).values_list("to_unit_id", flat=True)
+    )
     busy = {unit.code for unit in units if unit.pk in open_to}
     if busy:
         raise InvalidInput(
@@ -783,23 +737,21 @@ def _not_holder() -> Forbidden:
 
 def _touch(txn: Transaction, now: datetime) -> None:
     txn.updated_at = now
-    rows.update(txn, "updated_at")
+    txn.save(update_fields=["updated_at"])
 
 
 def _has_open_referrals(transaction_id: int, except_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM registry_referral WHERE transaction_id = %s AND id <> %s "
-            "AND state IN (%s, %s) LIMIT 1",
-            [transaction_id, except_id, *sorted(OPEN_REFERRAL_STATES)],
-        )
-        return cursor.fetchone() is not None
+    return (
+        Referral.objects.filter(transaction_id=transaction_id, state__in=OPEN_REFERRAL_STATES)
+        .exclude(pk=except_id)
+        .exists()
+    )
 
 
 def _set_state(txn: Transaction, state: str, now: datetime, extra: list[str] | None = None) -> None:
     txn.state = state
     txn.updated_at = now
-    rows.update(txn, "state", "updated_at", *(extra or []))
+    txn.save(update_fields=["state", "updated_at", *(extra or [])])
 
 
 def _record(
@@ -814,8 +766,7 @@ def _record(
     referral: Referral | None = None,
 ) -> Event:
     """Append the timeline event and the audit record, and publish the event."""
-    event = rows.new(
-        Event,
+    event = Event.objects.create(
         transaction=txn,
         referral=referral,
         action=action,
@@ -825,7 +776,6 @@ def _record(
         note=note,
         data=data,
     )
-    rows.insert(event)
     audit.record(
         f"registry.transaction.{action}",
         chain=entity_code_of(txn.entity_id),
@@ -862,7 +812,7 @@ def add_attachment(
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
         _check_can_attach(actor, txn)
         now = timezone.now()
-        made = Attachment(
+        made = Attachment.objects.create(
             transaction=txn,
             sha256=stored.sha256,
             size=stored.size,
@@ -871,7 +821,6 @@ def add_attachment(
             uploaded_by_id=actor.user_id,
             created_at=now,
         )
-        rows.insert(made)
         _touch(txn, now)
         _record(
             actor,

@@ -16,8 +16,16 @@ from wasl.core import hijri, identity
 from wasl.core.arabic import fold_digits
 from wasl.core.errors import WaslError
 from wasl.directory.models import Entity, Unit
+from wasl.registry.vocabulary import (
+    Classification,
+    Confidentiality,
+    Direction,
+    Kind,
+    LinkKind,
+    PartyType,
+    Urgency,
+)
 
-from . import labels
 from .labels import error_message, name_of
 
 SUBJECT_MAX = 500
@@ -38,10 +46,6 @@ SERVICE_FIELDS = {
     "text": "text",
     "reason": "reason",
 }
-
-
-def choices(table: dict[str, Any]) -> list[tuple[str, Any]]:
-    return list(table.items())
 
 
 ENGLISH_ERA = re.compile(r"\s*(AH|H|CE|AD)\.?\s*$", re.IGNORECASE)
@@ -149,23 +153,22 @@ def entity_choices(entities: Iterable[Entity]) -> list[tuple[str, str]]:
 class RegisterForm(WaslForm):
     """تسجيل معاملة — everything about a new transaction on one page."""
 
-    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     direction = forms.ChoiceField(
-        label=_("Direction"), choices=choices(labels.DIRECTIONS), initial="incoming"
+        label=_("Direction"), choices=Direction.choices, initial=Direction.INCOMING
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=choices(labels.KINDS))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     classification = forms.ChoiceField(
-        label=_("Classification"), choices=choices(labels.CLASSIFICATIONS), initial="general"
+        label=_("Classification"), choices=Classification.choices, initial=Classification.GENERAL
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
-        choices=choices(labels.URGENCIES),
+        choices=Urgency.choices,
         initial="normal",
         widget=forms.RadioSelect,
     )
     confidentiality = forms.ChoiceField(
         label=_("Confidentiality"),
-        choices=choices(labels.CONFIDENTIALITIES),
+        choices=Confidentiality.choices,
         initial="normal",
         widget=forms.RadioSelect,
     )
@@ -187,7 +190,7 @@ class RegisterForm(WaslForm):
     external_date = DualDateField(label=_("Sender's letter date"), required=False)
     due_date = DualDateField(label=_("Due date"), required=False)
     party_type = forms.ChoiceField(
-        label=_("Party type"), choices=choices(labels.PARTY_TYPES), initial="none"
+        label=_("Party type"), choices=PartyType.choices, initial=PartyType.NONE
     )
     party_name = forms.CharField(label=_("Party name"), required=False, max_length=200)
     party_id_number = forms.CharField(
@@ -318,7 +321,7 @@ class LinkForm(WaslForm):
         max_length=40,
         help_text=_("For example EMK-1448-000042."),
     )
-    kind = forms.ChoiceField(label=_("Link kind"), choices=choices(labels.LINK_KINDS))
+    kind = forms.ChoiceField(label=_("Link kind"), choices=LinkKind.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -341,21 +344,21 @@ class InboxFilterForm(forms.Form):
 
     box = forms.ChoiceField(choices=[(b, b) for b in BOXES], required=False)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All")), *choices(labels.KINDS)]
+        label=_("Kind"), required=False, choices=[("", _("All")), *Kind.choices]
     )
     urgency = forms.ChoiceField(
-        label=_("Urgency"), required=False, choices=[("", _("All")), *choices(labels.URGENCIES)]
+        label=_("Urgency"), required=False, choices=[("", _("All")), *Urgency.choices]
     )
     confidentiality = forms.ChoiceField(
         label=_("Confidentiality"),
         required=False,
-        choices=[("", _("All")), *choices(labels.CONFIDENTIALITIES)],
+        choices=[("", _("All")), *Confidentiality.choices],
     )
     entity = forms.ChoiceField(label=_("Correspondent entity"), required=False)
     date_from = DualDateField(label=_("Registered from"), required=False, help_text="")
     date_to = DualDateField(label=_("Registered to"), required=False, help_text="")
     mine = forms.BooleanField(label=_("Only those addressed to me by name"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=choices(SORTS))
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
     after = forms.CharField(required=False, max_length=40)
 
     def __init__(self, *args: Any, entities: Iterable[Entity] = (), **kwargs: Any) -> None:

@@ -2,10 +2,9 @@
 
 Referrals waiting in the unit are those of `registry.queries.inbox`, the unit's own
 transactions that are back with it (registered, answered, returned, reopened) those of
-`registry.queries.owned_transactions`; `waiting_in` and `held_in` apply the same access rule
-in a form that stays an index scan with 100,000 transactions in a unit, and the tests check
-that they always agree with the registry's queries. Pages are cut with a keyset (the last
-row's sort key), so the hundredth page costs what the first does.
+`registry.queries.owned_transactions`: both start from the access rule, and nothing here
+says again who may see what. Pages are cut with a keyset (the last row's sort key), so the
+hundredth page costs what the first does.
 """
 
 from __future__ import annotations
@@ -16,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from wasl.directory.actors import Actor
-from wasl.registry import calendar
-from wasl.registry.models import Confidentiality, Referral, Transaction
+from wasl.registry import calendar, queries
+from wasl.registry.models import Referral, Transaction
 from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES, ReferralState
 
 PAGE_SIZE = 25
@@ -69,42 +67,10 @@ class InboxPage:
     next_cursor: str | None = None
 
 
-def _open_referrals_to(unit_id: int) -> QuerySet[Referral]:
-    return Referral.objects.filter(to_unit_id=unit_id, state__in=sorted(OPEN_REFERRAL_STATES))
-
-
-def _top_secret_referral_shown(actor: Actor) -> Q:
-    """Of a referral to one of the person's units: its top-secret transaction shows to them."""
-    return (
-        Q(transaction__registered_by_id=actor.user_id)
-        | Q(transaction__unit_id__in=sorted(actor.head_unit_ids))
-        | Q(to_user_id=actor.user_id)
-        | Exists(
-            Referral.objects.filter(transaction_id=OuterRef("transaction_id")).filter(
-                Q(to_unit_id__in=sorted(actor.head_unit_ids)) | Q(to_user_id=actor.user_id)
-            )
-        )
-    )
-
-
 def waiting_in(actor: Actor, unit_id: int) -> QuerySet[Referral]:
-    """Open referrals addressed to `unit_id`, as `registry.queries.inbox` gives them, with the
-    access rule written for this case so that it stays an index scan.
-
-    A referral to one of the person's units puts its transaction on their path, so of the
-    three clauses of `visible_transactions` only the top-secret one can still hide it: a
-    top-secret transaction shows to its registrar, the heads of the units on its path and a
-    person a referral names. `tests/web/test_inbox.py` checks that both always agree.
-    """
-    if unit_id not in actor.working_unit_ids:
-        return Referral.objects.none()
-    open_here = _open_referrals_to(unit_id)
-    if actor.heads(unit_id):
-        return open_here
-    return open_here.filter(
-        ~Q(transaction__confidentiality=Confidentiality.TOP_SECRET)
-        | _top_secret_referral_shown(actor)
-    )
+    """Open referrals addressed to `unit_id` that the person may see: the registry's inbox of
+    that unit, unsorted and without its joins (a page picks its own)."""
+    return queries.inbox(actor, unit_id=unit_id).select_related(None).order_by()
 
 
 def due_soon_limit(today: date) -> date:
@@ -124,64 +90,17 @@ def _box_counts(qs: QuerySet[Referral], today: date) -> dict[str, int]:
 
 
 def counts(actor: Actor, unit_id: int, today: date) -> dict[str, int]:
-    """The boxes' counts: referrals in one query, held transactions in another.
-
-    On PostgreSQL, for a person the top-secret rule applies to, they are counted as
-    everything open in the unit less what the rule hides from them: PostgreSQL looks for the
-    top-secret transactions first and, finding none or few, never joins the unit's
-    referrals. 4 queries instead of 2, about twice as fast at 90,000 open referrals. SQLite
-    joins every referral to find the top-secret ones either way (there is no index on
-    confidentiality), so there the rule filters the rows once, which is faster
-    (docs/perf-web.md). Both ways agree with the registry's rows (tests/web/test_inbox.py).
-    """
-    if unit_id not in actor.working_unit_ids or actor.heads(unit_id) or not _subtract():
-        result = _box_counts(waiting_in(actor, unit_id), today)
-        result["held"] = held_in(actor, unit_id).order_by().count()
-        return result
-    open_here = _open_referrals_to(unit_id)
-    held = Transaction.objects.filter(unit_id=unit_id, state__in=sorted(HELD_BY_OWNER))
-    result = _box_counts(open_here, today)
-    result["held"] = held.order_by().count()
-    hidden = _box_counts(
-        open_here.filter(transaction__confidentiality=Confidentiality.TOP_SECRET).exclude(
-            _top_secret_referral_shown(actor)
-        ),
-        today,
-    )
-    hidden["held"] = (
-        held.filter(confidentiality=Confidentiality.TOP_SECRET)
-        .exclude(_top_secret_transaction_shown(actor))
-        .order_by()
-        .count()
-    )
-    return {name: result[name] - hidden[name] for name in result}
-
-
-def _subtract() -> bool:
-    return bool(connection.vendor == "postgresql")
-
-
-def _top_secret_transaction_shown(actor: Actor) -> Q:
-    """Of a transaction of one of the person's units: it shows to them though top-secret."""
-    return Q(registered_by_id=actor.user_id) | Exists(
-        Referral.objects.filter(transaction_id=OuterRef("pk")).filter(
-            Q(to_unit_id__in=sorted(actor.head_unit_ids)) | Q(to_user_id=actor.user_id)
-        )
-    )
+    """The boxes' counts: referrals in one query, held transactions in another."""
+    result = _box_counts(waiting_in(actor, unit_id), today)
+    result["held"] = held_in(actor, unit_id).order_by().count()
+    return result
 
 
 def held_in(actor: Actor, unit_id: int) -> QuerySet[Transaction]:
-    """The unit's own transactions that wait for it, as `registry.queries.owned_transactions`
-    gives them (filtered to the held states), with the access rule written for this case: the
-    owning unit is on every transaction's path, so only a top-secret one can be hidden."""
-    if unit_id not in actor.working_unit_ids:
-        return Transaction.objects.none()
-    held = Transaction.objects.filter(unit_id=unit_id, state__in=sorted(HELD_BY_OWNER))
-    if actor.heads(unit_id):
-        return held
-    return held.filter(
-        ~Q(confidentiality=Confidentiality.TOP_SECRET) | _top_secret_transaction_shown(actor)
-    )
+    """The unit's own transactions that wait for it (in a state held by the owner) and that
+    the person may see."""
+    owned = queries.owned_transactions(actor, unit_id=unit_id)
+    return owned.filter(state__in=sorted(HELD_BY_OWNER))
 
 
 def _parse_cursor(sort: str, cursor: str) -> tuple[date | None, int] | None:

@@ -33,11 +33,10 @@ class SignInFailure(models.Model):
 
 
 class SubmittedForm(models.Model):
-    """A one-time form token that has been used, and what it made.
+    """A one-time form token that has been used, and the transaction it acted on.
 
-    The token is issued into the person's session with the form; claiming it here, in the
-    same database transaction as the registration, makes a second POST of the same form find
-    the first one's result instead of registering again.
+    Claimed (`web.once`) in the same database transaction as the act, so that a second POST
+    of the same form finds the first one's result instead of acting again.
     """
 
     token = models.CharField(max_length=64, unique=True)

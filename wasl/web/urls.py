@@ -3,21 +3,21 @@ signed-in staff."""
 
 from django.urls import path
 
-from . import views
+from .views import files, inbox, register, signin, steps, transaction
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("signin/", views.SignInView.as_view(), name="signin"),
-    path("signout/", views.SignOutView.as_view(), name="signout"),
-    path("unit/", views.unit_choice, name="choose_unit"),
-    path("language/", views.switch_language, name="set_language"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("register/", views.register, name="register"),
-    path("t/<uuid:tid>/", views.transaction_page, name="transaction"),
-    path("t/<uuid:tid>/receipt.pdf", views.receipt, name="receipt"),
-    path("t/<uuid:tid>/<slug:step>/", views.transaction_step, name="transaction_step"),
-    path("r/<uuid:rid>/<slug:step>/", views.referral_step, name="referral_step"),
-    path("a/<uuid:aid>/", views.attachment_preview, name="attachment"),
-    path("a/<uuid:aid>/download/", views.attachment_download, name="attachment_download"),
+    path("", signin.home, name="home"),
+    path("signin/", signin.SignInView.as_view(), name="signin"),
+    path("signout/", signin.SignOutView.as_view(), name="signout"),
+    path("unit/", signin.unit_choice, name="choose_unit"),
+    path("language/", signin.switch_language, name="set_language"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("register/", register.register, name="register"),
+    path("t/<uuid:tid>/", transaction.transaction_page, name="transaction"),
+    path("t/<uuid:tid>/receipt.pdf", files.receipt, name="receipt"),
+    path("t/<uuid:tid>/<slug:step>/", steps.transaction_step, name="transaction_step"),
+    path("r/<uuid:rid>/<slug:step>/", steps.referral_step, name="referral_step"),
+    path("a/<uuid:aid>/", files.attachment_preview, name="attachment"),
+    path("a/<uuid:aid>/download/", files.attachment_download, name="attachment_download"),
 ]

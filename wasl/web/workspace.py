@@ -12,10 +12,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from wasl.core.errors import NotFound
 from wasl.directory.actors import Actor, actor_for
 from wasl.directory.models import Unit
 
@@ -76,10 +77,13 @@ View = Callable[..., HttpResponse]
 
 
 def staff_page(*, needs_unit: bool = True) -> Callable[[View], View]:
-    """Signed-in staff only (others go to the sign-in page); hands the view its Workspace.
+    """The guard of every staff page: signed-in staff only (others go to the sign-in page),
+    the unit they act for, and one answer for what they may not see.
 
-    With ``needs_unit``, a person who belongs to several units and has not chosen one is
-    first sent to choose.
+    Hands the view its Workspace. With ``needs_unit``, a person who belongs to several units
+    and has not chosen one is first sent to choose. What the access rule hides
+    (`registry.access` raises NotFound for "missing" and "not allowed" alike) is a 404, the
+    same on every page and for every object in its address.
     """
 
     def decorate(view: View) -> View:
@@ -91,7 +95,11 @@ def staff_page(*, needs_unit: bool = True) -> Callable[[View], View]:
             if needs_unit and ws.unit is None and len(ws.units) > 1:
                 return redirect_to_login(request.get_full_path(), reverse("web:choose_unit"))
             request.workspace = ws  # type: ignore[attr-defined]
-            return with_csp(view(request, ws, *args, **kwargs))
+            try:
+                response = view(request, ws, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+            return with_csp(response)
 
         return wrapper
 

@@ -15,26 +15,13 @@ from wasl.web import labels
 
 register = template.Library()
 
-TABLES = {
-    "kind": labels.KINDS,
-    "direction": labels.DIRECTIONS,
-    "classification": labels.CLASSIFICATIONS,
-    "urgency": labels.URGENCIES,
-    "confidentiality": labels.CONFIDENTIALITIES,
-    "party_type": labels.PARTY_TYPES,
-    "state": labels.STATES,
-    "referral_state": labels.REFERRAL_STATES,
-    "link_kind": labels.LINK_KINDS,
-    "role": labels.ROLES,
-    "action": labels.ACTIONS,
-    "step": labels.STEPS,
-}
-
 
 @register.filter
 def label(code: str | None, table: str) -> str:
     """``{{ txn.kind|label:"kind" }}`` → the kind's name in the page's language."""
-    return labels.label(TABLES[table], code)
+    if table == "role":
+        return labels.label(labels.ROLES, code)
+    return labels.label(labels.VOCABULARIES[table], code)
 
 
 @register.filter

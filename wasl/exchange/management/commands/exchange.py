@@ -1,4 +1,5 @@
-"""`wasl exchange …`: the node, its members and keys, the worker, verification and proofs.
+"""`wasl exchange …`: the node, its members and keys, the outbox, verification and proofs.
+(`wasl worker` delivers the outbox.)
 
     wasl exchange setup --node EMK-NODE --url https://wasl.emk.example [--entity EMK …|--all]
     wasl exchange keys list|rotate ENTITY|rotate --all|revoke ENTITY KEY_ID --reason …
@@ -6,7 +7,6 @@
     wasl exchange keys import FILE … | --url https://peer
     wasl exchange members list|join ENTITY|revoke ENTITY --reason …
     wasl exchange nodes list|set-url NODE URL
-    wasl exchange worker [--once] [--poll 0.2] [--batch 200]
     wasl exchange status | retry [MESSAGE_ID …]
     wasl exchange verify
     wasl exchange export-proof MESSAGE_ID [-o FILE]
@@ -32,8 +32,8 @@ from ...models import DeliveryState, IncomingMessage, Member, MemberKey, Node, O
 
 
 class Command(BaseCommand):
-    help = "Wasl exchange between entities and nodes: setup, keys, worker, verify, proofs."
-    # The checks import every URL and API module: seconds at each start of the worker.
+    help = "Wasl exchange between entities and nodes: setup, keys, verify, proofs (`wasl worker` delivers)."
+    # The checks import every URL and API module: seconds at each start.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
@@ -81,11 +81,6 @@ class Command(BaseCommand):
         set_url = nodes_sub.add_parser("set-url")
         set_url.add_argument("node")
         set_url.add_argument("url")
-
-        worker = sub.add_parser("worker", help="Deliver the outbox until stopped")
-        worker.add_argument("--once", action="store_true")
-        worker.add_argument("--poll", type=float, default=0.2, help="Seconds between idle polls")
-        worker.add_argument("--batch", type=int, default=None, help="Messages per pass")
 
         sub.add_parser("status", help="Outbox and inbox counts")
         retry = sub.add_parser("retry", help="Make pending (or the named failed) messages due now")
@@ -222,22 +217,11 @@ class Command(BaseCommand):
             if node.is_self:
                 members.init_node(node.code, options["url"])
             else:
-                node.base_url = members._check_url(options["url"])
+                node.base_url = members.check_url(options["url"])
                 node.save(update_fields=["base_url", "updated_at"])
             self.stdout.write(f"{node.code}: {options['url']}")
 
     # -- delivery --------------------------------------------------------------------------------
-
-    def do_worker(self, options: dict[str, Any]) -> None:
-        worker = delivery.Worker(poll=options["poll"], batch=options["batch"])
-        if not options["once"]:
-            worker.install_signals()
-            self.stdout.write("exchange worker: delivering the outbox (Ctrl-C to stop)")
-            self.stdout.flush()
-        totals = worker.run(once=options["once"])
-        self.stdout.write(
-            f"delivered {totals.delivered}, retrying {totals.retrying}, failed {totals.failed}"
-        )
 
     def do_status(self, options: dict[str, Any]) -> None:
         out = dict(

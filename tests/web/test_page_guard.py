@@ -1,0 +1,100 @@
+"""One page guard on every staff page: strangers are sent to sign in, and what a person may
+not see is a 404 on every page that names it, the same as what does not exist. One table of
+steps: every step of the state machine has its form, its service and its message."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from tests.conftest import make_referred
+from tests.web.conftest import PDF_BYTES, signed_in
+from wasl.registry import services as registry
+from wasl.registry import states
+from wasl.web import urls
+from wasl.web.views import steps
+
+PUBLIC = {"home", "signin", "signout", "set_language"}
+
+
+def pages_with_ids(txn: Any, ref: Any, att: Any) -> dict[str, list[str]]:
+    """Every page of the workspace that names an object, with the ids of real ones."""
+    ids = {"tid": txn.public_id, "rid": ref.public_id, "aid": att.public_id}
+    found: dict[str, list[str]] = {}
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        converters = set(pattern.pattern.converters)
+        if not converters:
+            continue
+        kwargs: dict[str, Any] = {name: ids[name] for name in converters if name in ids}
+        if "step" in converters:
+            names = states.REFERRAL_STEPS if "rid" in converters else states.TRANSACTION_STEPS
+            found[pattern.name or ""] = [
+                reverse(f"web:{pattern.name}", kwargs={**kwargs, "step": s}) for s in names
+            ]
+        else:
+            found[pattern.name or ""] = [reverse(f"web:{pattern.name}", kwargs=kwargs)]
+    return found
+
+
+def test_every_page_names_its_object_by_a_public_id_the_guard_checks(cast: Any) -> None:
+    txn, ref = make_referred(cast)
+    att = registry.add_attachment(
+        cast.clerk.actor,
+        txn.public_id,
+        chunks=[PDF_BYTES],
+        filename="a.pdf",
+        declared_type="application/pdf",
+    )
+    pages = pages_with_ids(txn, ref, att)
+    assert set(pages) == {
+        "transaction",
+        "receipt",
+        "transaction_step",
+        "referral_step",
+        "attachment",
+        "attachment_download",
+    }
+    outsider, clerk, stranger = signed_in(cast.outsider), signed_in(cast.clerk), Client()
+    for paths in pages.values():
+        for path in paths:
+            shown = clerk.get(path)
+            if shown.streaming:
+                b"".join(shown.streaming_content)  # read to the end, which closes the file
+            assert shown.status_code == 200, path
+            assert outsider.get(path).status_code == 404, path
+            assert outsider.post(path, {"reason": "x", "text": "x"}).status_code == 404, path
+            unknown = path.replace(str(txn.public_id), str(uuid.uuid4()))
+            unknown = unknown.replace(str(ref.public_id), str(uuid.uuid4()))
+            unknown = unknown.replace(str(att.public_id), str(uuid.uuid4()))
+            assert clerk.get(unknown).status_code == 404, unknown
+            away = stranger.get(path)
+            assert away.status_code == 302 and away.url.startswith("/signin/"), path
+
+
+def test_every_page_but_signing_in_is_for_signed_in_staff(cast: Any) -> None:
+    stranger = Client()
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in PUBLIC or pattern.pattern.converters:
+            continue
+        response = stranger.get(reverse(f"web:{pattern.name}"))
+        assert response.status_code == 302 and response.url.startswith("/signin/"), pattern.name
+
+
+def test_the_table_of_steps_has_every_step_of_the_state_machine() -> None:
+    assert set(steps.TRANSACTION_STEP_PAGES) == set(states.TRANSACTION_STEPS)
+    assert set(steps.REFERRAL_STEP_PAGES) == set(states.REFERRAL_STEPS)
+    for page in [*steps.TRANSACTION_STEP_PAGES.values(), *steps.REFERRAL_STEP_PAGES.values()]:
+        assert str(page.done).endswith(".")
+
+
+def test_a_step_not_in_the_table_is_a_404(cast: Any) -> None:
+    txn, ref = make_referred(cast)
+    clerk = signed_in(cast.clerk)
+    assert clerk.get(f"/t/{txn.public_id}/answer/").status_code == 404
+    assert clerk.get(f"/r/{ref.public_id}/close/").status_code == 404
+    assert clerk.get(f"/t/{txn.public_id}/nonsense/").status_code == 404

@@ -1,0 +1,139 @@
+"""Receipts coming home: the last stage of a letter's way. A receipt is checked against the
+receiver's key and the envelope we sent, then marks the outbox row delivered — whether it came
+back as the answer to a delivery (`delivery.settle`) or on its own
+(`POST /exchange/v1/receipts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction as db
+from django.utils import timezone
+
+from . import envelope, keys, log, ratelimit
+from .errors import ExchangeError
+from .models import DeliveryState, LogEntry, OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A receipt that verified against the receiver's key and the envelope we sent."""
+
+    signed: envelope.Signed
+
+
+def check(
+    row: OutgoingMessage,
+    receipt: Any,
+    public_key: Callable[[str], keys.PublicKey | None] = keys.public_key,
+) -> Checked:
+    """Raise `bad_receipt` unless `receipt` is the receiver's signed receipt for `row`.
+    `public_key` reads a key of the directory (`settle` reads each once per batch)."""
+    try:
+        signed = envelope.parse_receipt(receipt)
+    except envelope.EnvelopeError as error:
+        raise ExchangeError("bad_receipt", error.code) from None
+    body = signed.body
+    if (
+        body["message_id"] != str(row.message_id)
+        or body["envelope_sha256"] != row.envelope_sha256
+        or body["sender"] != row.receiver.code
+        or body["receiver"] != row.sender.code
+    ):
+        raise ExchangeError("bad_receipt", "not the receipt of this message")
+    key = public_key(signed.key_id)
+    if key is None or key.member_code != row.receiver.code or key.revoked_at is not None:
+        raise ExchangeError("bad_receipt", "unknown or revoked key")
+    if not key.valid_at(envelope.parse_timestamp(body["at"], "at")):
+        raise ExchangeError("bad_receipt", "key not valid when the receipt was signed")
+    if not signed.verifies_with(key.public_raw):
+        raise ExchangeError("bad_receipt", "signature")
+    return Checked(signed)
+
+
+def record(row: OutgoingMessage, checked: Checked, now: datetime) -> bool:
+    """Mark `row` delivered with its receipt, in the caller's transaction. False when it
+    already was: a receipt that comes twice (two workers, a repeat) changes and logs
+    nothing."""
+    body = checked.signed.body
+    their_reference = body["reference"] or row.their_reference
+    their_registered_on = (
+        date.fromisoformat(body["registered_on"]) if body["registered_on"] else None
+    )
+    changed = (
+        OutgoingMessage.objects.filter(pk=row.pk)
+        .exclude(state=DeliveryState.DELIVERED)
+        .update(
+            state=DeliveryState.DELIVERED,
+            delivered_at=now,
+            receipt=checked.signed.text,
+            their_reference=their_reference,
+            their_registered_on=their_registered_on,
+            last_error_code="",
+            last_error="",
+        )
+    )
+    if not changed:
+        return False
+    row.state, row.delivered_at, row.receipt = DeliveryState.DELIVERED, now, checked.signed.text
+    row.their_reference, row.their_registered_on = their_reference, their_registered_on
+    row.last_error_code = row.last_error = ""
+    log.append(
+        row.sender.code,
+        direction=LogEntry.Direction.IN,
+        what=LogEntry.What.RECEIPT,
+        payload=checked.signed.text,
+        message_id=str(row.message_id),
+        counterpart=row.receiver.code,
+        code=body["outcome"],
+        at=now,
+    )
+    return True
+
+
+def accept(raw: bytes) -> str:
+    """A receipt sent on its own (`POST /exchange/v1/receipts`): recorded if it is the
+    receiver's receipt for a message in our outbox. Answers "recorded" or "already"."""
+    # Receipts on their own are rare (the answer to a delivery carries its receipt): they
+    # share the slow bucket of what cannot be tied to a member before it is checked.
+    wait = ratelimit.take(ratelimit.UNKNOWN)
+    if wait:
+        limited = ExchangeError("rate_limited", retry_after=wait)
+        if ratelimit.should_log(ratelimit.UNKNOWN):
+            _reject(raw, limited, "")
+        raise limited
+    try:
+        signed = envelope.parse_receipt(raw)
+    except envelope.EnvelopeError as error:
+        err = ExchangeError(error.code, error.detail, field=error.field)
+        _reject(raw, err, "")
+        raise err from None
+    message_id = signed.body["message_id"]
+    with db.atomic():
+        row = (
+            OutgoingMessage.objects.select_for_update()
+            .select_related("sender", "receiver")
+            .filter(message_id=message_id)
+            .first()
+        )
+        failure = None
+        if row is None or row.receiver.code != signed.body["sender"]:
+            failure = ExchangeError("unknown_message", message_id)
+        else:
+            try:
+                checked = check(row, signed.message)
+            except ExchangeError as error:
+                detail = error.message_en.partition(" (")[2].rstrip(")")
+                failure = ExchangeError("receipt_not_valid", detail[:200])
+            else:
+                return "recorded" if record(row, checked, timezone.now()) else "already"
+    _reject(raw, failure, message_id)
+    raise failure
+
+
+def _reject(raw: bytes, error: ExchangeError, message_id: str) -> None:
+    with db.atomic():
+        log.append_rejected(log.NODE_CHAIN, raw, error.code, message_id=message_id, note="receipt")

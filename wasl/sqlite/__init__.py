@@ -1,1 +1,0 @@
-"""Django's SQLite backend with its placeholders converted once per statement text (base.py)."""
