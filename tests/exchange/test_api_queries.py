@@ -3,14 +3,17 @@ number of queries a call runs must not grow with them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from wasl.directory import services as directory
-from wasl.exchange import log, members
+from wasl.exchange import conf, log, members
 from wasl.exchange.models import OutgoingMessage
+from wasl.registry.models import Transaction
 
 from .conftest import send
 from .test_sending import letter
@@ -72,3 +75,36 @@ def test_a_proof_does_not_grow_with_the_receivers(net, api):
     a = queries(lambda: api(net.clerk).get(f"/exchange/messages/{one}/proof"))
     b = queries(lambda: api(net.clerk).get(f"/exchange/messages/{two}/proof"))
     assert a == b
+
+
+def receive_batch(texts: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """(queries, results) of one POST of these envelopes to /exchange/v1/batch."""
+    body = json.dumps({"messages": texts})
+    with CaptureQueriesContext(connection) as ctx:
+        r = Client().post("/exchange/v1/batch", body, content_type="application/json")
+    assert r.status_code == 200, r.content
+    return len(ctx), r.json()["results"]
+
+
+def test_receiving_a_batch_costs_a_fixed_number_per_batch_and_per_envelope(foreign):
+    # Per batch (one group of the receiver's, one receiver): 12 — the repeats looked for in
+    # one read, the directory read once, the group's transaction and the receiver's log in
+    # one run. Per envelope: 15 — its savepoint (2), the inbox row (1) and the registration
+    # of the incoming letter (12, the registry's). Signatures are each checked in memory.
+    assert conf.get("WASL_EXCHANGE_RECEIVE_GROUP") >= 6  # both sizes in one group
+    receive_batch([foreign.sign(foreign.letter())])  # keys and caches read once
+    two = [foreign.sign(foreign.letter()) for _ in range(2)]
+    six = [foreign.sign(foreign.letter()) for _ in range(6)]
+    (of_two, first_two), (of_six, first_six) = receive_batch(two), receive_batch(six)
+    assert (of_two, of_six) == (12 + 2 * 15, 12 + 6 * 15)
+    assert [r["outcome"] for r in first_two + first_six] == ["accepted"] * 8
+    # Exactly once: the same envelopes again are answered with their first receipts from one
+    # read of the inbox, and registered nothing.
+    registered = Transaction.objects.count()
+    queries_again, again = receive_batch(two + six)
+    assert [r["receipt"] for r in again] == [r["receipt"] for r in first_two + first_six]
+    assert {r["outcome"] for r in again} == {"duplicate"}
+    assert Transaction.objects.count() == registered
+    assert queries_again == 1
+    report = log.verify_all()
+    assert report.ok and report.signatures == 2 * 9 + 2 * 9  # log and inbox, envelope+receipt
