@@ -4,14 +4,16 @@ number of queries a call runs must not grow with them."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from wasl.directory import services as directory
-from wasl.exchange import conf, log, members
+from wasl.exchange import conf, delivery, envelope, log, members
 from wasl.exchange.models import OutgoingMessage
 from wasl.registry.models import Transaction
 
@@ -108,3 +110,85 @@ def test_receiving_a_batch_costs_a_fixed_number_per_batch_and_per_envelope(forei
     assert queries_again == 1
     report = log.verify_all()
     assert report.ok and report.signatures == 2 * 9 + 2 * 9  # log and inbox, envelope+receipt
+
+
+class ForeignNode(delivery.Transport):
+    """Another node whose member `foreign` receives every envelope and signs its receipt."""
+
+    def __init__(self, foreign: Any) -> None:
+        super().__init__()
+        self.foreign, self.received = foreign, 0
+
+    def post(self, base_url, path, body, headers):
+        results = []
+        for text in json.loads(body)["messages"]:
+            signed = envelope.parse_envelope(text)
+            self.received += 1
+            receipt = envelope.sign(
+                self.foreign.private,
+                self.foreign.key_id,
+                "receipt",
+                {
+                    "v": envelope.VERSION,
+                    "type": "receipt",
+                    "receipt_id": str(uuid.uuid4()),
+                    "message_id": signed.body["message_id"],
+                    "envelope_sha256": signed.sha256,
+                    "sender": self.foreign.code,
+                    "receiver": signed.body["sender"],
+                    "at": envelope.timestamp(timezone.now()),
+                    "outcome": "registered",
+                    "reference": f"POL-MKK-1448-{self.received:06d}",
+                    "registered_on": timezone.localdate().isoformat(),
+                },
+            )
+            head = json.dumps({"message_id": signed.body["message_id"], "outcome": "accepted"})
+            results.append(head[:-1] + ',"receipt":' + receipt.text + "}")
+        return 200, {}, ('{"results":[' + ",".join(results) + "]}").encode("utf-8")
+
+
+def deliver_queries(transport: delivery.Transport) -> tuple[int, delivery.Counts]:
+    with CaptureQueriesContext(connection) as ctx:
+        counts = delivery.deliver_due(transport=transport)
+    return len(ctx), counts
+
+
+def test_delivering_to_another_node_costs_a_fixed_number_of_queries_per_batch(net, foreign):
+    # Claim (5: look, the lease's UPDATE in its transaction, read), the receivers' keys (1),
+    # and the settling transaction (8: the rows still to mark, read under lock; one UPDATE
+    # of them all; the sender's log in one run of 4) — the same for one letter or five.
+    # (In a test, a transaction is a savepoint: 2 statements each.)
+    node = ForeignNode(foreign)
+    send(net, to=["POL-MKK"])
+    deliver_queries(node)  # keys and caches read once
+    costs = []
+    for letters in (1, 5):
+        for _ in range(letters):
+            send(net, to=["POL-MKK"])
+        cost, counts = deliver_queries(node)
+        assert counts.delivered == letters
+        costs.append(cost)
+    assert costs == [14, 14]
+    sent = OutgoingMessage.objects.order_by("id")
+    assert {m.state for m in sent} == {"delivered"}
+    assert sorted(m.their_reference for m in sent) == [f"POL-MKK-1448-{n:06d}" for n in range(1, 8)]
+    # Exactly once: another pass finds nothing due and asks nothing of the other node.
+    again, counts = deliver_queries(node)
+    assert counts.claimed == 0 and node.received == 7 and again == 1
+    assert log.verify_all().ok
+
+
+def test_delivering_on_this_node_costs_per_letter_only_what_receiving_costs(net):
+    # Entities hosted here get their letters in-process (`receiving.accept_many`): a letter
+    # costs what receiving it costs (15, see above); the delivery's own part is per batch.
+    send(net)
+    deliver_queries(delivery.default_transport())  # keys and caches read once
+    costs = []
+    for letters in (2, 5):
+        for _ in range(letters):
+            send(net)
+        cost, counts = deliver_queries(delivery.default_transport())
+        assert counts.delivered == letters
+        costs.append(cost)
+    assert costs == [26 + 2 * 15, 26 + 5 * 15]
+    assert log.verify_all().ok
