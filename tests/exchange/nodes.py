@@ -3,7 +3,7 @@
 
 Each node is a folder (media and secret key), a database of its own — an SQLite file in the
 folder, or a PostgreSQL database on the server DATABASE_URL names (`database="postgres"`) — a
-server (`wasl serve`, the production server) and a worker (`wasl exchange worker`). The database is
+server (`wasl serve`, the production server) and a worker (`wasl worker`). The database is
 migrated once into a template, copied for each node, and each node is then set up with the real
 commands (`wasl exchange setup`, `keys export`, `keys import`), run side by side.
 

@@ -42,7 +42,7 @@ def transaction_summary(txn: Transaction) -> dict[str, Any]:
         "confidentiality": txn.confidentiality,
         "subject": txn.subject,
         "state": txn.state,
-        "state_ar": State(txn.state).label,
+        "state_ar": State(txn.state).label_ar,
         "registered_at": txn.registered_at.isoformat(),
         "registered_on": dual_date(txn.registered_on),
         "due_date": dual_date(txn.due_date),
@@ -57,7 +57,7 @@ def transaction_state(txn: Transaction) -> dict[str, Any]:
         "id": str(txn.public_id),
         "reference": txn.reference,
         "state": txn.state,
-        "state_ar": State(txn.state).label,
+        "state_ar": State(txn.state).label_ar,
         "updated_at": txn.updated_at.isoformat(),
         "closed_at": txn.closed_at.isoformat() if txn.closed_at else None,
     }
