@@ -72,13 +72,17 @@ def make_cast() -> dict[str, str]:
     }
 
 
-def _id(item: Any) -> str:
-    return str(item["id"] if isinstance(item, dict) else item)
+def answered(kind: str, answer: Any, state: str) -> Any:
+    """A step answers with the transaction's new state (docs/api.md, "What a step answers"):
+    check it, so that a run against an API that changed fails instead of timing errors."""
+    if not isinstance(answer, dict) or answer.get("state") != state:
+        raise load.CallFailed(f"{kind}: expected the state {state!r}, got {answer!r:.300}")
+    return answer
 
 
 def lifecycle(cast: dict[str, str]) -> Callable[[Any, int], None]:
     """One lifecycle through `call(kind, method, path, token, data) -> JSON`, the way a client
-    of the API makes it."""
+    of the API makes it: each step reads what it needs from the previous step's answer."""
 
     def run(client: Any, i: int) -> None:
         call = client.call
@@ -100,7 +104,7 @@ def lifecycle(cast: dict[str, str]) -> Callable[[Any, int], None]:
                 },
             },
         )
-        tid = _id(txn.get("transaction", txn))
+        tid = answered("register", txn, "registered")["id"]
         made = call(
             "refer",
             "POST",
@@ -108,21 +112,25 @@ def lifecycle(cast: dict[str, str]) -> Callable[[Any, int], None]:
             token=cast["clerk"],
             data={"to_units": [cast["target"]], "instruction": "للدراسة والإفادة"},
         )
-        rid = _id(made["referrals"][0])
-        call(
+        (referral,) = answered("refer", made, "referred")["referrals"]
+        if referral["to_unit"] != cast["target"]:
+            raise load.CallFailed(f"refer: referred to {referral['to_unit']}, not the target")
+        done = call(
             "answer",
             "POST",
-            f"/api/v1/referrals/{rid}/answer",
+            f"/api/v1/referrals/{referral['id']}/answer",
             token=cast["answerer"],
             data={"text": "تمت دراسة الطلب ولا مانع من الصرف."},
         )
-        call(
+        answered("answer", done, "answered")
+        closed = call(
             "close",
             "POST",
             f"/api/v1/transactions/{tid}/close",
             token=cast["clerk"],
             data={"reason": "تمت الإفادة"},
         )
+        answered("close", closed, "closed")
 
     return run
 

@@ -22,14 +22,26 @@ What a person or a client of the API gets through the production server, written
 benchmarks themselves (`make bench`, `make bench-all`): one row per benchmark and database,
 the latest run of each. Earlier figures are in git (`git log -p docs/performance.md`).
 
-Every figure is the median over several rounds, and comes with **floors measured in the same
-run, under the same server and worker count, by the same client processes**: the bare WSGI
-application (`bench/bare.py`, ten lines that answer 200: what this machine and server can
-do at all) and `GET /api/v1/me` (a trivial authenticated Wasl request: server, middleware,
-token). The machine is shared and noisy; read a figure with its floors and ratios, not alone.
-A lifecycle is the four API calls of a transaction's life (register → refer → answer →
-close), so its floor is `/me` ÷ 4. Queries per lifecycle are counted in-process, through
-Django's test client under `CaptureQueriesContext`, on a database of the same kind.
+Wasl runs under `wasl serve` — gunicorn, gthread workers, the application loaded before the
+workers fork, static files by WhiteNoise — with as many workers as the machine has cores
+unless a benchmark is told otherwise (`--workers`), and loopback settings (`PRODUCTION` off,
+`DEBUG` off). Every figure is the median over several rounds, and comes with **floors
+measured in the same run, under the same server configuration and worker count, by the same
+client processes**: the bare WSGI application (`bench/bare.py`, ten lines that answer 200,
+under gunicorn with the worker class, threads and preloading `wasl serve` uses: what this
+machine and server can do at all) and `GET /api/v1/me` (a trivial authenticated Wasl request:
+server, middleware, token). The machine is shared and noisy; read a figure with its floors and
+ratios, not alone. A lifecycle is the four API calls of a transaction's life (register →
+refer → answer → close), so its floor is `/me` ÷ 4. Queries per lifecycle are counted
+in-process, through Django's test client under `CaptureQueriesContext`, on a database of the
+same kind. PostgreSQL runs are on a throw-away cluster with durable settings (fsync,
+synchronous_commit and full_page_writes on).
+
+The exchange runs two nodes as real processes (`wasl serve` and `wasl worker` each, a database
+each; tests/exchange/nodes.py), the workers at their production polling interval. Its latency
+is from a letter's creation on the sending node to the receiver's signed receipt recorded
+there; "picked up" is from a letter's creation to the next start of the delivery task by the
+sending node's worker (read from django-tasks-db's task rows).
 """
 
 

@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WASL_APP = "wasl.wsgi:application"
 BARE_APP = "bench.bare:application"
 
+# Threads per worker: `wasl serve`'s default, given to both servers explicitly so that the bare
+# floor and Wasl always run the same gunicorn configuration.
+THREADS = 1
+
 _running: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
 
 
@@ -32,13 +36,13 @@ def free_port() -> int:
 
 
 def server_command(app: str, port: int, workers: int) -> list[str]:
-    """The production server's command line. Wasl runs under `wasl serve` (collecting its
-    static files into the run's folder); the bare floor under gunicorn with the settings
-    `wasl serve` gives it (gthread workers of one thread, the application loaded before the
-    workers fork, no control socket), so that the floor stays the same server."""
+    """The production server's command line. Wasl runs under `wasl serve` (its static files
+    collected by `django_on`); the bare floor under gunicorn with the settings `wasl serve`
+    gives it (gthread workers, as many threads, the application loaded before the workers
+    fork, no control socket), so that the floor stays the same server."""
     bind = f"127.0.0.1:{port}"
     if app == WASL_APP:
-        serve = ["serve", "--collectstatic", "--bind", bind, "--workers", str(workers)]
+        serve = ["serve", "--bind", bind, "--workers", str(workers), "--threads", str(THREADS)]
         return [sys.executable, "-m", "wasl", *serve]
     return [
         sys.executable,
@@ -52,7 +56,7 @@ def server_command(app: str, port: int, workers: int) -> list[str]:
         "--worker-class",
         "gthread",
         "--threads",
-        "1",
+        str(THREADS),
         "--preload",
         "--no-control-socket",
         "--log-level",
@@ -132,9 +136,9 @@ def durable_postgres() -> Iterator[str]:
 @contextlib.contextmanager
 def django_on(database: str) -> Iterator[dict[str, str]]:
     """Set Django up in this process on a fresh database — "sqlite" (a file in a temporary
-    folder) or "postgres" (a durable throw-away cluster) — migrated; yield the environment a
-    server needs to use the same database. One database per process: Django reads its
-    settings once."""
+    folder) or "postgres" (a durable throw-away cluster) — migrated, static files collected
+    (the deployment steps `wasl serve` expects done); yield the environment a server needs to
+    use the same database. One database per process: Django reads its settings once."""
     import secrets
 
     with contextlib.ExitStack() as stack:
@@ -159,6 +163,7 @@ def django_on(database: str) -> Iterator[dict[str, str]]:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
         try:
             yield env
         finally:
@@ -195,4 +200,5 @@ def describe_database() -> str:
 def describe_server(workers: int) -> str:
     from importlib.metadata import version
 
-    return f"gunicorn {version('gunicorn')}, {workers} gthread workers of 1 thread"
+    threads = "1 thread" if THREADS == 1 else f"{THREADS} threads"
+    return f"wasl serve (gunicorn {version('gunicorn')}), {workers} gthread workers of {threads}"

@@ -41,6 +41,11 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 WASL = str(ROOT / ".venv" / "bin" / "wasl")
 
 # code -> (kind, Arabic name, English name, clerk's username)
+# Liveness deadlines for starting nodes (migrating, setting up, a server's first answer): long
+# enough for a 2-core machine busy with other runs (the benchmarks' smoke test starts five
+# benchmarks at once), never a measure of speed.
+START_DEADLINE = 300
+
 ENTITIES = {
     "EMK": ("emirate", "إمارة منطقة مكة المكرمة", "Makkah Region Emirate", "emk.clerk"),
     "GOV-JED": ("governorate", "محافظة جدة", "Jeddah Governorate", "jed.clerk"),
@@ -257,7 +262,7 @@ class Node:
             except OSError:
                 return False
 
-        wait_for(up, 30, f"{self.code} to answer")
+        wait_for(up, START_DEADLINE, f"{self.code} to answer")
 
     def start_worker(self, poll: float = 0.05) -> None:
         self.worker = self.spawn(WASL, "worker", "--poll", str(poll), log="worker.log")
@@ -405,7 +410,7 @@ class Cluster:
             cwd=template,
             check=True,
             capture_output=True,
-            timeout=60,
+            timeout=START_DEADLINE,
         )
         self.tokens = json.loads((template / "tokens.json").read_text())
         for node in self.nodes.values():
@@ -461,7 +466,7 @@ class Cluster:
                 )
                 running.append((node, proc))
             for node, proc in running:
-                out, _ = proc.communicate(timeout=120)
+                out, _ = proc.communicate(timeout=START_DEADLINE)
                 if proc.returncode:
                     failures.append(f"{node.code}: {out.decode(errors='replace')[-2000:]}")
         finally:

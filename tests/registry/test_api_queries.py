@@ -90,10 +90,12 @@ def test_a_whole_lifecycle_through_the_api_costs_a_fixed_number_of_queries(cast,
         r = clerk.post(f"/transactions/{txn['id']}/close", {"reason": "انتهى"})
     counts["close"] = len(ctx)
     assert r.json()["state"] == "closed"
-    # Each step: AUTH, its service's statements (2 of them SAVEPOINTs here), nothing after.
+    # Each step: AUTH, then its service (tests/registry/test_queries_per_step.py names every
+    # statement; 2 of them are the SAVEPOINT and its RELEASE here, BEGIN and COMMIT under a
+    # server), nothing after. Registering and referring also read the units they name.
     # Registering indexes the text for the inquiry: one statement more on SQLite (FTS5).
-    register = 11 if is_postgres() else 12
-    assert counts == {"register": register, "refer": 12, "answer": 13, "close": 9}
+    register = 12 if is_postgres() else 13
+    assert counts == {"register": register, "refer": 12, "answer": 12, "close": 10}
     assert sum(counts.values()) == register + 34
 
 
@@ -118,28 +120,41 @@ def test_the_steps_do_not_grow_with_the_history(cast, api, size, django_assert_n
     txn = with_history(cast, size)
     clerk, rights = api(cast.clerk), api(cast.rights_clerk)
     tid = txn.public_id
-    with django_assert_num_queries(AUTH + 7):
+    # savepoint 2, transaction locked, touched, event, chain head 2, audit record
+    with django_assert_num_queries(AUTH + 8):
         assert clerk.post(f"/transactions/{tid}/comments", {"text": "تعليق"}).status_code == 201
+    # the unit named; savepoint 2, transaction locked, referral (a constraint refuses a
+    # second open one to the unit), state, event, chain head 2, audit record, roll-ups
     with django_assert_num_queries(AUTH + 1 + 10):
         r = clerk.post(
             f"/transactions/{tid}/referrals",
             {"to_units": [str(cast.rights.public_id)], "instruction": "للإفادة"},
         )
     ref_id = r.json()["referrals"][0]["id"]
-    with django_assert_num_queries(AUTH + 10):
-        assert rights.post(f"/referrals/{ref_id}/acknowledge").status_code == 200
-    with django_assert_num_queries(AUTH + 12):
-        assert rights.post(f"/referrals/{ref_id}/answer", {"text": "تم"}).status_code == 200
-    with django_assert_num_queries(AUTH + 8):
-        assert clerk.post(f"/transactions/{tid}/close", {"reason": "انتهى"}).status_code == 200
+    # savepoint 2, referral and transaction locked, referral saved, transaction touched,
+    # event, chain head 2, audit record (no roll-up changes)
     with django_assert_num_queries(AUTH + 9):
+        assert rights.post(f"/referrals/{ref_id}/acknowledge").status_code == 200
+    # savepoint 2, referral and transaction locked, referral saved, other open referrals,
+    # state, event, chain head 2, audit record, roll-ups
+    with django_assert_num_queries(AUTH + 11):
+        assert rights.post(f"/referrals/{ref_id}/answer", {"text": "تم"}).status_code == 200
+    # savepoint 2, transaction locked, state, event, chain head 2, audit record, roll-ups
+    with django_assert_num_queries(AUTH + 9):
+        assert clerk.post(f"/transactions/{tid}/close", {"reason": "انتهى"}).status_code == 200
+    # as closing, and when it was last closed (for the roll-ups)
+    with django_assert_num_queries(AUTH + 10):
         r = api(cast.head).post(f"/transactions/{tid}/reopen", {"reason": "مراجعة"})
     assert r.json()["state"] == "reopened"
     other = make_transaction(cast, subject="معاملة أخرى للربط")
-    with django_assert_num_queries(AUTH + 10):
+    # savepoint 2, source locked, target, an existing link, the link, source touched, event,
+    # chain head 2, audit record
+    with django_assert_num_queries(AUTH + 11):
         r = clerk.post(f"/transactions/{tid}/links", {"target": str(other.public_id)})
     assert r.json()["link"]["reference"] == other.reference
-    with django_assert_num_queries(AUTH + 9):
+    # savepoint 2, transaction locked, open referrals cancelled, state, event, chain head 2,
+    # audit record, roll-ups
+    with django_assert_num_queries(AUTH + 10):
         assert api(cast.head).post(f"/transactions/{tid}/cancel", {"reason": "خطأ"}).json()[
             "state"
         ] == ("cancelled")
@@ -153,13 +168,16 @@ def test_forwarding_and_returning_do_not_grow_with_the_history(
     (ref,) = services.refer(
         cast.clerk.actor, txn.public_id, to_units=[cast.rights], instruction="للإفادة"
     )
-    with django_assert_num_queries(AUTH + 1 + 13):
+    # the unit named; savepoint 2, referral and transaction locked, referral saved, the new
+    # referral, transaction touched, event, chain head 2, audit record, roll-ups
+    with django_assert_num_queries(AUTH + 1 + 11):
         r = api(cast.rights_clerk).post(
             f"/referrals/{ref.public_id}/forward",
             {"to_unit": str(cast.security.public_id), "instruction": "من اختصاصكم"},
         )
     new_id = r.json()["referral"]["id"]
-    with django_assert_num_queries(AUTH + 12):
+    # as answering
+    with django_assert_num_queries(AUTH + 11):
         r = api(cast.security_clerk).post(f"/referrals/{new_id}/return", {"reason": "ليس لنا"})
     assert r.json()["state"] == "returned"
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from wasl.registry import services
 from wasl.registry.models import Event, Referral, Transaction
 
 from ..conftest import make_referred, make_transaction
@@ -90,7 +96,6 @@ def test_a_clerk_registers_refers_and_the_unit_answers_until_it_is_closed(cast, 
 
 def test_a_transaction_stays_referred_until_every_unit_has_answered(cast):
     txn = make_transaction(cast)
-    from wasl.registry import services
 
     refs = services.refer(
         cast.clerk.actor,
@@ -257,3 +262,27 @@ def test_a_unit_that_already_holds_an_open_referral_is_not_referred_again(cast, 
     assert r.status_code == 400
     assert r.json()["code"] == "already_referred"
     assert Referral.objects.filter(transaction=txn).count() == 1
+
+
+def test_a_referral_is_not_forwarded_to_a_unit_that_already_holds_one(cast, api):
+    txn, ref = make_referred(cast)
+    services.refer(cast.clerk.actor, txn.public_id, to_units=[cast.security], instruction="لكم")
+    r = api(cast.rights_clerk).post(
+        f"/referrals/{ref.public_id}/forward",
+        {"to_unit": str(cast.security.public_id), "instruction": "من اختصاصكم"},
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "already_referred"
+    assert Referral.objects.get(pk=ref.pk).state == "pending"
+    assert Referral.objects.filter(transaction=txn).count() == 2
+
+
+def test_the_database_refuses_a_second_open_referral_to_a_unit(cast):
+    # What refer and forward rely on when two of them race: the constraint, not a read.
+    _, ref = make_referred(cast)
+    ref.pk = None
+    ref.public_id = uuid.uuid4()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ref.save()
+    ref.state = "answered"
+    ref.save()  # a finished one may sit beside the open one

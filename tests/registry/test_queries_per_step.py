@@ -4,7 +4,7 @@ fails a test instead of growing silently.
 
 What a step runs (inside a test's transaction, so each step is a savepoint: SAVEPOINT and
 RELEASE count 2): the access rule's read of the transaction, locked (a referral's step reads
-the referral, the transaction locked, and the referral again under that lock: 3); the step's
+the referral with its transaction, both locked, in one query); the step's
 own checks and writes; the timeline event; the audit chain's head (the number taken under its
 lock, then the new hash: 2) and the audit record; and the subscribers inside the transaction:
 the dashboards' roll-ups (one statement for all the rows a step changes) and, for a
@@ -64,13 +64,13 @@ def test_register_refer_answer_close_run_a_fixed_number_of_queries_each(
     clerk, rights_clerk, _ = actors
     with django_assert_num_queries(register_queries()):
         txn = register(cast, clerk)
-    # savepoint 2, transaction locked, open referrals, referral, state, event, chain 2,
-    # audit, roll-ups
-    with django_assert_num_queries(11):
+    # savepoint 2, transaction locked, referral (a second open one to the unit is refused by
+    # a constraint, not a read), state, event, chain 2, audit, roll-ups
+    with django_assert_num_queries(10):
         (ref,) = registry.refer(clerk, txn.public_id, to_units=[cast.rights], instruction="للإفادة")
-    # savepoint 2, visible transaction locked + referral 2, referral, other open
-    # referrals, state, event, chain 2, audit, roll-ups
-    with django_assert_num_queries(12):
+    # savepoint 2, visible referral and transaction locked, referral, other open referrals,
+    # state, event, chain 2, audit, roll-ups
+    with django_assert_num_queries(11):
         registry.answer(rights_clerk, ref.public_id, text="تمت الإفادة")
     # savepoint 2, transaction locked, state, event, chain 2, audit, roll-ups
     with django_assert_num_queries(9):
@@ -85,9 +85,9 @@ def test_the_other_steps_run_a_fixed_number_of_queries_each(
     for _ in range(3):  # a longer history costs a step nothing more
         registry.comment(clerk, txn.public_id, text="للمتابعة")
     (ref,) = registry.refer(clerk, txn.public_id, to_units=[cast.rights], instruction="للإفادة")
-    with django_assert_num_queries(10):  # no roll-up changes; the transaction is touched
+    with django_assert_num_queries(9):  # no roll-up changes; the transaction is touched
         registry.acknowledge(rights_clerk, ref.public_id)
-    with django_assert_num_queries(13):  # the referral finished, a new one, both in roll-ups
+    with django_assert_num_queries(11):  # the referral finished, a new one, both in roll-ups
         new = registry.forward(
             rights_clerk, ref.public_id, to_unit=cast.security, instruction="لاختصاصكم"
         )

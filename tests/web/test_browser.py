@@ -112,7 +112,11 @@ def test_a_transaction_goes_from_registration_to_closing_in_the_browser(
     assert page.locator(".txn-head__ref").inner_text().strip().endswith(txn.reference)
     # Previews: the image inline, the PDF in a frame of the same origin.
     assert page.locator("img.preview").count() == 1
-    assert page.locator("img.preview").evaluate("img => img.naturalWidth") == 40
+    # The preview loads lazily: wait until it has (or failed to), then read its size.
+    image = page.locator("img.preview")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('img.preview').complete")
+    assert image.evaluate("img => img.naturalWidth") == 40
     assert page.locator("iframe.preview--pdf").count() == 1
 
     # The receipt is a PDF; look at it as a picture.

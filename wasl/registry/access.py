@@ -49,30 +49,20 @@ def get_transaction_for(
 
 
 def get_referral_for(actor: Actor, public_id: object, *, for_update: bool = False) -> Referral:
-    """A referral with its transaction. With `for_update`, the transaction is locked first and
-    the referral read under that lock: every step that changes referrals locks their
-    transaction first, so the order of locks is the same everywhere (no deadlocks)."""
-    key = _uuid(public_id)
-    if not for_update:
-        ref = (
-            Referral.objects.filter(public_id=key)
-            .filter(visible_to(actor))
-            .select_related("transaction")
-            .first()
-        )
-        if ref is None:
-            raise _missing_referral()
-        return ref
-    txn = (
-        visible_transactions(actor)
-        .filter(referrals__public_id=key)
-        .select_for_update(of=("self",))
-        .first()
+    """A referral with its transaction, in one query. With `for_update`, both rows are locked,
+    the transaction first (`FOR UPDATE OF` locks in the order it names them): every step that
+    changes referrals locks their transaction first, so the order of locks is the same
+    everywhere (no deadlocks). A referral the actor may not see is never locked."""
+    qs = (
+        Referral.objects.filter(public_id=_uuid(public_id))
+        .filter(visible_to(actor))
+        .select_related("transaction")
     )
-    if txn is None:
+    if for_update:
+        qs = qs.select_for_update(of=("transaction", "self"))
+    ref = qs.first()
+    if ref is None:
         raise _missing_referral()
-    ref = Referral.objects.select_for_update().get(public_id=key)
-    ref.transaction = txn
     return ref
 
 

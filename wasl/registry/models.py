@@ -9,7 +9,7 @@ from django.db import models
 
 from wasl.directory.models import Entity, Unit
 
-from .states import Action, ReferralState, State
+from .states import OPEN_REFERRAL_STATES, Action, ReferralState, State
 from .vocabulary import (
     Classification,
     Confidentiality,
@@ -154,6 +154,15 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["to_unit", "state", "due_date"]),
             models.Index(fields=["transaction", "state"]),
+        ]
+        constraints = [
+            # A transaction is referred to a unit once at a time: refer and forward write and
+            # let this refuse a second open referral (race-free, no query to check first).
+            models.UniqueConstraint(
+                fields=["transaction", "to_unit"],
+                condition=models.Q(state__in=sorted(OPEN_REFERRAL_STATES)),
+                name="referral_one_open_per_unit",
+            )
         ]
 
     def __str__(self) -> str:

@@ -8,12 +8,14 @@ subscribers. Nothing else changes a transaction.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db import IntegrityError
 from django.db import transaction as db
 from django.utils import timezone
 
@@ -303,13 +305,12 @@ def refer(
         label_ar="التوجيه",
         label_en="Instruction",
     )
-    with db.atomic():
-        txn = access.get_transaction_for(actor, transaction_id, for_update=True)
+    with _one_open_referral_per_unit(to_units) as holder, db.atomic():
+        txn = holder.txn = access.get_transaction_for(actor, transaction_id, for_update=True)
         if not rights.works_on(actor, txn):
             raise _not_holder()
         new_state = transaction_step("refer", txn.state)
         units = _check_targets(txn, to_units, exclude=txn.unit_id)
-        _refuse_open_referrals_to(txn, units)
         now = timezone.now()
         due = _due(txn, now, due_in_days)
         referrals = [
@@ -437,10 +438,10 @@ def forward(
         label_ar="التوجيه",
         label_en="Instruction",
     )
-    with db.atomic():
+    with _one_open_referral_per_unit([to_unit]) as holder, db.atomic():
         ref, txn = _referral_for_step(actor, referral_id, "forward")
+        holder.txn = txn
         (unit,) = _check_targets(txn, [to_unit], exclude=ref.to_unit_id)
-        _refuse_open_referrals_to(txn, [unit])
         now = timezone.now()
         ref.state = referral_step("forward", ref.state)
         ref.finished_at = now
@@ -518,6 +519,26 @@ def _check_targets(txn: Transaction, to_units: list[Unit], *, exclude: int) -> l
             )
         seen.add(unit.pk)
     return to_units
+
+
+@dataclass
+class _Holder:
+    txn: Transaction | None = None
+
+
+@contextlib.contextmanager
+def _one_open_referral_per_unit(units: list[Unit]) -> Iterator[_Holder]:
+    """Turn the refusal of a second open referral to a unit (the constraint
+    `referral_one_open_per_unit`, checked by the database when the referral is written) into
+    the `already_referred` error. The step's own transaction is rolled back by then; only
+    this failure reads which units were busy."""
+    holder = _Holder()
+    try:
+        yield holder
+    except IntegrityError:
+        if holder.txn is not None:
+            _refuse_open_referrals_to(holder.txn, units)
+        raise
 
 
 def _refuse_open_referrals_to(txn: Transaction, units: list[Unit]) -> None:
