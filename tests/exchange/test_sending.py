@@ -98,7 +98,7 @@ def test_the_outbox_is_written_in_the_same_database_transaction_as_the_registrat
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(log, "append", broken)
+    monkeypatch.setattr(log, "append_run", broken)
     with pytest.raises(RuntimeError):
         api(net.clerk).post("/exchange/letters", letter(net))
     assert not Transaction.objects.exists()

@@ -299,7 +299,8 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 def settle(results: list[Result]) -> Counts:
     """Record each result: delivered with a receipt that verifies, or another attempt later,
-    or failed (refused for good, or given up)."""
+    or failed (refused for good, or given up) — in one database transaction and a fixed
+    number of statements, whatever the number of results."""
     counts = Counts()
     checked: list[tuple[Result, receipts.Checked | None]] = []
     read: dict[str, keys.PublicKey | None] = {}  # the receivers' keys, read once per batch
@@ -323,12 +324,22 @@ def settle(results: list[Result]) -> Counts:
     now = timezone.now()
     give_up = timedelta(seconds=conf.get("WASL_EXCHANGE_GIVE_UP_SECONDS"))
     with db.atomic():
-        for result, good in checked:
+        good = [(result.row, receipt) for result, receipt in checked if receipt is not None]
+        receipts.record_all(good, now)
+        counts.delivered += len(good)
+        unsettled = [result for result, receipt in checked if receipt is None]
+        # Only rows still pending change: a receipt recorded meanwhile (on its own) stays.
+        # Locked until the commit, as `receipts.record_all` locks its rows.
+        pending = set(
+            OutgoingMessage.objects.select_for_update()
+            .filter(pk__in=[result.row.pk for result in unsettled], state=DeliveryState.PENDING)
+            .values_list("pk", flat=True)
+            if unsettled
+            else ()
+        )
+        changed = []
+        for result in unsettled:
             row = result.row
-            if good is not None:
-                receipts.record(row, good, now)
-                counts.delivered += 1
-                continue
             row.last_error_code = result.code[:40]
             row.last_error = result.message[:500]
             if not result.retryable or now - row.created_at > give_up:
@@ -346,13 +357,11 @@ def settle(results: list[Result]) -> Counts:
                 )
                 counts.retrying += 1
                 counts.retry_at = max(counts.retry_at or row.next_attempt_at, row.next_attempt_at)
-            # Only while pending: a receipt recorded meanwhile (on its own) stays.
-            OutgoingMessage.objects.filter(pk=row.pk, state=DeliveryState.PENDING).update(
-                state=row.state,
-                next_attempt_at=row.next_attempt_at,
-                last_error_code=row.last_error_code,
-                last_error=row.last_error,
-            )
+            if row.pk in pending:
+                changed.append(row)
+        OutgoingMessage.objects.bulk_update(
+            changed, ["state", "next_attempt_at", "last_error_code", "last_error"]
+        )
     return counts
 
 

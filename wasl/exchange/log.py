@@ -5,9 +5,10 @@ before it — and its verifier, which also checks every signature."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,48 +54,93 @@ def entry_hash(
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
-def append(
-    chain: str,
-    *,
-    direction: str,
-    what: str,
-    payload: str,
-    message_id: str = "",
-    counterpart: str = "",
-    code: str = "",
-    note: str = "",
-    at: datetime | None = None,
-) -> LogEntry:
-    """Append one record to `chain`, inside the caller's database transaction (the chain's
-    head stays locked until it commits, so appends to one chain are serialised)."""
+@dataclass(frozen=True)
+class Record:
+    """One record to append: what moved, which way, and the signed text itself."""
+
+    direction: str
+    what: str
+    payload: str
+    message_id: str = ""
+    counterpart: str = ""
+    code: str = ""
+    note: str = ""
+    at: datetime | None = None
+
+
+def append(chain: str, **record: Any) -> LogEntry:
+    """Append one record to `chain` (the fields of `Record`), inside the caller's database
+    transaction."""
+    return _append(chain, [Record(**record)])[0]
+
+
+def append_run(chain: str, records: Sequence[Record]) -> list[LogEntry]:
+    """Append `records` to `chain`, in order, inside the caller's database transaction, in a
+    fixed number of statements whatever their number (one or many): the head moves once over
+    the whole run (`chains.advance` takes the first number and locks the head until the
+    caller commits, so appends to one chain are serialised), the records go in with one
+    INSERT."""
+    return _append(chain, records, run=True)
+
+
+def _append(chain: str, records: Sequence[Record], run: bool = False) -> list[LogEntry]:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("log.append must run inside the change's database transaction")
-    at = at or timezone.now()
-    payload_sha = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    note = note[:500]
-    seq, prev, digest = chains.advance(
-        "exchange_loghead",
-        chain,
-        lambda seq, prev: entry_hash(
-            prev, chain, seq, at, direction, what, message_id, counterpart, code, payload_sha, note
-        ),
-    )
-    return LogEntry.objects.create(
-        chain=chain,
-        seq=seq,
-        at=at,
-        direction=direction,
-        what=what,
-        message_id=message_id,
-        counterpart=counterpart,
-        code=code,
-        payload=payload,
-        payload_sha256=payload_sha,
-        note=note,
-        prev_hash=prev,
-        hash=digest,
-    )
+    if not records:
+        return []
+    now = timezone.now()
+    entries = [
+        LogEntry(
+            chain=chain,
+            at=r.at or now,
+            direction=r.direction,
+            what=r.what,
+            message_id=r.message_id,
+            counterpart=r.counterpart,
+            code=r.code,
+            payload=r.payload,
+            payload_sha256=hashlib.sha256(r.payload.encode("utf-8")).hexdigest(),
+            note=r.note[:500],
+        )
+        for r in records
+    ]
+
+    def link(first: int, prev: str) -> str:
+        # Number and hash the whole run from the head: the head gets the last record's hash.
+        for seq, entry in enumerate(entries, start=first):
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = entry_hash(
+                prev,
+                chain,
+                seq,
+                entry.at,
+                entry.direction,
+                entry.what,
+                entry.message_id,
+                entry.counterpart,
+                entry.code,
+                entry.payload_sha256,
+                entry.note,
+            )
+        return prev
+
+    first, _, _ = chains.advance("exchange_loghead", chain, link)
+    if run:
+        # `advance` counts one record: the head (still locked by this transaction) takes the
+        # run's last number. A run of one pays this statement too, so that a run costs the
+        # same whatever its length.
+        LogHead.objects.filter(chain=chain).update(last_seq=first + len(entries) - 1)
+    return LogEntry.objects.bulk_create(entries)
+
+
+def append_runs(records: Sequence[tuple[str, Record]]) -> None:
+    """Append (chain, record) pairs, one run per chain, each chain's records in order."""
+    by_chain: dict[str, list[Record]] = {}
+    for chain, record in records:
+        by_chain.setdefault(chain, []).append(record)
+    for chain in sorted(by_chain):  # a fixed order of taking the heads' locks
+        append_run(chain, by_chain[chain])
 
 
 def append_rejected(

@@ -58,40 +58,73 @@ def record(row: OutgoingMessage, checked: Checked, now: datetime) -> bool:
     """Mark `row` delivered with its receipt, in the caller's transaction. False when it
     already was: a receipt that comes twice (two workers, a repeat) changes and logs
     nothing."""
-    body = checked.signed.body
-    their_reference = body["reference"] or row.their_reference
-    their_registered_on = (
-        date.fromisoformat(body["registered_on"]) if body["registered_on"] else None
-    )
-    changed = (
-        OutgoingMessage.objects.filter(pk=row.pk)
+    return bool(record_all([(row, checked)], now))
+
+
+def record_all(
+    items: list[tuple[OutgoingMessage, Checked]], now: datetime
+) -> list[OutgoingMessage]:
+    """Mark these rows delivered with their receipts and log the receipts (one run per
+    sender's chain), in the caller's transaction and a fixed number of statements. Returns
+    the rows it marked: one delivered already (two workers, a repeat) changes and logs
+    nothing."""
+    if not items:
+        return []
+    # Locked until the caller commits (on SQLite the transaction holds the write lock from
+    # its start): no other worker marks these rows between this read and the update.
+    undelivered = set(
+        OutgoingMessage.objects.select_for_update()
+        .filter(pk__in=[row.pk for row, _ in items])
         .exclude(state=DeliveryState.DELIVERED)
-        .update(
-            state=DeliveryState.DELIVERED,
-            delivered_at=now,
-            receipt=checked.signed.text,
-            their_reference=their_reference,
-            their_registered_on=their_registered_on,
-            last_error_code="",
-            last_error="",
+        .values_list("pk", flat=True)
+    )
+    marked: list[OutgoingMessage] = []
+    outcomes: list[str] = []
+    for row, checked in items:
+        if row.pk not in undelivered:
+            continue
+        undelivered.discard(row.pk)  # the same row twice in one call: marked once
+        body = checked.signed.body
+        row.state, row.delivered_at, row.receipt = DeliveryState.DELIVERED, now, checked.signed.text
+        row.their_reference = body["reference"] or row.their_reference
+        row.their_registered_on = (
+            date.fromisoformat(body["registered_on"]) if body["registered_on"] else None
         )
+        row.last_error_code = row.last_error = ""
+        marked.append(row)
+        outcomes.append(body["outcome"])
+    if not marked:
+        return []
+    OutgoingMessage.objects.bulk_update(
+        marked,
+        [
+            "state",
+            "delivered_at",
+            "receipt",
+            "their_reference",
+            "their_registered_on",
+            "last_error_code",
+            "last_error",
+        ],
     )
-    if not changed:
-        return False
-    row.state, row.delivered_at, row.receipt = DeliveryState.DELIVERED, now, checked.signed.text
-    row.their_reference, row.their_registered_on = their_reference, their_registered_on
-    row.last_error_code = row.last_error = ""
-    log.append(
-        row.sender.code,
-        direction=LogEntry.Direction.IN,
-        what=LogEntry.What.RECEIPT,
-        payload=checked.signed.text,
-        message_id=str(row.message_id),
-        counterpart=row.receiver.code,
-        code=body["outcome"],
-        at=now,
+    log.append_runs(
+        [
+            (
+                row.sender.code,
+                log.Record(
+                    direction=LogEntry.Direction.IN,
+                    what=LogEntry.What.RECEIPT,
+                    payload=row.receipt,
+                    message_id=str(row.message_id),
+                    counterpart=row.receiver.code,
+                    code=outcome,
+                    at=now,
+                ),
+            )
+            for row, outcome in zip(marked, outcomes, strict=True)
+        ]
     )
-    return True
+    return marked
 
 
 def accept(raw: bytes) -> str:

@@ -14,7 +14,8 @@ over in-process by the worker for an entity on this node. In order:
 7. in one database transaction: register the incoming letter (or apply the status), keep the
    envelope in the inbox, sign the receipt, and log both. A batch from another node
    (`accept_many`) writes its envelopes a few per database transaction, each in a
-   savepoint of its own: the same writes, fewer commits.
+   savepoint of its own, and their log records as one run per group: the same writes,
+   fewer commits and statements.
 
 Every refusal is logged (the message kept, up to 64 KB) and nothing of it is registered.
 """
@@ -128,15 +129,22 @@ def _write_group(
     repeats: list[tuple[int, envelope.Signed]] = []
     try:
         with db.atomic():
+            logged: list[tuple[str, log.Record]] = []
             for index, signed, sender, receiver in items:
                 try:
                     with db.atomic():
-                        results[index] = _write_verified(signed, sender, receiver, directory)
+                        accepted, records = _write_verified(signed, sender, receiver, directory)
                 except ExchangeError as failure:
                     results[index] = failure
                     refused.append((signed, failure))
                 except IntegrityError:
                     repeats.append((index, signed))  # accepted meanwhile by another process
+                else:
+                    results[index] = accepted
+                    logged.extend((receiver.code, record) for record in records)
+            # The group's envelopes and receipts, one run per receiver's chain, committed
+            # with what they record.
+            log.append_runs(logged)
     except DatabaseError:
         logger.warning("exchange: a group of %s envelopes failed; one by one", len(items))
         for index, signed, sender, receiver in items:
@@ -349,7 +357,9 @@ def _accept_verified(
 ) -> Accepted:
     try:
         with db.atomic():
-            return _write_verified(signed, sender, receiver, directory)
+            accepted, records = _write_verified(signed, sender, receiver, directory)
+            log.append_run(receiver.code, records)
+            return accepted
     except IntegrityError:
         # The same message id accepted meanwhile by another process: answer as a repeat.
         duplicate = _duplicate(signed)
@@ -360,13 +370,14 @@ def _accept_verified(
 
 def _write_verified(
     signed: envelope.Signed, sender: Member, receiver: Member, directory: Directory
-) -> Accepted:
-    """Register the letter (or apply the status), keep the envelope, sign the receipt and log
-    both — inside the caller's database transaction."""
+) -> tuple[Accepted, list[log.Record]]:
+    """Register the letter (or apply the status), keep the envelope and sign the receipt,
+    inside the caller's database transaction; with the two records (envelope in, receipt
+    out) that the caller appends to the receiver's log in the same transaction."""
     body = signed.body
     duplicate = directory.repeat_while_writing(signed)
     if duplicate is not None:
-        return duplicate
+        return duplicate, []
     now = timezone.now()
     if body["type"] == Kind.LETTER:
         txn, about = _register_letter(body, sender, receiver, directory)
@@ -408,12 +419,8 @@ def _write_verified(
         received_at=now,
         statuses_sent=0,
     )
-    for direction, what, text in (
-        (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
-        (LogEntry.Direction.OUT, LogEntry.What.RECEIPT, receipt.text),
-    ):
-        log.append(
-            receiver.code,
+    records = [
+        log.Record(
             direction=direction,
             what=what,
             payload=text,
@@ -422,7 +429,12 @@ def _write_verified(
             code=outcome["outcome"],
             at=now,
         )
-    return Accepted(body["message_id"], "accepted", receipt.text)
+        for direction, what, text in (
+            (LogEntry.Direction.IN, LogEntry.What.ENVELOPE, signed.text),
+            (LogEntry.Direction.OUT, LogEntry.What.RECEIPT, receipt.text),
+        )
+    ]
+    return Accepted(body["message_id"], "accepted", receipt.text), records
 
 
 # ---------------------------------------------------------------------------------------------

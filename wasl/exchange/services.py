@@ -412,19 +412,25 @@ def _envelope(
 
 
 def _queue(messages: list[OutgoingMessage]) -> list[OutgoingMessage]:
-    """Put these envelopes in the outbox and the log (in the caller's transaction)."""
+    """Put these envelopes (all from one sender) in the outbox and the sender's log, in the
+    caller's transaction: one INSERT for the outbox and one run of the log, whatever their
+    number."""
     OutgoingMessage.objects.bulk_create(messages)
-    for message in messages:
-        log.append(
-            message.sender.code,
-            direction=LogEntry.Direction.OUT,
-            what=LogEntry.What.ENVELOPE,
-            payload=message.envelope,
-            message_id=str(message.message_id),
-            counterpart=message.receiver.code,
-            code=message.kind,
-            at=message.created_at,
-        )
+    log.append_run(
+        messages[0].sender.code,
+        [
+            log.Record(
+                direction=LogEntry.Direction.OUT,
+                what=LogEntry.What.ENVELOPE,
+                payload=message.envelope,
+                message_id=str(message.message_id),
+                counterpart=message.receiver.code,
+                code=message.kind,
+                at=message.created_at,
+            )
+            for message in messages
+        ],
+    )
     return messages
 
 
