@@ -94,4 +94,4 @@ def test_concurrent_appends_never_share_or_skip_a_number():
 @pytest.mark.django_db(transaction=True)
 def test_a_chain_advances_only_inside_a_transaction():
     with pytest.raises(RuntimeError):
-        chains.advance("audit_chainhead", "EMK", lambda seq, prev: "0" * 64)
+        chains.advance(ChainHead, "EMK", lambda seq, prev: "0" * 64)

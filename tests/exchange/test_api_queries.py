@@ -56,8 +56,8 @@ def test_sending_a_letter_does_not_grow_with_its_receivers(net, api):
         queries(lambda cc=cc: api(net.clerk).post("/exchange/letters", letter(net, cc=cc)))
         for cc in ([], ["GOV-JED"], ["GOV-JED", *more])
     ]
-    # To 1, 2 and 5 receivers: the outbox in one INSERT, the sender's log in one run (4).
-    assert counts == [REGISTERING + 21] * 3
+    # To 1, 2 and 5 receivers: the outbox in one INSERT, the sender's log in one run (3).
+    assert counts == [REGISTERING + 20] * 3
     assert OutgoingMessage.objects.count() == 2 + 1 + 2 + 5
     assert log.verify_all().ok
 
@@ -95,9 +95,9 @@ def receive_batch(texts: list[str]) -> tuple[int, list[dict[str, Any]]]:
 
 
 def test_receiving_a_batch_costs_a_fixed_number_per_batch_and_per_envelope(foreign):
-    # Per batch (one group of the receiver's, one receiver): 12 — the repeats looked for in
+    # Per batch (one group of the receiver's, one receiver): 11 — the repeats looked for in
     # one read, the directory read once, the group's transaction and the receiver's log in
-    # one run. Per envelope: 15 — its savepoint (2), the inbox row (1) and the registration
+    # one run (3). Per envelope: 15 — its savepoint (2), the inbox row (1) and the registration
     # of the incoming letter (12, the registry's; 11 on PostgreSQL). Signatures are each
     # checked in memory.
     per_envelope = 3 + REGISTERING
@@ -106,7 +106,7 @@ def test_receiving_a_batch_costs_a_fixed_number_per_batch_and_per_envelope(forei
     two = [foreign.sign(foreign.letter()) for _ in range(2)]
     six = [foreign.sign(foreign.letter()) for _ in range(6)]
     (of_two, first_two), (of_six, first_six) = receive_batch(two), receive_batch(six)
-    assert (of_two, of_six) == (12 + 2 * per_envelope, 12 + 6 * per_envelope)
+    assert (of_two, of_six) == (11 + 2 * per_envelope, 11 + 6 * per_envelope)
     assert [r["outcome"] for r in first_two + first_six] == ["accepted"] * 8
     # Exactly once: the same envelopes again are answered with their first receipts from one
     # read of the inbox, and registered nothing.
@@ -164,7 +164,7 @@ def deliver_queries(transport: delivery.Transport) -> tuple[int, delivery.Counts
 def test_delivering_to_another_node_costs_a_fixed_number_of_queries_per_batch(net, foreign):
     # Claim (5: look, the lease's UPDATE in its transaction, read), the receivers' keys (1),
     # and the settling transaction (8: the rows still to mark, read under lock; one UPDATE
-    # of them all; the sender's log in one run of 4) — the same for one letter or five.
+    # of them all; the sender's log in one run of 3) — the same for one letter or five.
     # (In a test, a transaction is a savepoint: 2 statements each.)
     node = ForeignNode(foreign)
     send(net, to=["POL-MKK"])
@@ -176,7 +176,7 @@ def test_delivering_to_another_node_costs_a_fixed_number_of_queries_per_batch(ne
         cost, counts = deliver_queries(node)
         assert counts.delivered == letters
         costs.append(cost)
-    assert costs == [14, 14]
+    assert costs == [13, 13]
     sent = OutgoingMessage.objects.order_by("id")
     assert {m.state for m in sent} == {"delivered"}
     assert sorted(m.their_reference for m in sent) == [f"POL-MKK-1448-{n:06d}" for n in range(1, 8)]
@@ -199,5 +199,5 @@ def test_delivering_on_this_node_costs_per_letter_only_what_receiving_costs(net)
         cost, counts = deliver_queries(delivery.default_transport())
         assert counts.delivered == letters
         costs.append(cost)
-    assert costs == [26 + 2 * per_letter, 26 + 5 * per_letter]
+    assert costs == [24 + 2 * per_letter, 24 + 5 * per_letter]
     assert log.verify_all().ok

@@ -76,7 +76,7 @@ def record(
     # Taking the next number locks the chain's head row until the caller commits: appends to
     # one chain are serialised, appends to other chains are not (wasl.chains).
     seq, prev_hash, digest = chains.advance(
-        "audit_chainhead",
+        ChainHead,
         chain,
         lambda seq, prev: record_hash(
             prev_hash=prev,

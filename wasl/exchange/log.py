@@ -71,7 +71,7 @@ class Record:
 def append(chain: str, **record: Any) -> LogEntry:
     """Append one record to `chain` (the fields of `Record`), inside the caller's database
     transaction."""
-    return _append(chain, [Record(**record)])[0]
+    return append_run(chain, [Record(**record)])[0]
 
 
 def append_run(chain: str, records: Sequence[Record]) -> list[LogEntry]:
@@ -80,10 +80,6 @@ def append_run(chain: str, records: Sequence[Record]) -> list[LogEntry]:
     the whole run (`chains.advance` takes the first number and locks the head until the
     caller commits, so appends to one chain are serialised), the records go in with one
     INSERT."""
-    return _append(chain, records, run=True)
-
-
-def _append(chain: str, records: Sequence[Record], run: bool = False) -> list[LogEntry]:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("log.append must run inside the change's database transaction")
@@ -125,12 +121,7 @@ def _append(chain: str, records: Sequence[Record], run: bool = False) -> list[Lo
             )
         return prev
 
-    first, _, _ = chains.advance("exchange_loghead", chain, link)
-    if run:
-        # `advance` counts one record: the head (still locked by this transaction) takes the
-        # run's last number. A run of one pays this statement too, so that a run costs the
-        # same whatever its length.
-        LogHead.objects.filter(chain=chain).update(last_seq=first + len(entries) - 1)
+    chains.advance(LogHead, chain, link, count=len(entries))
     return LogEntry.objects.bulk_create(entries)
 
 
