@@ -8,7 +8,7 @@ DB ?= sqlite
 PERF := docs/performance.md
 
 .PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry \
-	bench-dashboards bench-web bench-exchange serve clean
+	bench-dashboards bench-web bench-exchange serve clean audit-security
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,3 +85,14 @@ bench-web: $(STAMP)
 bench-exchange: $(STAMP)
 	$(BIN)/python bench/exchange.py --database $(DB) --write $(PERF) \
 		--command "make bench-exchange DB=$(DB)"
+
+## audit-security: the security probes (access matrix, tamper catalogue, logins, uploads,
+## hostile input, exactly once after kill -9, schemathesis over every operation); prints their
+## table and writes it to docs/security.md. DB=postgres runs them on PostgreSQL.
+audit-security: $(STAMP)
+ifeq ($(DB),postgres)
+	WASL_VAR_DIR=$$(mktemp -d) WASL_SECURITY_TABLE=docs/security.md $(BIN)/python tools/with_postgres.py -- \
+		$(BIN)/pytest tests/security tests/test_api_fuzz.py
+else
+	WASL_VAR_DIR=$$(mktemp -d) WASL_SECURITY_TABLE=docs/security.md $(BIN)/pytest tests/security tests/test_api_fuzz.py
+endif
