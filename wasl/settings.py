@@ -188,6 +188,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
+# A request sent with an Idempotency-Key holds its key this long at most (a request that
+# died with its process frees it then); above `wasl serve --timeout`.
+WASL_IDEMPOTENCY_HOLD_SECONDS = int(os.environ.get("WASL_IDEMPOTENCY_HOLD_SECONDS", 60))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from wasl.core import hijri
 from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import Actor, actor_for
+from wasl.directory.idempotency import idempotent
 from wasl.directory.models import Unit
 
 from . import access, presenters, queries, services
@@ -216,6 +217,7 @@ def _referral_step(ref: Referral) -> dict[str, Any]:
 @router.post(
     "/transactions", response={201: RegisteredOut, **ERRORS}, summary="Register a transaction"
 )
+@idempotent
 def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     unit = Unit.objects.select_related("entity").filter(public_id=payload.unit).first()
@@ -309,6 +311,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/referrals", response={201: ReferredOut, **ERRORS}, summary="Refer"
 )
+@idempotent
 def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     units = _units(actor, payload.to_units, "to_units")
@@ -331,6 +334,7 @@ def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, 
 @router.post(
     "/referrals/{rid}/acknowledge", response={200: ReferralStepOut, **ERRORS}, summary="Acknowledge"
 )
+@idempotent
 def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.acknowledge(actor, rid))
@@ -339,18 +343,21 @@ def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
 @router.post(
     "/referrals/{rid}/answer", response={200: ReferralStepOut, **ERRORS}, summary="Answer (إفادة)"
 )
+@idempotent
 def answer(request: HttpRequest, rid: str, payload: TextIn) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.answer(actor, rid, text=payload.text))
 
 
 @router.post("/referrals/{rid}/return", response={200: ReferralStepOut, **ERRORS}, summary="Return")
+@idempotent
 def return_referral(request: HttpRequest, rid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.return_referral(actor, rid, reason=payload.reason))
 
 
 @router.post("/referrals/{rid}/forward", response={200: ForwardedOut, **ERRORS}, summary="Forward")
+@idempotent
 def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any]:
     actor = _actor(request)
     units = _units(actor, [payload.to_unit], "to_unit")
@@ -370,6 +377,7 @@ def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any
 @router.post(
     "/transactions/{tid}/comments", response={201: CommentedOut, **ERRORS}, summary="Comment"
 )
+@idempotent
 def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     event = services.comment(actor, tid, text=payload.text)
@@ -391,6 +399,7 @@ def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str,
     response={200: TransactionStateOut, **ERRORS},
     summary="Close (حفظ)",
 )
+@idempotent
 def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.close(actor, tid, reason=payload.reason))
@@ -399,6 +408,7 @@ def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/reopen", response={200: TransactionStateOut, **ERRORS}, summary="Reopen"
 )
+@idempotent
 def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.reopen(actor, tid, reason=payload.reason))
@@ -407,12 +417,14 @@ def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/cancel", response={200: TransactionStateOut, **ERRORS}, summary="Cancel"
 )
+@idempotent
 def cancel(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.cancel(actor, tid, reason=payload.reason))
 
 
 @router.post("/transactions/{tid}/links", response={201: LinkedOut, **ERRORS}, summary="Link")
+@idempotent
 def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     made = services.link(actor, tid, payload.target, kind=payload.kind)
@@ -433,6 +445,7 @@ def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, An
 @router.post(
     "/transactions/{tid}/attachments", response={201: dict, **ERRORS}, summary="Attach a file"
 )
+@idempotent
 def attach(request: HttpRequest, tid: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
     actor = _actor(request)
     made = services.add_attachment(
