@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -41,7 +42,7 @@ from django_tasks import task
 from ninja.decorators import decorate_view
 from ninja.utils import contribute_operation_callback
 
-from wasl.core.errors import Conflict, InvalidInput, WaslError
+from wasl.core.errors import Conflict, InvalidInput, TooLarge, WaslError
 
 from .models import IdempotentRequest
 from .tokens import user_for_token
@@ -95,6 +96,14 @@ def _with_key(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             claim = _claim(user.pk, key, _fingerprint(request))
         except WaslError as error:
             return _error(error)
+        except RequestDataTooBig:
+            return _error(
+                TooLarge(
+                    "حجم الطلب أكبر من المسموح.",
+                    "The request is too large.",
+                    code="request_too_large",
+                )
+            )
         if isinstance(claim, IdempotentRequest):
             return _replay(claim)
         return _run_holding(

@@ -7,8 +7,9 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from wasl.core import hijri
@@ -18,6 +19,7 @@ from wasl.directory.idempotency import idempotent
 from wasl.directory.models import Unit
 
 from . import access, presenters, queries, services
+from . import attachments as attachment_files
 from .attachments import blob_path
 from .models import Referral
 from .vocabulary import (
@@ -443,11 +445,37 @@ def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, An
 
 
 @router.post(
-    "/transactions/{tid}/attachments", response={201: dict, **ERRORS}, summary="Attach a file"
+    "/transactions/{tid}/attachments",
+    response={201: dict, **ERRORS},
+    summary="Attach a file",
+    description="Multipart, the file in `file`. Who may attach is checked before the body is "
+    "read; a body over the upload limit is refused (413) before it is read, a file over the "
+    "attachment limit while it is.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    },
 )
 @idempotent
-def attach(request: HttpRequest, tid: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+def attach(request: HttpRequest, tid: str) -> Status[dict[str, Any]]:
     actor = _actor(request)
+    services.check_may_attach(actor, tid)  # before a byte of the body is read
+    try:
+        file = request.FILES.get("file")
+    except RequestDataTooBig:
+        raise attachment_files.too_large() from None
+    if file is None:
+        raise InvalidInput("الملف مطلوب.", "A file is required (field `file`).", field="file")
     made = services.add_attachment(
         actor,
         tid,
