@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -198,3 +199,34 @@ def test_answers_are_kept_a_day_then_pruned(cast, api):
     )
     assert idempotency.prune_idempotent_requests.call() == 1
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["young"]
+
+
+def test_the_change_and_its_stored_answer_commit_together(cast, api, monkeypatch):
+    """If the answer cannot be stored, the registration is rolled back with it: a change never
+    commits without the answer a retry will get."""
+    update = QuerySet.update
+
+    def failing(self: QuerySet, **fields: Any) -> int:
+        if self.model is IdempotentRequest and "status" in fields:
+            raise DatabaseError("the answer could not be written")
+        return update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", failing)
+    client = api(cast.clerk)
+    client.client.raise_request_exception = False
+    answer = client.client.post(
+        "/api/v1/transactions",
+        json.dumps(register_payload(cast)),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="atomic-1",
+        **client.headers,
+    )
+    assert answer.status_code == 500
+    assert not Transaction.objects.exists()
+    assert not IdempotentRequest.objects.exists()  # the key is free for the retry
+    monkeypatch.undo()
+    assert (
+        post(api, cast.clerk, "/transactions", register_payload(cast), "atomic-1").status_code
+        == 201
+    )
+    assert Transaction.objects.count() == 1
