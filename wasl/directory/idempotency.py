@@ -13,7 +13,12 @@ A key belongs to the person whose token sent it. How a request with a key runs:
    leaves it; a change that did not commit leaves the key in flight, which a repeat may take
    over once `held_until` has passed (the process that held it is gone by then: the setting
    `WASL_IDEMPOTENCY_HOLD_SECONDS` is above `wasl serve --timeout`).
-3. An answer of 500 or more is not kept (nothing changed; the key is freed for a retry).
+3. An answer of 500 or more (or 408, 425, 429) is not kept: what the operation did is rolled
+   back with it and the key is freed for a retry.
+
+The fingerprint of a multipart request is taken from its parsed fields and files, so with a key
+an upload is read (within the upload limits, to temporary files deleted with the request)
+before the operation checks who may attach.
 
 Requests without the header run as before, with no query more. A request with a key costs five
 statements more: the person's token (read before the operation), the claim's INSERT, the
