@@ -186,8 +186,17 @@ MEDIA_ROOT = Path(os.environ.get("WASL_MEDIA_ROOT", VAR_DIR / "media")).resolve(
 # Request limits: a 10 MB subject is refused before it reaches a service.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Sizes checked before and while an upload is read (wasl.registry.attachments).
+FILE_UPLOAD_HANDLERS = [
+    "wasl.registry.attachments.UploadLimits",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
+# A request sent with an Idempotency-Key holds its key this long at most (a request that
+# died with its process frees it then); above `wasl serve --timeout`.
+WASL_IDEMPOTENCY_HOLD_SECONDS = int(os.environ.get("WASL_IDEMPOTENCY_HOLD_SECONDS", 60))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
