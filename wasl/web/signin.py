@@ -22,7 +22,6 @@ see `record_refused_token`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -252,8 +251,7 @@ def record_refused_token(token: str, source: str) -> None:
     carrying the running count, the shown prefix of the last token and the final count of the
     source's previous minute. Counter and record change in one database transaction.
     """
-    now = time.time()
-    minute = int(now // TOKEN_WINDOW_SECONDS)
+    minute = int(timezone.now().timestamp() // TOKEN_WINDOW_SECONDS)
     source = source[:45]
     with transaction.atomic():
         row = RefusedTokens.objects.select_for_update().filter(source=source).first()
