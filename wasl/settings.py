@@ -135,6 +135,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wasl.web.middleware.ApiErrors",  # first, so that it sees every answer of /api/ last
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything else runs
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,6 +143,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wasl.web.middleware.PrivateAnswers",  # Cache-Control: no-store on personal answers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -202,6 +204,8 @@ MEDIA_ROOT = Path(os.environ.get("WASL_MEDIA_ROOT", VAR_DIR / "media")).resolve(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# A longer address (path and query) is refused under /api/ with a JSON 414 (wasl/web/middleware.py).
+WASL_MAX_URL_BYTES = env_int("WASL_MAX_URL_BYTES", 8192)
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
 
 # --- Guessing: sign-in lock-out and the public inquiry's limiter ---------------------------------
