@@ -204,8 +204,10 @@ MEDIA_ROOT = Path(os.environ.get("WASL_MEDIA_ROOT", VAR_DIR / "media")).resolve(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
-# A longer address (path and query) is refused under /api/ with a JSON 414 (wasl/web/middleware.py).
-WASL_MAX_URL_BYTES = env_int("WASL_MAX_URL_BYTES", 8192)
+# A longer address (path and query) is refused under /api/ with a JSON 414
+# (wasl/web/middleware.py); 64 KB leaves room for a search of 10,000 Arabic letters, refused
+# with its own clear error.
+WASL_MAX_URL_BYTES = env_int("WASL_MAX_URL_BYTES", 64 * 1024)
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
 
 # --- Guessing: sign-in lock-out and the public inquiry's limiter ---------------------------------
