@@ -11,7 +11,9 @@ locked for ``WASL_SIGNIN_LOCK_SECONDS``; each further failure doubles the lock, 
 checked and without lengthening the lock (they are only counted), so someone who tries to lock
 another person out can keep an account locked at most one longest lock after their last
 attempt, and can guess at most once per lock. The owner then signs in with the right password;
-a success clears the count.
+a success clears the count. (The lock is read before the password is checked and the
+failure counted after, so requests already past the check when the lock falls are still heard:
+at most one per request in flight.)
 
 Every success and failure is recorded in the audit log (chain ``system``) in the same
 database transaction as the count it changes: ``web.signin.succeeded``, ``web.signin.failed``,
