@@ -47,6 +47,7 @@ def test_every_api_answer_and_signed_in_page_says_no_store(cast: Cast) -> None:
     answers.append(("no token", Client().get("/api/v1/me")))
     answers.append(("no such endpoint", api.get("/api/v1/nothing-here")))
     answers.append(("public page", public.post("/inquiry/public/", {"reference": txn.reference})))
+    answers.append(("exchange", Client().get("/exchange/v1/health")))
     staff = Client()
     staff.force_login(cast.clerk.user)
     for page in ("/", "/inbox/", f"/t/{txn.public_id}/", "/inquiry/?q=تعويض", "/dashboards/me/"):

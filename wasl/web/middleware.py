@@ -5,8 +5,9 @@
   django-ninja answer before or around the API's own handlers (a method the operation does not
   have, a body Django cannot parse, a Host header not allowed, a URL too long), which would
   otherwise be HTML pages.
-- `PrivateAnswers`: every page for a signed-in person is marked ``no-store`` too. So answers
-  that may carry personal data are kept by no browser history and no shared cache.
+- `PrivateAnswers`: every page for a signed-in person, and every answer of the exchange between
+  nodes, is marked ``no-store`` too. So answers that may carry personal data are kept by no
+  browser history and no shared cache.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 API_PREFIX = "/api/"
+# The exchange between nodes carries letters and their files: never cached either.
+PRIVATE_PREFIXES = ("/exchange/",)
 
 # What each status means, for errors that reach the person without a message of their own.
 MESSAGES: dict[int, tuple[str, str, str]] = {
@@ -120,6 +123,8 @@ class PrivateAnswers:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or request.path_info.startswith(
+            PRIVATE_PREFIXES
+        ):
             return no_store(response)
         return response
