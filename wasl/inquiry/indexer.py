@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Referral, Transaction
 
-from . import documents
+from . import documents, names
 from .backends import get_backend
 from .models import Document
 
@@ -31,8 +30,6 @@ from .models import Document
 VERSION = 2
 
 _REWRITTEN = ["subject", "body", "stems", "scope", "version"]
-
-_entity_names: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -67,13 +64,15 @@ def user_token(user_id: int) -> str:
 
 
 def _entity_name(entity_id: int | None) -> str:
+    """From the names cached per process (dropped when an entity is saved, and after a
+    minute), so a renamed entity is indexed under its new name."""
     if entity_id is None:
         return ""
-    name = _entity_names.get(entity_id)
-    if name is None:
-        name = Entity.objects.filter(pk=entity_id).values_list("name_ar", flat=True).first() or ""
-        _entity_names[entity_id] = name
-    return name
+    entity = names.current().entities.get(entity_id)
+    if entity is None:  # made in another process since the names were read
+        names.forget()
+        entity = names.current().entities.get(entity_id)
+    return entity.name_ar if entity is not None else ""
 
 
 def phone_words(e164: str) -> list[str]:
@@ -157,4 +156,4 @@ def on_published(published: Published) -> None:
 
 
 def reset_caches() -> None:
-    _entity_names.clear()
+    names.forget()
