@@ -4,7 +4,10 @@ from wasl.audit.services import verify_all
 
 
 class Command(BaseCommand):
-    help = "Audit log tools. `wasl audit verify` checks every hash chain."
+    help = (
+        "Audit log tools. `wasl audit verify` checks every hash chain, its sealed head, and "
+        "every registry row against its audit record."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify"])
@@ -14,5 +17,5 @@ class Command(BaseCommand):
         if problems:
             for problem in problems:
                 self.stderr.write(f"TAMPERED: {problem}")
-            raise CommandError(f"audit log verification failed: {len(problems)} chain(s) broken")
+            raise CommandError(f"audit log verification failed: {len(problems)} problem(s)")
         self.stdout.write(f"audit log OK: {checked} records verified")

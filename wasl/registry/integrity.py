@@ -1,0 +1,141 @@
+"""The registry's rows checked against the audit log (`wasl audit verify`).
+
+Every step records, in its audit record's data under `rows`, the digest of each registry row
+it wrote — the transaction, its timeline event, and the referrals, attachment or link it
+made or changed — as the row stood at the commit. The audit chain is hash-linked and its head
+sealed (`wasl.chains`), so the recorded digests cannot be changed; the check here then finds:
+
+- a row edited by hand (its digest differs from the last one recorded for it),
+- a row inserted by hand (no audit record wrote it),
+- a row deleted, or a table emptied (a digest recorded for a row that is gone),
+- an audit chain cut or removed with its head (the rows it recorded have no record left).
+
+One change does not write each row it touches: `cancel` closes the open referrals with one
+UPDATE. Such a referral is accepted when it differs from its last digest only by that: state
+`cancelled`, finished at the time of its transaction's `cancelled` record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from wasl.audit import services as audit
+from wasl.audit.models import AuditRecord
+
+from .models import Attachment, Event, Link, Referral, Transaction
+from .states import OPEN_REFERRAL_STATES, ReferralState
+
+# The registry's official tables, by the name their rows carry in the audit data.
+TABLES: dict[str, type[models.Model]] = {
+    "transaction": Transaction,
+    "event": Event,
+    "referral": Referral,
+    "attachment": Attachment,
+    "link": Link,
+}
+NAMES = {model: name for name, model in TABLES.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+def _values(row: models.Model) -> dict[str, Any]:
+    return {f.attname: _plain(getattr(row, f.attname)) for f in row._meta.concrete_fields}
+
+
+def _digest(values: dict[str, Any]) -> str:
+    return hashlib.sha256(audit.canonical(values).encode()).hexdigest()
+
+
+def key(row: models.Model) -> str:
+    return f"{NAMES[type(row)]}:{row.pk}"
+
+
+def digest(row: models.Model) -> str:
+    """The SHA-256 of every stored column of `row` (its key included), canonical JSON."""
+    return _digest(_values(row))
+
+
+def digests(rows: Iterable[models.Model]) -> dict[str, str]:
+    """`{"table:pk": digest}` for the rows a step wrote, as kept in its audit record."""
+    return {key(row): digest(row) for row in rows}
+
+
+def cross_check() -> Iterator[audit.Problem]:
+    """Every registry row against the last digest the audit log recorded for it."""
+    recorded: dict[str, tuple[str, str, int]] = {}  # key -> (digest, chain, seq)
+    cancelled_at: dict[str, set[str]] = {}  # "transaction:pk" -> times of its cancellations
+    records = (
+        AuditRecord.objects.filter(action__startswith="registry.")
+        .order_by("chain", "seq")
+        .values_list("chain", "seq", "action", "created_at", "data")
+    )
+    for chain, seq, action, at, data in records.iterator(chunk_size=2000):
+        rows = data.get("rows") if isinstance(data, dict) else None
+        if not isinstance(rows, dict):
+            continue
+        for row_key, row_digest in rows.items():
+            recorded[row_key] = (str(row_digest), chain, seq)
+            if action == "registry.transaction.cancelled" and row_key.startswith("transaction:"):
+                cancelled_at.setdefault(row_key, set()).add(_plain(at))
+    for name, model in TABLES.items():
+        table = model._meta.db_table
+        for row in model._default_manager.order_by("pk").iterator(chunk_size=2000):
+            row_key = f"{name}:{row.pk}"
+            found = recorded.pop(row_key, None)
+            if found is None:
+                yield _problem(table, row.pk, "row has no audit record", "صف بلا سجل تدقيق")
+                continue
+            values = _values(row)
+            if _digest(values) == found[0]:
+                continue
+            if name == "referral" and _cancelled_with_its_transaction(
+                values, found[0], cancelled_at
+            ):
+                continue
+            yield _problem(
+                table,
+                row.pk,
+                f"row differs from its audit record ({found[1]} seq {found[2]})",
+                f"الصف لا يطابق سجل التدقيق ({found[1]} رقم {found[2]})",
+            )
+    for row_key, (_, chain, seq) in recorded.items():
+        name, _, pk = row_key.partition(":")
+        model = TABLES.get(name)
+        yield _problem(
+            model._meta.db_table if model else name,
+            int(pk) if pk.isdigit() else None,
+            f"row recorded in the audit log ({chain} seq {seq}) is missing",
+            f"صف مسجل في سجل التدقيق ({chain} رقم {seq}) مفقود",
+        )
+
+
+def _cancelled_with_its_transaction(
+    values: dict[str, Any], recorded: str, cancelled_at: dict[str, set[str]]
+) -> bool:
+    if values["state"] != ReferralState.CANCELLED:
+        return False
+    if values["finished_at"] not in cancelled_at.get(f"transaction:{values['transaction_id']}", ()):
+        return False
+    return any(
+        _digest({**values, "state": state, "finished_at": None}) == recorded
+        for state in OPEN_REFERRAL_STATES
+    )
+
+
+def _problem(table: str, row_id: int | None, reason_en: str, reason_ar: str) -> audit.Problem:
+    return audit.Problem(table, 0, None, reason_en, reason_ar, table=table, row_id=row_id)
