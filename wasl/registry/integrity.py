@@ -79,6 +79,7 @@ def cross_check() -> Iterator[audit.Problem]:
     """Every registry row against the last digest the audit log recorded for it."""
     recorded: dict[str, tuple[str, str, int]] = {}  # key -> (digest, chain, seq)
     cancelled_at: dict[str, set[str]] = {}  # "transaction:pk" -> times of its cancellations
+    cancelled_seq: dict[str, int] = {}  # "transaction:pk" -> its last cancellation's seq
     records = (
         AuditRecord.objects.filter(action__startswith="registry.")
         .order_by("chain", "seq")
@@ -92,6 +93,7 @@ def cross_check() -> Iterator[audit.Problem]:
             recorded[row_key] = (str(row_digest), chain, seq)
             if action == "registry.transaction.cancelled" and row_key.startswith("transaction:"):
                 cancelled_at.setdefault(row_key, set()).add(_plain(at))
+                cancelled_seq[row_key] = seq
     for name, model in TABLES.items():
         table = model._meta.db_table
         for row in model._default_manager.order_by("pk").iterator(chunk_size=2000):
@@ -102,6 +104,15 @@ def cross_check() -> Iterator[audit.Problem]:
                 continue
             values = _values(row)
             if _digest(values) == found[0]:
+                if name == "referral" and values["state"] in OPEN_REFERRAL_STATES:
+                    cancelled = cancelled_seq.get(f"transaction:{values['transaction_id']}", 0)
+                    if cancelled > found[2]:
+                        yield _problem(
+                            table,
+                            row.pk,
+                            "referral still open after its transaction was cancelled",
+                            "إحالة مفتوحة بعد إلغاء معاملتها",
+                        )
                 continue
             if name == "referral" and _cancelled_with_its_transaction(
                 values, found[0], cancelled_at
