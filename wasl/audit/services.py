@@ -142,6 +142,16 @@ def register_cross_check(check: Callable[[], Iterable[Problem]]) -> None:
         CROSS_CHECKS.append(check)
 
 
+# What `wasl audit baseline` runs: each records the digests of its app's rows as they stand
+# (once, after an upgrade; see registry.integrity). Each returns how many rows it recorded.
+BASELINES: list[Callable[[], int]] = []
+
+
+def register_baseline(baseline: Callable[[], int]) -> None:
+    if baseline not in BASELINES:
+        BASELINES.append(baseline)
+
+
 def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
     """Recompute `chain` from its start; return the first tampered record, or None."""
     prev = GENESIS

@@ -13,3 +13,4 @@ class RegistryConfig(AppConfig):
 
         # `wasl audit verify` checks every registry row against the digest its step recorded.
         audit.register_cross_check(integrity.cross_check)
+        audit.register_baseline(integrity.baseline)

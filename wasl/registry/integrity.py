@@ -10,6 +10,11 @@ sealed (`wasl.chains`), so the recorded digests cannot be changed; the check her
 - a row deleted, or a table emptied (a digest recorded for a row that is gone),
 - an audit chain cut or removed with its head (the rows it recorded have no record left).
 
+Rows written before digests were recorded (an upgraded deployment), or every row after a
+migration adds a column to these tables, have no matching digest: `wasl audit baseline`
+records the digests of every row as it stands (`baseline`), per entity, in the audit log.
+Run it once then, never as a remedy for a failed verification: it accepts what it finds.
+
 One change does not write each row it touches: `cancel` closes the open referrals with one
 UPDATE. Such a referral is accepted when it differs from its last digest only by that: state
 `cancelled`, finished at the time of its transaction's `cancelled` record.
@@ -25,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.db import transaction as db
 
 from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord
@@ -133,6 +139,51 @@ def cross_check() -> Iterator[audit.Problem]:
             f"row recorded in the audit log ({chain} seq {seq}) is missing",
             f"صف مسجل في سجل التدقيق ({chain} رقم {seq}) مفقود",
         )
+
+
+BASELINE_BATCH = 500
+
+
+def baseline() -> int:
+    """Record the digest of every registry row in its entity's audit chain, in records of
+    `registry.rows.baselined` of up to 500 rows each. Returns the number of rows."""
+    from wasl.directory.models import entity_code_of
+
+    by_entity = {
+        Transaction: "entity_id",
+        Event: "transaction__entity_id",
+        Referral: "transaction__entity_id",
+        Attachment: "transaction__entity_id",
+        Link: "source__entity_id",
+    }
+    count = 0
+    entities = Transaction.objects.order_by().values_list("entity_id", flat=True).distinct()
+    for entity_id in sorted(set(entities)):
+        chain = entity_code_of(entity_id)
+        for model, path in by_entity.items():
+            rows = model._default_manager.filter(**{path: entity_id}).order_by("pk")
+            batch: list[models.Model] = []
+            for row in rows.iterator(chunk_size=BASELINE_BATCH):
+                batch.append(row)
+                if len(batch) == BASELINE_BATCH:
+                    count += _record_baseline(chain, batch)
+                    batch = []
+            if batch:
+                count += _record_baseline(chain, batch)
+    return count
+
+
+def _record_baseline(chain: str, rows: list[models.Model]) -> int:
+    with db.atomic():
+        audit.record(
+            "registry.rows.baselined",
+            chain=chain,
+            object_type="registry",
+            object_id=f"{key(rows[0])}..{key(rows[-1])}"[:64],
+            actor="wasl audit baseline",
+            data={"rows": digests(rows)},
+        )
+    return len(rows)
 
 
 def _cancelled_with_its_transaction(
