@@ -21,7 +21,7 @@ from django.utils import timezone
 from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord, ChainHead
 from wasl.exchange import delivery, log, members
-from wasl.exchange.models import IncomingMessage, LogEntry, LogHead, OutgoingMessage
+from wasl.exchange.models import IncomingMessage, LogEntry, LogHead, MemberKey, OutgoingMessage
 from wasl.registry import services as registry
 from wasl.registry.models import Attachment, Event, Link, Referral, Transaction
 
@@ -645,6 +645,18 @@ def _log_head_delete(w: World) -> str:
     return "AMN-JED #"
 
 
+def _key_replace_public_key(w: World) -> str:
+    key = MemberKey.objects.get(member__code="EMK")
+    other = MemberKey.objects.get(member__code="AMN-JED")
+    edit(MemberKey, key.pk, public_key=other.public_key)
+    return "EMK #"
+
+
+def _key_delete(w: World) -> str:
+    delete(MemberKey, member=MemberKey.objects.get(member__code="AMN-JED").member_id)
+    return "AMN-JED #"
+
+
 TABLES = (
     "txn",
     "event",
@@ -656,6 +668,7 @@ TABLES = (
     "outbox",
     "inbox",
     "log",
+    "key",
 )
 CASES: dict[str, Tamper] = {
     name.removeprefix("_"): case
