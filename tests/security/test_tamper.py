@@ -468,6 +468,12 @@ def _audit_delete_chain(w: World) -> str:
     return row(Transaction, w.answered.pk)
 
 
+def _audit_delete_chain_of_an_entity_without_transactions(w: World) -> str:
+    delete(AuditRecord, chain="GOV-JED")
+    delete(ChainHead, chain="GOV-JED")
+    return f"directory_entity row {w.cast.jed.pk}"
+
+
 def _audit_roll_back_to_an_old_sealed_head(w: World, old: dict[str, Any]) -> str:
     # The head as it stood (seal and all) before the last steps, kept by someone who read the
     # database then; the records after it deleted.

@@ -8,7 +8,9 @@ sealed (`wasl.chains`), so the recorded digests cannot be changed; the check her
 - a row edited by hand (its digest differs from the last one recorded for it),
 - a row inserted by hand (no audit record wrote it),
 - a row deleted, or a table emptied (a digest recorded for a row that is gone),
-- an audit chain cut or removed with its head (the rows it recorded have no record left).
+- an audit chain cut or removed with its head (the rows it recorded have no record left;
+  an entity's chain begins with the entity's creation, so removing the chain of an entity
+  with no transactions yet shows as an entity without its record).
 
 Rows written before digests were recorded (an upgraded deployment), or every row after a
 migration adds a column to these tables, have no matching digest: `wasl audit baseline`
@@ -34,6 +36,7 @@ from django.db import transaction as db
 
 from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord
+from wasl.directory.models import Entity, entity_code_of
 
 from .models import Attachment, Event, Link, Referral, Transaction
 from .states import OPEN_REFERRAL_STATES, ReferralState
@@ -130,6 +133,7 @@ def cross_check() -> Iterator[audit.Problem]:
                 f"row differs from its audit record ({found[1]} seq {found[2]})",
                 f"الصف لا يطابق سجل التدقيق ({found[1]} رقم {found[2]})",
             )
+    yield from _entities_created()
     for row_key, (_, chain, seq) in recorded.items():
         name, _, pk = row_key.partition(":")
         model = TABLES.get(name)
@@ -147,8 +151,6 @@ BASELINE_BATCH = 500
 def baseline() -> int:
     """Record the digest of every registry row in its entity's audit chain, in records of
     `registry.rows.baselined` of up to 500 rows each. Returns the number of rows."""
-    from wasl.directory.models import entity_code_of
-
     by_entity = {
         Transaction: "entity_id",
         Event: "transaction__entity_id",
@@ -184,6 +186,21 @@ def _record_baseline(chain: str, rows: list[models.Model]) -> int:
             data={"rows": digests(rows)},
         )
     return len(rows)
+
+
+def _entities_created() -> Iterator[audit.Problem]:
+    """Every entity has the audit record of its creation (by `ensure_entity` or the admin)."""
+    created = set(
+        AuditRecord.objects.filter(object_type="entity", action__endswith=".created").values_list(
+            "object_id", flat=True
+        )
+    )
+    table = Entity._meta.db_table
+    for pk, public_id in Entity.objects.order_by("pk").values_list("pk", "public_id"):
+        if str(public_id) not in created:
+            yield _problem(
+                table, pk, "entity has no audit record of its creation", "جهة بلا سجل إنشائها"
+            )
 
 
 def _cancelled_with_its_transaction(
