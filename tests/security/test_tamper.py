@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord, ChainHead
+from wasl.directory.models import Membership
 from wasl.exchange import delivery, log, members
 from wasl.exchange.models import IncomingMessage, LogEntry, LogHead, MemberKey, OutgoingMessage
 from wasl.registry import services as registry
@@ -663,6 +664,30 @@ def _key_delete(w: World) -> str:
     return "AMN-JED #"
 
 
+def _membership_raise_role(w: World) -> str:
+    made = Membership.objects.get(user=w.cast.clerk.user, unit=w.cast.registry)
+    edit(Membership, made.pk, role="entity_admin")
+    return row(Membership, made.pk)
+
+
+def _membership_move_to_another_person(w: World) -> str:
+    made = Membership.objects.get(user=w.cast.admin.user, unit=w.cast.registry)
+    edit(Membership, made.pk, user=w.cast.outsider.user.pk)
+    return row(Membership, made.pk)
+
+
+def _membership_move_to_another_entity(w: World) -> str:
+    made = Membership.objects.get(user=w.cast.clerk.user, unit=w.cast.registry)
+    edit(Membership, made.pk, unit=w.cast.amanah_registry.pk)
+    return row(Membership, made.pk)
+
+
+def _membership_insert(w: World) -> str:
+    made = Membership.objects.get(user=w.cast.admin.user, unit=w.cast.registry)
+    pk = copy(Membership, made.pk, user=w.cast.outsider.user.pk)
+    return row(Membership, pk)
+
+
 TABLES = (
     "txn",
     "event",
@@ -675,6 +700,7 @@ TABLES = (
     "inbox",
     "log",
     "key",
+    "membership",
 )
 CASES: dict[str, Tamper] = {
     name.removeprefix("_"): case

@@ -36,7 +36,7 @@ from django.db import transaction as db
 
 from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord
-from wasl.directory.models import Entity, entity_code_of
+from wasl.directory.models import Entity, Membership, entity_code_of
 
 from .models import Attachment, Event, Link, Referral, Transaction
 from .states import OPEN_REFERRAL_STATES, ReferralState
@@ -134,6 +134,7 @@ def cross_check() -> Iterator[audit.Problem]:
                 f"الصف لا يطابق سجل التدقيق ({found[1]} رقم {found[2]})",
             )
     yield from _entities_created()
+    yield from _memberships_granted()
     for row_key, (_, chain, seq) in recorded.items():
         name, _, pk = row_key.partition(":")
         model = TABLES.get(name)
@@ -200,6 +201,50 @@ def _entities_created() -> Iterator[audit.Problem]:
         if str(public_id) not in created:
             yield _problem(
                 table, pk, "entity has no audit record of its creation", "جهة بلا سجل إنشائها"
+            )
+
+
+def _memberships_granted() -> Iterator[audit.Problem]:
+    """Every membership (who may do what, where) has the audit record that granted it, and
+    its role, state — and, when granted by `grant`, its person and unit — are those the last
+    record gave it: a role raised or a membership slipped in by SQL shows."""
+    last: dict[str, dict[str, Any]] = {}
+    records = (
+        AuditRecord.objects.filter(object_type="membership")
+        .order_by("created_at", "pk")
+        .values_list("object_id", "chain", "action", "data")
+    )
+    for object_id, chain, action, data in records.iterator(chunk_size=2000):
+        if not isinstance(data, dict):
+            continue
+        state = last.setdefault(object_id, {})
+        if action == "directory.membership.granted":
+            unit = (chain, data.get("unit"))
+            state.update(user=data.get("user"), unit=unit, role=data.get("role"))
+            state["is_active"] = True
+        else:  # the admin's created / changed: the fields it set, as text
+            for name in ("role", "is_active"):
+                if name in data:
+                    state[name] = data[name] == "True" if name == "is_active" else data[name]
+            for name in ("user", "unit"):
+                if name in data:  # written as text by the admin: not compared
+                    state.pop(name, None)
+    table = Membership._meta.db_table
+    rows = Membership.objects.order_by("pk").values_list(
+        "pk", "user__username", "unit__entity__code", "unit__code", "role", "is_active"
+    )
+    for pk, username, entity, unit, role, is_active in rows.iterator(chunk_size=2000):
+        state = last.get(str(pk))
+        if state is None:
+            yield _problem(table, pk, "membership has no audit record", "عضوية بلا سجل تدقيق")
+            continue
+        now = {"user": username, "unit": (entity, unit), "role": role, "is_active": is_active}
+        if any(now[name] != value for name, value in state.items() if name in now):
+            yield _problem(
+                table,
+                pk,
+                "membership differs from its audit record",
+                "العضوية لا تطابق سجل التدقيق",
             )
 
 
