@@ -51,3 +51,17 @@ def test_a_baseline_accepts_rows_written_before_digests_were_recorded(cast, caps
     assert "4 rows recorded" in capsys.readouterr().out  # the transaction, 2 events, 1 referral
     call_command("audit", "verify")
     assert "audit log OK" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifying_outside_a_transaction_reads_one_snapshot():
+    from django.db import connection as conn
+
+    from wasl.directory import services as directory
+    from wasl.exchange import log
+
+    directory.ensure_entity(code="EMK", kind="emirate", name_ar="إمارة", name_en="Emirate")
+    assert not conn.in_atomic_block
+    assert verify_all()[1] == []
+    assert log.verify_all().ok
+    assert not conn.in_atomic_block

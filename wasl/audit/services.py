@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -220,9 +221,33 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
     return None
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Read everything a verification reads from one snapshot of the database, so that steps
+    committed meanwhile on a live system (a row's new state read, its record not) raise no
+    false alarm. SQLite's read transaction is a snapshot; PostgreSQL's needs REPEATABLE READ,
+    set by the transaction's first statement (SQL: the ORM has no word for it). Inside a
+    transaction already begun (a test), that transaction's view is used as it is."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def verify_all() -> tuple[int, list[Problem]]:
     """Verify every chain and its head's seal, then every registered cross-check of official
-    rows against the log; return how many records were checked and the problems found."""
+    rows against the log, from one snapshot; return how many records were checked and the
+    problems found."""
+    with snapshot():
+        return _verify_all()
+
+
+def _verify_all() -> tuple[int, list[Problem]]:
     problems = []
     names = set(ChainHead.objects.values_list("chain", flat=True))
     names |= set(AuditRecord.objects.values_list("chain", flat=True).distinct())

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wasl import chains
+from wasl.audit import services as audit
 from wasl.audit.models import AuditRecord
 
 from . import envelope, keys
@@ -329,7 +330,13 @@ def verify_chain(
 
 def verify_all() -> Report:
     """Every chain, its head's seal and every signature in the log; then every outbox and
-    inbox row against the log (and a failed or retried delivery against its audit record)."""
+    inbox row against the log (and a failed or retried delivery against its audit record),
+    from one snapshot of the database."""
+    with audit.snapshot():
+        return _verify_all()
+
+
+def _verify_all() -> Report:
     report = Report(problems=[], notes=[])
     key_cache = _Keys()
     facts = _Facts({}, {}, {}, {}, {}, {})
