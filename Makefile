@@ -42,11 +42,14 @@ lint: $(STAMP)
 	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/wasl makemigrations --check --dry-run
 	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/wasl check
 
+# SQLite in a random order (pytest-randomly; `make test-sqlite SEED=N` repeats the order it
+# printed), PostgreSQL in file order.
 test-sqlite: $(STAMP)
-	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/pytest
+	@seed=$${SEED:-$$(date +%s)}; echo "tests in random order: SEED=$$seed"; \
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -p randomly --randomly-seed=$$seed
 
 test-postgres: $(STAMP)
-	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/python tools/with_postgres.py -- $(BIN)/pytest --ignore=tests/core
+	WASL_VAR_DIR=$$(mktemp -d) $(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -p no:randomly --ignore=tests/core
 
 ## bench: full lifecycles over HTTP against the production server, beside the bare-WSGI and
 ## /api/v1/me floors of the same run, on SQLite and on PostgreSQL (durable); writes the rows of

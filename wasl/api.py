@@ -18,11 +18,17 @@ from wasl.directory.tokens import user_for_token
 from wasl.exchange.api import router as exchange_router
 from wasl.inquiry.api import router as inquiry_router
 from wasl.registry.api import router as registry_router
+from wasl.web.signin import client_address, record_refused_token
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return user_for_token(token)
+        user = user_for_token(token)
+        if user is None:
+            # Audited in aggregate per source and minute (wasl.web.signin). A valid token's
+            # use is not recorded per request: what is done with it is audited by each act.
+            record_refused_token(token, client_address(request))
+        return user
 
 
 api = NinjaAPI(

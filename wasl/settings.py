@@ -20,6 +20,21 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    """An integer setting; a value that is not a whole number at least `minimum` stops the
+    start with a clear message rather than running with a limit nobody chose."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -123,6 +138,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wasl.web.middleware.ApiErrors",  # first, so that it sees every answer of /api/ last
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything else runs
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +146,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wasl.web.middleware.PrivateAnswers",  # Cache-Control: no-store on personal answers
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -189,8 +206,35 @@ MEDIA_ROOT = Path(os.environ.get("WASL_MEDIA_ROOT", VAR_DIR / "media")).resolve(
 # Request limits: a 10 MB subject is refused before it reaches a service.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Sizes checked before and while an upload is read (wasl.registry.attachments).
+FILE_UPLOAD_HANDLERS = [
+    "wasl.registry.attachments.UploadLimits",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# A longer address (path and query) is refused under /api/ with a JSON 414
+# (wasl/web/middleware.py); 64 KB leaves room for a search of 10,000 Arabic letters, refused
+# with its own clear error.
+WASL_MAX_URL_BYTES = env_int("WASL_MAX_URL_BYTES", 64 * 1024)
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
+# A request sent with an Idempotency-Key holds its key this long at most (a request that
+# died with its process frees it then); above `wasl serve --timeout`.
+WASL_IDEMPOTENCY_HOLD_SECONDS = int(os.environ.get("WASL_IDEMPOTENCY_HOLD_SECONDS", 60))
+
+# --- Guessing: sign-in lock-out and the public inquiry's limiter ---------------------------------
+# Sign-in (staff pages and the admin): after LOCK_AFTER failures in a row an account is locked
+# for LOCK_SECONDS, doubled at each further failure up to LOCK_MAX_SECONDS (wasl/web/signin.py).
+# Failures are forgotten after FORGET_SECONDS without one.
+WASL_SIGNIN_LOCK_AFTER = env_int("WASL_SIGNIN_LOCK_AFTER", 5)
+WASL_SIGNIN_LOCK_SECONDS = env_int("WASL_SIGNIN_LOCK_SECONDS", 60)
+WASL_SIGNIN_LOCK_MAX_SECONDS = env_int("WASL_SIGNIN_LOCK_MAX_SECONDS", 15 * 60)
+WASL_SIGNIN_FORGET_SECONDS = env_int("WASL_SIGNIN_FORGET_SECONDS", 24 * 60 * 60)
+# The public inquiry (wasl/inquiry/throttle.py): per window, attempts per address, and failed
+# attempts per address about one reference.
+WASL_INQUIRY_THROTTLE_WINDOW = env_int("WASL_INQUIRY_THROTTLE_WINDOW", 600)
+WASL_INQUIRY_THROTTLE_PER_CLIENT = env_int("WASL_INQUIRY_THROTTLE_PER_CLIENT", 30)
+WASL_INQUIRY_THROTTLE_PER_REFERENCE = env_int("WASL_INQUIRY_THROTTLE_PER_REFERENCE", 10)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

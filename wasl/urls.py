@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from wasl.inquiry import views as inquiry_views
+from wasl.web.signin import AdminSignInForm
 
 from .api import api, unknown_endpoint
 
 admin.site.site_header = "وصل — إدارة المنصة"
 admin.site.site_title = "وصل"
 admin.site.index_title = "الدليل والعطل الرسمية وسجل التدقيق"
+# The admin's sign-in: the same lock-out per account and audit as the staff pages.
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -188,6 +189,21 @@ def test_a_forwarded_https_is_believed_only_when_the_proxy_is_trusted(serve):
     status, headers, _ = trusting.get("/signin/")  # no header: plain HTTP, sent to HTTPS
     assert status == 301
     assert "Strict-Transport-Security" not in headers
+
+
+def test_api_errors_are_json_through_the_real_server_too(serve):
+    server = serve()
+    for path, method, headers, status in [
+        # Past WASL_MAX_URL_BYTES, and past gunicorn's default 4 KB request line.
+        ("/api/v1/" + "a" * 70_000, "GET", {}, 414),
+        ("/api/v1/me", "DELETE", {}, 405),
+        ("/api/v1/me", "GET", {"Host": "evil.example"}, 400),
+    ]:
+        got, answer_headers, body = server.get(path, method=method, **headers)
+        assert got == status, body[:200]
+        assert answer_headers["Content-Type"].startswith("application/json"), body[:200]
+        assert set(json.loads(body)) == {"code", "message_ar", "message_en"}
+        assert answer_headers["Cache-Control"] == "no-store"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -156,3 +156,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class IdempotentRequest(models.Model):
+    """A POST to the API made with an `Idempotency-Key`, and the answer it got: a repeat with
+    the same key (by the same person) gets this answer instead of acting again.
+
+    While `status` is empty the request is in flight, held by `attempt` until `held_until`;
+    the answer is written in the database transaction of the change itself, so a change that
+    committed always has its answer here (see `wasl.directory.idempotency`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    attempt = models.UUIDField(help_text="The request that holds the key now")
+    held_until = models.DateTimeField()
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_request_per_person_and_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status or 'in flight'})"

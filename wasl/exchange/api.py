@@ -14,6 +14,7 @@ from pydantic import ConfigDict, ValidationError
 from wasl.core import hijri
 from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import Actor, actor_for
+from wasl.directory.idempotency import idempotent
 from wasl.directory.models import Unit
 from wasl.registry import access
 from wasl.registry import presenters as registry_presenters
@@ -116,6 +117,7 @@ def _send(actor: Actor, payload: LetterIn, files: list[UploadedFile]) -> dict[st
     response={201: dict, **ERRORS},
     summary="Send a letter to entities through Wasl",
 )
+@idempotent
 def send_letter(request: HttpRequest, payload: LetterIn) -> Status[dict[str, Any]]:
     return Status(201, _send(_actor(request), payload, []))
 
@@ -125,6 +127,7 @@ def send_letter(request: HttpRequest, payload: LetterIn) -> Status[dict[str, Any
     response={201: dict, **ERRORS},
     summary="Send a letter with new files (multipart: `letter` is the JSON, `files` the files)",
 )
+@idempotent
 def send_letter_with_files(
     request: HttpRequest, letter: Form[str], files: File[list[UploadedFile]]
 ) -> Status[dict[str, Any]]:

@@ -4,7 +4,8 @@ and the ID number of the person concerned, where their transaction stands.
 The answer holds the state, the unit that holds it (its public name; only the entity for a
 confidential transaction), the last update and the expected date — nothing personal, nothing
 internal. A wrong pair and a missing reference give the same answer, from the same single
-query, and every attempt is throttled per client and per reference (see throttle.py).
+query, and attempts are throttled per client, and failures per client and reference, so that an
+enumerator is slowed and the owner is not (see throttle.py).
 """
 
 from __future__ import annotations
@@ -88,13 +89,15 @@ def status(reference: object, id_number: object, *, client: str) -> PublicStatus
     text = clean_reference(reference)
     number = identity.validate_national_id(id_number)
     candidates = reference_candidates(text)
-    throttle.check(client, candidates[0] if candidates else text.upper())
+    key = candidates[0] if candidates else text.upper()
+    throttle.check(client, key)
     txn = (
         Transaction.objects.select_related("entity", "unit")
         .filter(reference__in=candidates or ["-"], party_id_number=number)
         .first()
     )
     if txn is None:
+        throttle.failed(client, key)
         raise not_found()
     return _present(txn)
 

@@ -1,13 +1,18 @@
 """A small limiter for the public inquiry, kept in the database so that every process and
 every kiosk behind one server share it.
 
-Each attempt counts against its client (the address the request came from) and against the
-reference asked about; either over its limit in the current window refuses the attempt. Keys
-are HMAC-SHA256 digests (with the SECRET_KEY), so neither addresses nor references are stored.
+It throttles whoever enumerates, never the owner: every attempt counts against its client (the
+address the request came from), and a client's FAILED attempts about one reference count
+against that client and that reference. Either over its limit in the current window refuses
+the client's next attempt (about that reference, for the second). Nobody else's attempts count
+against the owner: someone hammering a reference from another address does not stop its owner,
+who asks with the right ID number, from getting the answer. Keys are HMAC-SHA256 digests (with
+the SECRET_KEY), so neither addresses nor references are stored.
 
-Settings (all optional): `WASL_INQUIRY_THROTTLE_WINDOW` seconds (default 600),
-`WASL_INQUIRY_THROTTLE_PER_CLIENT` (default 30) and `WASL_INQUIRY_THROTTLE_PER_REFERENCE`
-(default 10) attempts per window.
+Settings, from the environment (wasl/settings.py): `WASL_INQUIRY_THROTTLE_WINDOW` seconds
+(default 600), `WASL_INQUIRY_THROTTLE_PER_CLIENT` attempts (default 30) and
+`WASL_INQUIRY_THROTTLE_PER_REFERENCE` failed attempts about one reference (default 10) per
+client per window.
 """
 
 from __future__ import annotations
@@ -78,19 +83,44 @@ def _bump(key: str, window: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+def _count(key: str, window: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count FROM inquiry_attemptcounter WHERE key = %s AND period = %s",
+            [key, window],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _failures_key(client: str, reference: str) -> str:
+    return _key("failed", f"{client}\x00{reference}")
+
+
 def check(client: str, reference: str, *, now: float | None = None) -> None:
-    """Count one attempt of `client` about `reference`; raise Throttled when either has used
-    up its attempts in the current window. Refused attempts count too."""
+    """Count one attempt of `client` about `reference`; raise Throttled when the client has
+    used up its attempts in the current window, or its failed attempts about `reference`.
+    Refused attempts count too (against the client)."""
     config = limits()
     moment = time.time() if now is None else now
     window = int(moment // config.window)
     with db.atomic():
         by_client = _bump(_key("client", client), window)
-        by_reference = _bump(_key("reference", reference), window) if reference else 0
+        failures = _count(_failures_key(client, reference), window) if reference else 0
         if window % 7 == 0 and by_client == 1:
             # Now and then, forget windows that are over.
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM inquiry_attemptcounter WHERE period < %s", [window - 1])
-    if by_client > config.per_client or by_reference > config.per_reference:
+    if by_client > config.per_client or failures >= config.per_reference:
         retry = math.ceil((window + 1) * config.window - moment)
         raise Throttled(max(1, retry))
+
+
+def failed(client: str, reference: str, *, now: float | None = None) -> None:
+    """Count a failed attempt (a wrong pair, a missing reference) of `client` about
+    `reference`."""
+    config = limits()
+    moment = time.time() if now is None else now
+    if reference:
+        with db.atomic():
+            _bump(_failures_key(client, reference), int(moment // config.window))

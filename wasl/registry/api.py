@@ -7,16 +7,19 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from wasl.core import hijri
 from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import Actor, actor_for
+from wasl.directory.idempotency import idempotent
 from wasl.directory.models import Unit
 
 from . import access, presenters, queries, services
+from . import attachments as attachment_files
 from .attachments import blob_path
 from .models import Referral
 from .vocabulary import (
@@ -216,6 +219,7 @@ def _referral_step(ref: Referral) -> dict[str, Any]:
 @router.post(
     "/transactions", response={201: RegisteredOut, **ERRORS}, summary="Register a transaction"
 )
+@idempotent
 def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     unit = Unit.objects.select_related("entity").filter(public_id=payload.unit).first()
@@ -309,6 +313,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/referrals", response={201: ReferredOut, **ERRORS}, summary="Refer"
 )
+@idempotent
 def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     units = _units(actor, payload.to_units, "to_units")
@@ -331,6 +336,7 @@ def refer(request: HttpRequest, tid: str, payload: ReferIn) -> Status[dict[str, 
 @router.post(
     "/referrals/{rid}/acknowledge", response={200: ReferralStepOut, **ERRORS}, summary="Acknowledge"
 )
+@idempotent
 def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.acknowledge(actor, rid))
@@ -339,18 +345,21 @@ def acknowledge(request: HttpRequest, rid: str) -> dict[str, Any]:
 @router.post(
     "/referrals/{rid}/answer", response={200: ReferralStepOut, **ERRORS}, summary="Answer (إفادة)"
 )
+@idempotent
 def answer(request: HttpRequest, rid: str, payload: TextIn) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.answer(actor, rid, text=payload.text))
 
 
 @router.post("/referrals/{rid}/return", response={200: ReferralStepOut, **ERRORS}, summary="Return")
+@idempotent
 def return_referral(request: HttpRequest, rid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return _referral_step(services.return_referral(actor, rid, reason=payload.reason))
 
 
 @router.post("/referrals/{rid}/forward", response={200: ForwardedOut, **ERRORS}, summary="Forward")
+@idempotent
 def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any]:
     actor = _actor(request)
     units = _units(actor, [payload.to_unit], "to_unit")
@@ -370,6 +379,7 @@ def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any
 @router.post(
     "/transactions/{tid}/comments", response={201: CommentedOut, **ERRORS}, summary="Comment"
 )
+@idempotent
 def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     event = services.comment(actor, tid, text=payload.text)
@@ -391,6 +401,7 @@ def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str,
     response={200: TransactionStateOut, **ERRORS},
     summary="Close (حفظ)",
 )
+@idempotent
 def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.close(actor, tid, reason=payload.reason))
@@ -399,6 +410,7 @@ def close(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/reopen", response={200: TransactionStateOut, **ERRORS}, summary="Reopen"
 )
+@idempotent
 def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.reopen(actor, tid, reason=payload.reason))
@@ -407,12 +419,14 @@ def reopen(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
 @router.post(
     "/transactions/{tid}/cancel", response={200: TransactionStateOut, **ERRORS}, summary="Cancel"
 )
+@idempotent
 def cancel(request: HttpRequest, tid: str, payload: ReasonIn) -> dict[str, Any]:
     actor = _actor(request)
     return presenters.transaction_state(services.cancel(actor, tid, reason=payload.reason))
 
 
 @router.post("/transactions/{tid}/links", response={201: LinkedOut, **ERRORS}, summary="Link")
+@idempotent
 def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     made = services.link(actor, tid, payload.target, kind=payload.kind)
@@ -431,10 +445,37 @@ def link(request: HttpRequest, tid: str, payload: LinkIn) -> Status[dict[str, An
 
 
 @router.post(
-    "/transactions/{tid}/attachments", response={201: dict, **ERRORS}, summary="Attach a file"
+    "/transactions/{tid}/attachments",
+    response={201: dict, **ERRORS},
+    summary="Attach a file",
+    description="Multipart, the file in `file`. Who may attach is checked before the body is "
+    "read; a body over the upload limit is refused (413) before it is read, a file over the "
+    "attachment limit while it is.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    },
 )
-def attach(request: HttpRequest, tid: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+@idempotent
+def attach(request: HttpRequest, tid: str) -> Status[dict[str, Any]]:
     actor = _actor(request)
+    services.check_may_attach(actor, tid)  # before a byte of the body is read
+    try:
+        file = request.FILES.get("file")
+    except RequestDataTooBig:
+        raise attachment_files.too_large() from None
+    if file is None:
+        raise InvalidInput("الملف مطلوب.", "A file is required (field `file`).", field="file")
     made = services.add_attachment(
         actor,
         tid,

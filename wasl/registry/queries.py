@@ -31,24 +31,27 @@ def visible_transactions(actor: Actor) -> QuerySet[Transaction]:
     """
     if actor.is_anonymous or not actor.memberships:
         return Transaction.objects.none()
-    routed_to_mine = Exists(
+    # Written so that each part is built once and only the parts that can match this person
+    # are built at all (no heads' part for a person who heads no unit…): the rule is compiled
+    # on every read, and each EXISTS compiles a whole subquery.
+    on_my_path = Q(unit_id__in=actor.unit_ids) | Exists(
         Referral.objects.filter(transaction=OuterRef("pk"), to_unit_id__in=actor.unit_ids)
     )
-    on_my_path = Q(unit_id__in=actor.unit_ids) | routed_to_mine
-    normal = Q(confidentiality=Confidentiality.NORMAL) & (
-        on_my_path | Q(entity_id__in=actor.entity_wide_ids)
+    rule = (
+        Q(confidentiality__in=(Confidentiality.NORMAL, Confidentiality.CONFIDENTIAL)) & on_my_path
     )
-    confidential = Q(confidentiality=Confidentiality.CONFIDENTIAL) & on_my_path
-    top_secret = Q(confidentiality=Confidentiality.TOP_SECRET) & (
-        Q(registered_by_id=actor.user_id)
-        | Q(unit_id__in=actor.head_unit_ids)
-        | Exists(
-            Referral.objects.filter(transaction=OuterRef("pk")).filter(
-                Q(to_unit_id__in=actor.head_unit_ids) | Q(to_user_id=actor.user_id)
-            )
-        )
+    if actor.entity_wide_ids:
+        rule |= Q(confidentiality=Confidentiality.NORMAL, entity_id__in=actor.entity_wide_ids)
+    named_by_a_referral = Q(to_user_id=actor.user_id)
+    top_secret_for_me = Q(registered_by_id=actor.user_id)
+    if actor.head_unit_ids:
+        named_by_a_referral |= Q(to_unit_id__in=actor.head_unit_ids)
+        top_secret_for_me |= Q(unit_id__in=actor.head_unit_ids)
+    top_secret_for_me |= Exists(
+        Referral.objects.filter(named_by_a_referral, transaction=OuterRef("pk"))
     )
-    return Transaction.objects.filter(normal | confidential | top_secret)
+    rule |= Q(confidentiality=Confidentiality.TOP_SECRET) & top_secret_for_me
+    return Transaction.objects.filter(rule)
 
 
 def visible_to(actor: Actor, transaction: str = "transaction") -> Exists:

@@ -855,7 +855,8 @@ def add_attachment(
     open referral. From: any active state. Records `attached`.
 
     The file is checked and stored before the database transaction starts (so that a large
-    upload never holds the write lock); a refused file leaves nothing behind.
+    upload never holds the write lock); a refused file leaves nothing behind, and a stored file
+    whose transaction rolls back is deleted when the request ends (`attachments`).
     """
     _check_can_attach(actor, access.get_transaction_for(actor, transaction_id))
     stored = attachment_files.store(chunks, filename=filename, declared_type=declared_type)
@@ -888,6 +889,13 @@ def add_attachment(
             },
         )
     return made
+
+
+def check_may_attach(actor: Actor, transaction_id: object) -> None:
+    """Raise unless `actor` may attach files to the transaction now: asked before an upload's
+    body is read, so that a person without the right stores nothing (add_attachment asks again
+    under the row's lock)."""
+    _check_can_attach(actor, access.get_transaction_for(actor, transaction_id))
 
 
 def _check_can_attach(actor: Actor, txn: Transaction) -> None:

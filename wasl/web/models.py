@@ -8,28 +8,45 @@ from django.db import models
 
 
 class SignInFailure(models.Model):
-    """Failed sign-ins of one username from one address, counted over a window.
+    """Failed sign-ins of one account (the username as typed, known or not) since its last
+    success, from any address.
 
-    After ``LOCKOUT_THRESHOLD`` failures the pair is locked until ``locked_until``; a
-    successful sign-in clears the row.
+    After ``WASL_SIGNIN_LOCK_AFTER`` failures in a row the account is locked until
+    ``locked_until``; attempts while it is locked are refused unheard and only counted
+    (``refused``). A successful sign-in clears the row.
     """
 
-    username = models.CharField(max_length=150)
-    ip = models.CharField(max_length=45)
+    username = models.CharField(max_length=150, unique=True)
     failures = models.PositiveIntegerField(default=0)
-    first_failed_at = models.DateTimeField()
+    refused = models.PositiveIntegerField(default=0)
     last_failed_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "محاولة دخول فاشلة"
         verbose_name_plural = "محاولات الدخول الفاشلة"
-        constraints = [
-            models.UniqueConstraint(fields=["username", "ip"], name="signin_failure_unique")
-        ]
 
     def __str__(self) -> str:
-        return f"{self.username}@{self.ip}: {self.failures}"
+        return f"{self.username}: {self.failures}"
+
+
+class RefusedTokens(models.Model):
+    """API requests refused for a bad bearer token, per source address and minute: the
+    audit log records them in aggregate (wasl/web/signin.py) so that a flood of bad tokens
+    cannot flood it."""
+
+    source = models.CharField(max_length=45, unique=True)
+    minute = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    previous_minute = models.BigIntegerField(null=True, blank=True)
+    previous_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "رموز وصول مرفوضة"
+        verbose_name_plural = "رموز وصول مرفوضة"
+
+    def __str__(self) -> str:
+        return f"{self.source} @{self.minute}: {self.count}"
 
 
 class SubmittedForm(models.Model):

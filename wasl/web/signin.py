@@ -1,19 +1,38 @@
-"""Signing in: Django's authentication, with a lock-out after repeated failures.
+"""Signing in: Django's authentication, with a lock-out per account and an audit of every door.
 
-Failures are counted per username and address over a window; after ``LOCKOUT_THRESHOLD`` of
-them the pair is locked for ``LOCKOUT_SECONDS`` and the password is not even checked. Every
-failure, lock-out and sign-in is recorded in the audit log (chain ``system``). Any username
-is counted, known or not, so the lock-out tells nobody which accounts exist.
+Doors: the staff pages (`SignInForm`), the Django admin (`AdminSignInForm`, wired in
+wasl/urls.py) and the API's bearer tokens (`record_refused_token`).
+
+The lock-out is per ACCOUNT — the username as typed, known or not, so that it tells nobody
+which accounts exist — whatever address the attempts come from: spreading them over many
+addresses gains nothing. After ``WASL_SIGNIN_LOCK_AFTER`` failures in a row the account is
+locked for ``WASL_SIGNIN_LOCK_SECONDS``; each further failure doubles the lock, up to
+``WASL_SIGNIN_LOCK_MAX_SECONDS``. While locked, attempts are refused without the password being
+checked and without lengthening the lock (they are only counted), so someone who tries to lock
+another person out can keep an account locked at most one longest lock after their last
+attempt, and can guess at most once per lock. The owner then signs in with the right password;
+a success clears the count. (The lock is read before the password is checked and the
+failure counted after, so requests already past the check when the lock falls are still heard:
+at most one per request in flight.)
+
+Every success and failure is recorded in the audit log (chain ``system``) in the same
+database transaction as the count it changes: ``web.signin.succeeded``, ``web.signin.failed``,
+``web.signin.locked`` (with ``door``: ``staff`` or ``admin``); attempts refused during a lock
+are counted on the row and reported with the account's next audited event. Bad bearer tokens:
+see `record_refused_token`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,15 +41,39 @@ from django.utils.translation import ngettext
 from wasl.audit import services as audit
 from wasl.core.arabic import fold_digits
 
-from .models import SignInFailure
+from .models import RefusedTokens, SignInFailure
 
-LOCKOUT_THRESHOLD = 5
-LOCKOUT_WINDOW_SECONDS = 15 * 60
-LOCKOUT_SECONDS = 15 * 60
 USERNAME_MAX = 150
 # The audit log keeps object ids to 64 characters; a longer username typed at the sign-in
 # is recorded cut (whole in `actor`), never refused with a server error.
 AUDIT_OBJECT_ID_MAX = 64
+# Bad bearer tokens are counted per source address and per minute.
+TOKEN_WINDOW_SECONDS = 60
+TOKEN_PREFIX_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Policy:
+    after: int
+    seconds: int
+    max_seconds: int
+    forget_seconds: int
+
+    def lock_for(self, failures: int) -> int | None:
+        """Seconds of lock after `failures` failures in a row, or None below the threshold."""
+        if failures < self.after:
+            return None
+        doublings = min(failures - self.after, 30)
+        return min(self.seconds * 2**doublings, self.max_seconds)
+
+
+def policy() -> Policy:
+    return Policy(
+        after=settings.WASL_SIGNIN_LOCK_AFTER,
+        seconds=settings.WASL_SIGNIN_LOCK_SECONDS,
+        max_seconds=max(settings.WASL_SIGNIN_LOCK_MAX_SECONDS, settings.WASL_SIGNIN_LOCK_SECONDS),
+        forget_seconds=settings.WASL_SIGNIN_FORGET_SECONDS,
+    )
 
 
 @dataclass(frozen=True)
@@ -42,8 +85,8 @@ class Lock:
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """The peer's address. Behind a proxy, the proxy must set REMOTE_ADDR (see docs/web.md):
-    a client-supplied X-Forwarded-For would let anyone pick their own lock-out key."""
+    """The peer's address, for the audit log only (the lock-out does not depend on it).
+    Behind a proxy, the proxy must set REMOTE_ADDR (see docs/web.md)."""
     if request is None:
         return ""
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
@@ -54,69 +97,81 @@ def normal_username(value: object) -> str:
     return fold_digits(str(value or "")).strip()[:USERNAME_MAX]
 
 
-def current_lock(username: str, ip: str, now: datetime | None = None) -> Lock | None:
+def current_lock(username: str, now: datetime | None = None) -> Lock | None:
+    """The account's lock, if it is locked now; the refused attempt is counted."""
     now = now or timezone.now()
-    until = (
-        SignInFailure.objects.filter(username=username, ip=ip, locked_until__gt=now)
-        .values_list("locked_until", flat=True)
-        .first()
-    )
-    return Lock(until) if until else None
+    locked = SignInFailure.objects.filter(username=username, locked_until__gt=now)
+    until = locked.values_list("locked_until", flat=True).first()
+    if until is None:
+        return None
+    locked.update(refused=F("refused") + 1)
+    return Lock(until)
 
 
-def record_failure(username: str, ip: str) -> Lock | None:
-    """Count one failure; returns the lock when this failure locks the pair."""
+def _row_for_update(username: str, now: datetime) -> SignInFailure:
+    row = SignInFailure.objects.select_for_update().filter(username=username).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return SignInFailure.objects.create(username=username, last_failed_at=now)
+    except IntegrityError:  # another request counted the first failure meanwhile
+        return SignInFailure.objects.select_for_update().get(username=username)
+
+
+def record_failure(username: str, ip: str, *, door: str = "staff") -> Lock | None:
+    """Count one failure of the account; returns the lock when this failure locks it."""
+    rule = policy()
     now = timezone.now()
-    window_start = now - timedelta(seconds=LOCKOUT_WINDOW_SECONDS)
     with transaction.atomic():
-        row = SignInFailure.objects.select_for_update().filter(username=username, ip=ip).first()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    row = SignInFailure.objects.create(
-                        username=username,
-                        ip=ip,
-                        failures=0,
-                        first_failed_at=now,
-                        last_failed_at=now,
-                    )
-            except IntegrityError:  # another request counted the first failure meanwhile
-                row = SignInFailure.objects.select_for_update().get(username=username, ip=ip)
-        if row.first_failed_at < window_start:
-            row.failures = 0
-            row.first_failed_at = now
-            row.locked_until = None
+        row = _row_for_update(username, now)
+        if row.failures and row.last_failed_at < now - timedelta(seconds=rule.forget_seconds):
+            row.failures = 0  # an old streak of mistakes is forgotten
         row.failures += 1
         row.last_failed_at = now
-        locked = row.failures >= LOCKOUT_THRESHOLD
-        if locked:
-            row.locked_until = now + timedelta(seconds=LOCKOUT_SECONDS)
-        row.save(update_fields=["failures", "first_failed_at", "last_failed_at", "locked_until"])
+        seconds = rule.lock_for(row.failures)
+        row.locked_until = now + timedelta(seconds=seconds) if seconds else None
+        refused, row.refused = row.refused, 0
+        row.save(update_fields=["failures", "refused", "last_failed_at", "locked_until"])
+        subject = {"object_type": "signin", "object_id": username[:AUDIT_OBJECT_ID_MAX]}
         audit.record(
             "web.signin.failed",
             chain="system",
-            object_type="signin",
-            object_id=username[:AUDIT_OBJECT_ID_MAX],
             actor=username,
-            data={"ip": ip, "failures": row.failures},
+            data={
+                "ip": ip,
+                "door": door,
+                "failures": row.failures,
+                "refused_while_locked": refused,
+            },
             at=now,
+            **subject,
         )
-        if locked:
+        if row.locked_until is not None:
             audit.record(
                 "web.signin.locked",
                 chain="system",
-                object_type="signin",
-                object_id=username[:AUDIT_OBJECT_ID_MAX],
                 actor=username,
-                data={"ip": ip, "until": row.locked_until.isoformat()},
+                data={
+                    "ip": ip,
+                    "door": door,
+                    "failures": row.failures,
+                    "seconds": seconds,
+                    "until": row.locked_until.isoformat(),
+                },
                 at=now,
+                **subject,
             )
-    return Lock(row.locked_until) if locked and row.locked_until else None
+    return Lock(row.locked_until) if row.locked_until else None
 
 
-def record_success(user_id: int, username: str, ip: str) -> None:
+def record_success(user_id: int, username: str, ip: str, *, door: str = "staff") -> None:
     with transaction.atomic():
-        SignInFailure.objects.filter(username=username, ip=ip).delete()
+        row = SignInFailure.objects.select_for_update().filter(username=username).first()
+        data = {"ip": ip, "door": door}
+        if row is not None:
+            data.update(failures_before=row.failures, refused_while_locked=row.refused)
+            row.delete()
         audit.record(
             "web.signin.succeeded",
             chain="system",
@@ -124,7 +179,7 @@ def record_success(user_id: int, username: str, ip: str) -> None:
             object_id=str(user_id),
             actor_id=user_id,
             actor=username,
-            data={"ip": ip},
+            data=data,
         )
 
 
@@ -137,8 +192,35 @@ def locked_message(lock: Lock) -> str:
     ) % {"minutes": minutes}
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, with the lock-out checked before the password is."""
+class LockedOutForm(AuthenticationForm):
+    """Django's sign-in form, with the account's lock checked before the password is, and
+    the outcome counted and audited."""
+
+    door = "staff"
+
+    def clean(self) -> dict[str, object]:
+        username = normal_username(self.cleaned_data.get("username"))
+        self.cleaned_data["username"] = username
+        ip = client_address(self.request)
+        lock = current_lock(username) if username else None
+        if lock is not None:
+            raise ValidationError(locked_message(lock), code="locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if username and self.cleaned_data.get("password"):
+                new_lock = record_failure(username, ip, door=self.door)
+                if new_lock is not None:
+                    raise ValidationError(locked_message(new_lock), code="locked") from None
+            raise
+        user = self.get_user()
+        if user is not None:
+            record_success(user.pk, username, ip, door=self.door)
+        return cleaned
+
+
+class SignInForm(LockedOutForm):
+    """The staff pages' sign-in."""
 
     error_messages = {
         "invalid_login": _("The username or password is not correct."),
@@ -154,22 +236,60 @@ class SignInForm(AuthenticationForm):
         )
         self.fields["password"].widget.attrs.update({"dir": "ltr"})
 
-    def clean(self) -> dict[str, object]:
-        username = normal_username(self.cleaned_data.get("username"))
-        self.cleaned_data["username"] = username
-        ip = client_address(self.request)
-        lock = current_lock(username, ip) if username else None
-        if lock is not None:
-            raise ValidationError(locked_message(lock), code="locked")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if username and self.cleaned_data.get("password"):
-                new_lock = record_failure(username, ip)
-                if new_lock is not None:
-                    raise ValidationError(locked_message(new_lock), code="locked") from None
-            raise
-        user = self.get_user()
-        if user is not None:
-            record_success(user.pk, username, ip)
-        return cleaned
+
+class AdminSignInForm(LockedOutForm, AdminAuthenticationForm):
+    """The Django admin's sign-in, under the same lock-out and audit as the staff pages (a
+    person who is not staff counts as a failure)."""
+
+    door = "admin"
+
+
+def record_refused_token(token: str, source: str) -> None:
+    """Count one API request refused for its bearer token, and audit in aggregate.
+
+    A flood of bad tokens must not flood the audit chain: refusals are counted per source
+    address and per minute, and ``directory.token.refused`` is recorded at the 1st, 2nd,
+    4th, 8th … refusal of a source's minute (so at most about log2(n) records for n refusals),
+    carrying the running count, the shown prefix of the last token and the final count of the
+    source's previous minute. Counter and record change in one database transaction.
+    """
+    minute = int(timezone.now().timestamp() // TOKEN_WINDOW_SECONDS)
+    source = source[:45]
+    with transaction.atomic():
+        row = RefusedTokens.objects.select_for_update().filter(source=source).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    # New sources are rare; forget those silent for an hour.
+                    RefusedTokens.objects.filter(minute__lt=minute - 60).delete()
+                    row = RefusedTokens.objects.create(source=source, minute=minute, count=0)
+            except IntegrityError:
+                row = RefusedTokens.objects.select_for_update().get(source=source)
+        if row.minute != minute:
+            row.previous_minute, row.previous_count = row.minute, row.count
+            row.minute, row.count = minute, 0
+        row.count += 1
+        row.save(update_fields=["minute", "count", "previous_minute", "previous_count"])
+        if row.count & (row.count - 1):
+            return  # not a power of two: counted, recorded later in aggregate
+        data: dict[str, object] = {
+            "ip": source,
+            "minute": datetime.fromtimestamp(minute * TOKEN_WINDOW_SECONDS, tz=UTC).isoformat(),
+            "count": row.count,
+            "prefix": token[:TOKEN_PREFIX_SHOWN] if token.startswith("wasl_") else "",
+        }
+        if row.count == 1 and row.previous_minute is not None:
+            data["previous"] = {
+                "minute": datetime.fromtimestamp(
+                    row.previous_minute * TOKEN_WINDOW_SECONDS, tz=UTC
+                ).isoformat(),
+                "count": row.previous_count,
+            }
+        audit.record(
+            "directory.token.refused",
+            chain="system",
+            object_type="api_token",
+            object_id=source,
+            actor="",
+            data=data,
+        )

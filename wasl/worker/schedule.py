@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wasl.dashboards import tasks as dashboards
+from wasl.directory import idempotency
 from wasl.exchange import tasks as exchange
 
 from . import tasks as housekeeping
@@ -49,6 +50,12 @@ SCHEDULE = (
         housekeeping.prune_task_results,
         timedelta(days=1),
         "finished tasks are deleted after a week",
+    ),
+    Periodic(
+        "directory.prune_idempotent_requests",
+        idempotency.prune_idempotent_requests,
+        timedelta(hours=1),
+        "answers kept for Idempotency-Key repeats are deleted after 24 hours",
     ),
 )
 

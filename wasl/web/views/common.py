@@ -31,8 +31,10 @@ def entity_units(txn: Transaction, exclude: int) -> list[Unit]:
     )
 
 
-def not_allowed(request: HttpRequest, ws: Workspace, message: str) -> HttpResponse:
-    return render(request, "web/not_allowed.html", {"ws": ws, "message": message}, status=403)
+def not_allowed(
+    request: HttpRequest, ws: Workspace, message: str, *, status: int = 403
+) -> HttpResponse:
+    return render(request, "web/not_allowed.html", {"ws": ws, "message": message}, status=status)
 
 
 def expired_form(

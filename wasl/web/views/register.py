@@ -58,7 +58,7 @@ def _keep_uploads(form: forms.RegisterForm, kept: list[KeptFile]) -> list[KeptFi
     uploads = form.cleaned_data.get("attachments") if hasattr(form, "cleaned_data") else None
     for upload in uploads or form.files.getlist("attachments"):
         try:
-            stored = attachment_files.store(
+            stored = attachment_files.keep(
                 upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
             )
         except WaslError:
@@ -104,7 +104,7 @@ def register(request: HttpRequest, ws: Workspace) -> HttpResponse:
     try:
         # Check every file before anything is written (a refused file leaves nothing).
         for upload in files:
-            attachment_files.store(
+            attachment_files.check(
                 upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
             )
         submitted = once.submit(uid, token, lambda: _register(ws, form.cleaned_data, kept))

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from wasl.core.errors import NotFound, WaslError
@@ -26,8 +28,9 @@ from wasl.registry.models import Referral, Transaction
 from wasl.registry.states import REFERRAL_STEPS, Step, allowed_referral_steps
 
 from .. import forms, once
+from ..labels import error_message
 from ..workspace import Workspace, staff_page
-from .common import done_before, entity_units, expired_form
+from .common import done_before, entity_units, expired_form, not_allowed
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _refer(on: On, data: dict[str, Any]) -> object:
 
 def _check_files(data: dict[str, Any]) -> None:
     for upload in data["attachments"]:
-        attachment_files.store(
+        attachment_files.check(
             upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
         )
 
@@ -233,13 +236,31 @@ def referral_steps_for(ws: Workspace, ref: Referral) -> list[str]:
     return allowed_referral_steps(ref.state)
 
 
+@csrf_exempt  # checked below, once the rights to upload are: the check reads the body
 @staff_page(needs_unit=False)
 @require_http_methods(["GET", "POST"])
 def transaction_step(request: HttpRequest, ws: Workspace, tid: Any, step: str) -> HttpResponse:
-    """A step on the transaction (refer, comment, attach, link, close, reopen, cancel)."""
+    """A step on the transaction (refer, comment, attach, link, close, reopen, cancel).
+
+    Files are checked before they are stored: who may attach is asked before a byte of the
+    body is read (Django reads the whole body, files and all, to find the CSRF token), and the
+    upload handlers refuse a body over the limits while reading it.
+    """
     if step not in TRANSACTION_STEP_PAGES:
         raise Http404
-    return _take(request, On(ws, access.get_transaction_for(ws.actor, tid)), step)
+    on = On(ws, access.get_transaction_for(ws.actor, tid))
+    if request.method == "POST" and step == Step.ATTACH:
+        try:
+            services.check_may_attach(ws.actor, on.txn.public_id)
+        except NotFound:
+            raise
+        except WaslError as error:
+            return not_allowed(request, ws, error_message(error))
+    try:
+        return csrf_protect(_take)(request, on, step)
+    except RequestDataTooBig:
+        error = attachment_files.too_large()
+        return not_allowed(request, ws, error_message(error), status=error.status)
 
 
 @staff_page(needs_unit=False)

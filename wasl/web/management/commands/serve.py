@@ -157,6 +157,10 @@ class Command(BaseCommand):
                 # gunicorn ≥ 25 opens a control socket at one path per user, shared by every
                 # gunicorn that user runs; several Wasl servers on one host must not share it.
                 "control_socket_disable": True,
+                # A request line longer than gunicorn's 4 KB would get gunicorn's own plain
+                # answer; 0 lets it through up to gunicorn's hard 1 MB, so that Django refuses
+                # a URL over WASL_MAX_URL_BYTES with the API's JSON error (wasl/web/middleware.py).
+                "limit_request_line": 0,
             }
         ).run()
 
