@@ -51,6 +51,7 @@ NO_STATE_CHANGE = {
     "wasl.exchange.members.local_member": "reads",
     "wasl.exchange.members.export_descriptor": "reads",
     "wasl.directory.tokens.user_for_token": "reads",
+    "wasl.registry.services.check_may_attach": "checks the rights to attach",
 }
 
 
