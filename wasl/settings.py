@@ -53,6 +53,9 @@ PRODUCTION = env_bool("PRODUCTION", env_bool("WASL_PRODUCTION", False))
 # Public, hence good for development only. Django's deployment check knows the prefix.
 DEVELOPMENT_SECRET_KEY = "django-insecure-wasl-development-key-never-for-a-public-server-2026"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+# The key that seals the heads of the audit and message logs (wasl.chains), kept out of the
+# database. Empty: derived from SECRET_KEY — set it on its own to rotate SECRET_KEY freely.
+WASL_CHAIN_KEY = os.environ.get("WASL_CHAIN_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 

@@ -17,6 +17,12 @@ def raw(sql, params=()):
         cursor.execute(sql, params)
 
 
+def chain_problems():
+    """The problems found in the chains (a broken record also leaves the rows it recorded
+    without their record: those are the cross-check's, tested in tests/security)."""
+    return [p for p in verify_all()[1] if not p.table]
+
+
 def test_every_step_appends_a_dotted_audit_record_with_old_and_new_state(cast):
     txn, _ = make_referred(cast)
     records = list(AuditRecord.objects.filter(object_id=str(txn.public_id)).order_by("seq"))
@@ -67,7 +73,7 @@ def test_editing_the_json_data_is_detected(cast):
         "UPDATE audit_auditrecord SET data = %s WHERE id = %s",
         ['{"state": ["registered", "closed"], "reference": "x"}', target.pk],
     )
-    (problem,) = verify_all()[1]
+    (problem,) = chain_problems()
     assert problem.record_id == target.pk
 
 
@@ -76,7 +82,7 @@ def test_deleting_a_record_in_the_middle_is_detected(cast):
     make_referred(cast)
     middle = AuditRecord.objects.filter(chain="EMK").order_by("seq")[3]
     raw("DELETE FROM audit_auditrecord WHERE id = %s", [middle.pk])
-    (problem,) = verify_all()[1]
+    (problem,) = chain_problems()
     assert problem.chain == "EMK" and problem.seq == middle.seq
     assert "missing" in problem.reason_en
 
@@ -85,7 +91,7 @@ def test_deleting_the_last_records_is_detected(cast):
     make_referred(cast)
     last = AuditRecord.objects.filter(chain="EMK").order_by("-seq").first()
     raw("DELETE FROM audit_auditrecord WHERE id = %s", [last.pk])
-    (problem,) = verify_all()[1]
+    (problem,) = chain_problems()
     assert problem.seq == last.seq
     assert "removed" in problem.reason_en
 

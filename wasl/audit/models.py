@@ -16,6 +16,8 @@ class ChainHead(models.Model):
     chain = models.CharField(max_length=40, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC of (chain, last_seq, last_hash) under a key outside the database (wasl.chains).
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "رأس سلسلة التدقيق"

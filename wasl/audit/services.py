@@ -1,10 +1,17 @@
-"""Appending to the audit log and verifying it."""
+"""Appending to the audit log and verifying it.
+
+Verifying checks each chain record by record, then its head's seal (`wasl.chains`: the head's
+count and last hash under an HMAC whose key is not in the database), then runs the
+cross-checks the apps above register in `CROSS_CHECKS` (the registry checks each of its rows
+against the digest its audit record kept): an emptied log, a removed chain or a cut tail show
+as official rows without their record."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -108,15 +115,42 @@ def record(
 
 @dataclass(frozen=True)
 class Problem:
+    """What verification found wrong: in a chain (`chain`, `seq`, the record's id, or none for
+    the head), or in an official row checked against the log (`table`, `row_id`)."""
+
     chain: str
     seq: int
     record_id: int | None
     reason_en: str
     reason_ar: str
+    table: str = ""
+    row_id: int | None = None
 
     def __str__(self) -> str:
+        if self.table:
+            return f"{self.table} row {self.row_id}: {self.reason_en} — {self.reason_ar}"
         where = f"record #{self.record_id}" if self.record_id else "chain head"
         return f"{self.chain} seq {self.seq} ({where}): {self.reason_en} — {self.reason_ar}"
+
+
+# Checks of official rows against the log, registered by the apps that own the rows (in their
+# `AppConfig.ready()`; the audit app imports none of them). Each yields its problems.
+CROSS_CHECKS: list[Callable[[], Iterable[Problem]]] = []
+
+
+def register_cross_check(check: Callable[[], Iterable[Problem]]) -> None:
+    if check not in CROSS_CHECKS:
+        CROSS_CHECKS.append(check)
+
+
+# What `wasl audit baseline` runs: each records the digests of its app's rows as they stand
+# (once, after an upgrade; see registry.integrity). Each returns how many rows it recorded.
+BASELINES: list[Callable[[], int]] = []
+
+
+def register_baseline(baseline: Callable[[], int]) -> None:
+    if baseline not in BASELINES:
+        BASELINES.append(baseline)
 
 
 def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
@@ -160,7 +194,15 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
         last_seq = rec.seq
         expected_seq += 1
     head = ChainHead.objects.filter(chain=chain).first()
-    if head is None or head.last_seq != last_seq or head.last_hash != prev:
+    if head is None:
+        return Problem(
+            chain,
+            last_seq,
+            None,
+            "the chain's head is missing (audit_chainhead)",
+            "رأس السلسلة مفقود",
+        )
+    if head.last_seq != last_seq or head.last_hash != prev:
         return Problem(
             chain,
             last_seq + 1,
@@ -168,18 +210,53 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
             "records after the last one were removed (chain head does not match)",
             "حُذفت سجلات من نهاية السلسلة (رأس السلسلة لا يطابق)",
         )
+    if not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
+        return Problem(
+            chain,
+            last_seq,
+            None,
+            "the chain's head is not sealed by this deployment's key (audit_chainhead edited)",
+            "ختم رأس السلسلة غير صحيح (عُدّل رأس السلسلة)",
+        )
     return None
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Read everything a verification reads from one snapshot of the database, so that steps
+    committed meanwhile on a live system (a row's new state read, its record not) raise no
+    false alarm. SQLite's read transaction is a snapshot; PostgreSQL's needs REPEATABLE READ,
+    set by the transaction's first statement (SQL: the ORM has no word for it). Inside a
+    transaction already begun (a test), that transaction's view is used as it is."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def verify_all() -> tuple[int, list[Problem]]:
-    """Verify every chain; return how many records were checked and the problems found."""
+    """Verify every chain and its head's seal, then every registered cross-check of official
+    rows against the log, from one snapshot; return how many records were checked and the
+    problems found."""
+    with snapshot():
+        return _verify_all()
+
+
+def _verify_all() -> tuple[int, list[Problem]]:
     problems = []
-    chains = set(ChainHead.objects.values_list("chain", flat=True))
-    chains |= set(AuditRecord.objects.values_list("chain", flat=True).distinct())
-    for chain in sorted(chains):
+    names = set(ChainHead.objects.values_list("chain", flat=True))
+    names |= set(AuditRecord.objects.values_list("chain", flat=True).distinct())
+    for chain in sorted(names):
         problem = verify_chain(chain)
         if problem:
             problems.append(problem)
+    for check in CROSS_CHECKS:
+        problems.extend(check())
     return AuditRecord.objects.count(), problems
 
 

@@ -93,6 +93,26 @@ def user_for_token(token: str) -> AbstractBaseUser | None:
 
 
 def revoke_tokens(username: str) -> int:
-    return ApiToken.objects.filter(user__username=username, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    """Revoke every live token of `username`; records `directory.token.revoked` with their
+    prefixes, in the same database transaction."""
+    from django.db import transaction
+
+    now = timezone.now()
+    with transaction.atomic():
+        live = ApiToken.objects.select_for_update().filter(
+            user__username=username, revoked_at__isnull=True
+        )
+        revoked = list(live.values_list("pk", "prefix"))
+        if not revoked:
+            return 0
+        ApiToken.objects.filter(pk__in=[pk for pk, _ in revoked]).update(revoked_at=now)
+        audit.record(
+            "directory.token.revoked",
+            chain="system",
+            object_type="user",
+            object_id=username[:64],
+            actor=username,
+            data={"prefixes": [prefix for _, prefix in revoked], "revoked_at": now.isoformat()},
+            at=now,
+        )
+    return len(revoked)

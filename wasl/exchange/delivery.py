@@ -27,6 +27,7 @@ from django.db import transaction as db
 from django.db.models import F
 from django.utils import timezone
 
+from wasl.audit import services as audit
 from wasl.registry import attachments as registry_files
 
 from . import conf, envelope, keys, receipts, receiving
@@ -300,7 +301,12 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 def settle(results: list[Result]) -> Counts:
     """Record each result: delivered with a receipt that verifies, or another attempt later,
     or failed (refused for good, or given up) — in one database transaction and a fixed
-    number of statements, whatever the number of results."""
+    number of statements, whatever the number of results.
+
+    What it records: a delivery, its receipt in the sender's message log (`receipts`); a
+    failure, an audit record `exchange.message.failed` per sender with each message's old
+    and new state and the refusal (the message log has no word for it). Another attempt
+    later changes no state (the message stays pending) and records nothing."""
     counts = Counts()
     checked: list[tuple[Result, receipts.Checked | None]] = []
     read: dict[str, keys.PublicKey | None] = {}  # the receivers' keys, read once per batch
@@ -362,17 +368,59 @@ def settle(results: list[Result]) -> Counts:
         OutgoingMessage.objects.bulk_update(
             changed, ["state", "next_attempt_at", "last_error_code", "last_error"]
         )
+        _audit_states(
+            "exchange.message.failed",
+            [(row, DeliveryState.PENDING) for row in changed if row.state == DeliveryState.FAILED],
+            now,
+        )
     return counts
 
 
+def _audit_states(action: str, changed: list[tuple[OutgoingMessage, str]], now: datetime) -> None:
+    """One audit record per sender's chain for these outbox rows' state changes, inside the
+    caller's transaction: each message's [old, new] state and its last error."""
+    by_chain: dict[str, dict[str, Any]] = {}
+    for row, old in changed:
+        by_chain.setdefault(row.sender.code, {})[str(row.message_id)] = {
+            "state": [old, row.state],
+            "receiver": row.receiver.code,
+            "error": row.last_error_code,
+        }
+    for chain in sorted(by_chain):
+        messages = by_chain[chain]
+        audit.record(
+            action,
+            chain=chain,
+            object_type="outgoing_message",
+            object_id=next(iter(messages)) if len(messages) == 1 else f"{len(messages)} messages",
+            actor="wasl-exchange",
+            data={"messages": messages, "at": now.isoformat()},
+            at=now,
+        )
+
+
 def retry_now(message_ids: list[str] | None = None) -> int:
-    """Make pending messages (or failed ones named) due now — e.g. after a node came back."""
+    """Make pending messages (or failed ones named) due now — e.g. after a node came back.
+    Records `exchange.message.retried` (per sender: each message's old and new state) in the
+    same database transaction."""
     qs = OutgoingMessage.objects.filter(state=DeliveryState.PENDING)
     if message_ids:
         qs = OutgoingMessage.objects.filter(
             message_id__in=message_ids, state__in=[DeliveryState.PENDING, DeliveryState.FAILED]
         )
-    return qs.update(state=DeliveryState.PENDING, next_attempt_at=timezone.now())
+    now = timezone.now()
+    with db.atomic():
+        rows = list(qs.select_for_update(of=("self",)).select_related("sender", "receiver"))
+        if not rows:
+            return 0
+        OutgoingMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
+            state=DeliveryState.PENDING, next_attempt_at=now
+        )
+        old = {row.pk: row.state for row in rows}
+        for row in rows:
+            row.state = DeliveryState.PENDING
+        _audit_states("exchange.message.retried", [(row, old[row.pk]) for row in rows], now)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 """The message log: every envelope and receipt in and out, and every refusal, kept in
 append-only chains (one per member hosted here, plus `node`), each record hashed with the one
-before it — and its verifier, which also checks every signature."""
+before it, each chain's head sealed (`wasl.chains`) — and its verifier, which checks every
+chain, head and signature, and then the outbox and the inbox against the log: every row has
+the logged envelope that made it, and its delivery state, receipt, the other side's reference
+and state agree with the signed receipts and status messages logged, and a failure or retry
+with its audit record. A deleted chain, or rows deleted or edited by hand, show there."""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from wasl import chains
+from wasl.audit import services as audit
+from wasl.audit.models import AuditRecord
 
 from . import envelope, keys
 from .models import IncomingMessage, LogEntry, LogHead, OutgoingMessage
+from .states import DeliveryState, Kind
 
 GENESIS = chains.GENESIS
 NODE_CHAIN = "node"
@@ -196,33 +203,77 @@ class _Keys:
         return self._cache[key_id]
 
 
-def _check_signature(key_cache: _Keys, text: str, kind: str) -> tuple[str | None, str | None]:
-    """(problem, note) for one stored signed message."""
+def _check_signature(
+    key_cache: _Keys, text: str, kind: str
+) -> tuple[str | None, str | None, envelope.Signed | None]:
+    """(problem, note, the parsed message) for one stored signed message."""
     try:
         signed = (
             envelope.parse_envelope(text) if kind == "envelope" else envelope.parse_receipt(text)
         )
     except envelope.EnvelopeError as error:
-        return f"stored {kind} is not well formed ({error.code})", None
+        return f"stored {kind} is not well formed ({error.code})", None, None
     key = key_cache.get(signed.key_id)
     if key is None:
-        return f"{kind} signed with a key not in the directory ({signed.key_id})", None
+        return f"{kind} signed with a key not in the directory ({signed.key_id})", None, None
     signer = signed.body["sender"]
     if key.member_code != signer:
-        return f"{kind} of {signer} signed with a key of {key.member_code}", None
+        return f"{kind} of {signer} signed with a key of {key.member_code}", None, None
     if not signed.verifies_with(key.public_raw):
-        return f"{kind} signature does not verify", None
+        return f"{kind} signature does not verify", None, None
     signed_at = envelope.parse_timestamp(
         signed.body["created_at"] if kind == "envelope" else signed.body["at"], "at"
     )
     if not key.valid_at(signed_at):
-        return f"{kind} signed outside its key's validity", None
+        return f"{kind} signed outside its key's validity", None, None
     if key.revoked_at is not None:
-        return None, f"key {key.key_id} of {key.member_code} was revoked after it signed"
-    return None, None
+        return None, f"key {key.key_id} of {key.member_code} was revoked after it signed", signed
+    return None, None, signed
 
 
-def verify_chain(chain: str, key_cache: _Keys, report: Report, batch: int = 2000) -> None:
+@dataclass(frozen=True)
+class _Logged:
+    """One signed message found in the log."""
+
+    sha256: str
+    body: dict[str, Any]
+    at: datetime
+    code: str
+
+
+@dataclass
+class _Facts:
+    """What the log says happened, by message id: the outbox and inbox are checked against
+    it."""
+
+    sent: dict[str, _Logged]  # envelopes out (the outbox's letters and statuses)
+    received: dict[str, _Logged]  # envelopes in, accepted (the inbox)
+    receipts_sent: dict[str, _Logged]  # our receipts for the inbox
+    receipts_received: dict[str, _Logged]  # the receivers' receipts for the outbox
+    statuses: dict[str, list[dict[str, Any]]]  # of_message -> status blocks received
+    statuses_sent: dict[str, int]  # of_message -> highest seq of the statuses we sent
+
+    def note(self, entry: LogEntry, signed: envelope.Signed) -> None:
+        logged = _Logged(entry.payload_sha256, signed.body, entry.at, entry.code)
+        message_id = str(signed.body.get("message_id", ""))
+        out = entry.direction == LogEntry.Direction.OUT
+        if entry.what == LogEntry.What.ENVELOPE:
+            (self.sent if out else self.received)[message_id] = logged
+            status = signed.body.get("status")
+            if isinstance(status, dict):
+                about = str(status.get("of_message", ""))
+                if out:
+                    seq = int(status.get("seq", 0))
+                    self.statuses_sent[about] = max(self.statuses_sent.get(about, 0), seq)
+                else:
+                    self.statuses.setdefault(about, []).append(status)
+        else:
+            (self.receipts_sent if out else self.receipts_received)[message_id] = logged
+
+
+def verify_chain(
+    chain: str, key_cache: _Keys, report: Report, facts: _Facts | None = None, batch: int = 2000
+) -> None:
     assert report.problems is not None and report.notes is not None
     prev, expected, last = GENESIS, 1, 0
     for entry in _iterate(chain, batch):
@@ -254,70 +305,195 @@ def verify_chain(chain: str, key_cache: _Keys, report: Report, batch: int = 2000
             return
         if entry.what in (LogEntry.What.ENVELOPE, LogEntry.What.RECEIPT):
             report.signatures += 1
-            problem, note = _check_signature(key_cache, entry.payload, entry.what)
+            problem, note, signed = _check_signature(key_cache, entry.payload, entry.what)
             if problem:
                 report.problems.append(Problem(chain, entry.seq, problem))
             if note:
                 report.notes.append(f"{chain} #{entry.seq}: {note}")
+            if signed is not None and facts is not None:
+                facts.note(entry, signed)
         prev, last, expected = entry.hash, entry.seq, expected + 1
     head = LogHead.objects.filter(chain=chain).first()
-    if head is None or head.last_seq != last or head.last_hash != prev:
+    if head is None:
+        report.problems.append(
+            Problem(chain, last, "the chain's head is missing (exchange_loghead)")
+        )
+    elif head.last_seq != last or head.last_hash != prev:
         report.problems.append(
             Problem(chain, last + 1, "records after the last one were removed (head differs)")
+        )
+    elif not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
+        report.problems.append(
+            Problem(chain, last, "the chain's head is not sealed by this node's key (edited)")
         )
 
 
 def verify_all() -> Report:
-    """Every chain, every signature in the log, and every envelope and receipt kept in the
-    outbox and inbox (each must verify and be in the log)."""
+    """Every chain, its head's seal and every signature in the log; then every outbox and
+    inbox row against the log (and a failed or retried delivery against its audit record),
+    from one snapshot of the database."""
+    with audit.snapshot():
+        return _verify_all()
+
+
+def _verify_all() -> Report:
     report = Report(problems=[], notes=[])
     key_cache = _Keys()
-    chains = set(LogHead.objects.values_list("chain", flat=True))
-    chains |= set(LogEntry.objects.values_list("chain", flat=True).distinct())
-    for chain in sorted(chains):
-        verify_chain(chain, key_cache, report)
+    facts = _Facts({}, {}, {}, {}, {}, {})
+    names = set(LogHead.objects.values_list("chain", flat=True))
+    names |= set(LogEntry.objects.values_list("chain", flat=True).distinct())
+    for chain in sorted(names):
+        verify_chain(chain, key_cache, report, facts)
     assert report.problems is not None
-    for model in (OutgoingMessage, IncomingMessage):
-        name = model.__name__
-        last = 0
-        while True:
-            page = list(
-                model.objects.filter(pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", "message_id", "envelope", "envelope_sha256", "receipt")[:1000]
-            )
-            if not page:
-                break
-            logged = set(
-                LogEntry.objects.filter(payload_sha256__in=_hashes(page)).values_list(
-                    "payload_sha256", flat=True
-                )
-            )
-            for pk, message_id, text, sha, receipt in page:
-                last = pk
-                where = f"{name} {message_id}"
-                if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
-                    report.problems.append(Problem(where, 0, "stored envelope was altered"))
-                    continue
-                for kind, stored in (("envelope", text), ("receipt", receipt)):
-                    if not stored:
-                        continue
-                    report.signatures += 1
-                    problem, _ = _check_signature(key_cache, stored, kind)
-                    if problem:
-                        report.problems.append(Problem(where, 0, problem))
-                    elif hashlib.sha256(stored.encode("utf-8")).hexdigest() not in logged:
-                        report.problems.append(Problem(where, 0, f"{kind} missing from the log"))
+    _check_outbox(facts, report.problems)
+    _check_inbox(facts, report.problems)
     return report
 
 
-def _hashes(page: list[tuple[object, ...]]) -> list[str]:
-    found = []
-    for _pk, _mid, text, _sha, receipt in page:
-        found.append(hashlib.sha256(str(text).encode("utf-8")).hexdigest())
-        if receipt:
-            found.append(hashlib.sha256(str(receipt).encode("utf-8")).hexdigest())
-    return found
+OUTBOX = OutgoingMessage._meta.db_table
+INBOX = IncomingMessage._meta.db_table
+
+
+def _delivery_states() -> dict[str, str]:
+    """message id -> the delivery state its last audit record (failed, retried) gave it."""
+    last: dict[str, str] = {}
+    records = (
+        AuditRecord.objects.filter(
+            action__in=["exchange.message.failed", "exchange.message.retried"]
+        )
+        .order_by("created_at", "chain", "seq")
+        .values_list("data", flat=True)
+    )
+    for data in records.iterator(chunk_size=2000):
+        messages = data.get("messages") if isinstance(data, dict) else None
+        for message_id, change in (messages or {}).items():
+            states = change.get("state") if isinstance(change, dict) else None
+            if isinstance(states, list) and len(states) == 2:
+                last[message_id] = str(states[1])
+    return last
+
+
+def _check_outbox(facts: _Facts, problems: list[Problem]) -> None:
+    audited = _delivery_states()
+    sent = dict(facts.sent)
+    rows = OutgoingMessage.objects.select_related("sender", "receiver", "transaction").order_by(
+        "pk"
+    )
+    for row in rows.iterator(chunk_size=1000):
+        message_id = str(row.message_id)
+        found: list[str] = []
+
+        def wrong(reason: str, found: list[str] = found) -> None:
+            found.append(reason)
+
+        logged = sent.pop(message_id, None)
+        if hashlib.sha256(row.envelope.encode("utf-8")).hexdigest() != row.envelope_sha256:
+            wrong("stored envelope was altered")
+        if logged is None:
+            wrong("its envelope is not in the log")
+        else:
+            body = logged.body
+            if logged.sha256 != row.envelope_sha256:
+                wrong("its envelope differs from the one logged")
+            if (body.get("type"), body.get("sender"), body.get("receiver")) != (
+                row.kind,
+                row.sender.code,
+                row.receiver.code,
+            ):
+                wrong("its kind, sender or receiver differs from its envelope")
+            block = body.get("letter") or body.get("status") or {}
+            if block.get("reference") != row.transaction.reference:
+                wrong("its transaction differs from its envelope's")
+            if row.kind == Kind.LETTER and block.get("role", "") != row.role:
+                wrong("its role differs from its envelope's")
+            if row.created_at != logged.at:
+                wrong("its time differs from the log's")
+        receipt = facts.receipts_received.get(message_id)
+        statuses = sorted(facts.statuses.get(message_id, []), key=lambda s: int(s["seq"]))
+        reference = ""
+        if receipt is not None:
+            reference = str(receipt.body.get("reference") or "")
+            if row.state != DeliveryState.DELIVERED:
+                wrong(f"its receipt is in the log but its state is {row.state}")
+            if hashlib.sha256(row.receipt.encode("utf-8")).hexdigest() != receipt.sha256:
+                wrong("its receipt differs from the one logged")
+            if row.delivered_at != receipt.at:
+                wrong("its delivery time differs from the log's")
+            registered_on = receipt.body.get("registered_on")
+            if (row.their_registered_on.isoformat() if row.their_registered_on else None) != (
+                registered_on
+            ):
+                wrong("the other side's registration date differs from its receipt")
+        elif row.state == DeliveryState.DELIVERED or row.receipt or row.delivered_at:
+            wrong("marked delivered, but no receipt for it is in the log")
+        elif row.state != audited.get(message_id, DeliveryState.PENDING):
+            wrong(f"its state {row.state} is not the one its audit records give")
+        if not reference and statuses:
+            reference = str(statuses[0].get("reference", ""))
+        if row.their_reference != reference:
+            wrong("the other side's reference differs from its receipt and statuses")
+        latest = statuses[-1] if statuses else None
+        their = (
+            (latest["state"], envelope.parse_timestamp(latest["at"], "at"), int(latest["seq"]))
+            if latest
+            else ("", None, 0)
+        )
+        if (row.their_state, row.their_state_at, row.their_status_seq) != their:
+            wrong("the other side's state differs from the statuses logged")
+        problems.extend(Problem(OUTBOX, row.pk, f"{message_id}: {r}") for r in found)
+    for message_id in sent:
+        problems.append(
+            Problem(OUTBOX, 0, f"{message_id}: logged as sent, but its outbox row is missing")
+        )
+
+
+def _check_inbox(facts: _Facts, problems: list[Problem]) -> None:
+    received = dict(facts.received)
+    rows = IncomingMessage.objects.select_related("sender", "receiver", "transaction").order_by(
+        "pk"
+    )
+    for row in rows.iterator(chunk_size=1000):
+        message_id = str(row.message_id)
+        found: list[str] = []
+        logged = received.pop(message_id, None)
+        receipt = facts.receipts_sent.get(message_id)
+        if hashlib.sha256(row.envelope.encode("utf-8")).hexdigest() != row.envelope_sha256:
+            found.append("stored envelope was altered")
+        if logged is None:
+            found.append("its envelope is not in the log")
+        else:
+            body = logged.body
+            letter = body.get("letter") or {}
+            if logged.sha256 != row.envelope_sha256:
+                found.append("its envelope differs from the one logged")
+            if (body.get("type"), body.get("sender"), body.get("receiver")) != (
+                row.kind,
+                row.sender.code,
+                row.receiver.code,
+            ):
+                found.append("its kind, sender or receiver differs from its envelope")
+            if row.their_reference != letter.get("reference", ""):
+                found.append("the other side's reference differs from its envelope")
+            their_date = row.their_date.isoformat() if row.their_date else None
+            if their_date != letter.get("date"):
+                found.append("the other side's date differs from its envelope")
+            if row.received_at != logged.at:
+                found.append("its time differs from the log's")
+        if receipt is None:
+            found.append("its receipt is not in the log")
+        else:
+            if hashlib.sha256(row.receipt.encode("utf-8")).hexdigest() != receipt.sha256:
+                found.append("its receipt differs from the one logged")
+            ours = row.transaction.reference if row.transaction else ""
+            if str(receipt.body.get("reference") or "") != ours:
+                found.append("its transaction differs from the one its receipt names")
+        if row.statuses_sent != facts.statuses_sent.get(message_id, 0):
+            found.append("its count of statuses sent differs from the log")
+        problems.extend(Problem(INBOX, row.pk, f"{message_id}: {r}") for r in found)
+    for message_id in received:
+        problems.append(
+            Problem(INBOX, 0, f"{message_id}: logged as received, but its inbox row is missing")
+        )
 
 
 def _iterate(chain: str, batch: int) -> Iterator[LogEntry]:

@@ -26,7 +26,7 @@ from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.models import Entity, Unit, entity_code_of
 
-from . import access, calendar, events, numbering, rights
+from . import access, calendar, events, integrity, numbering, rights
 from . import attachments as attachment_files
 from .models import (
     Attachment,
@@ -338,6 +338,7 @@ def refer(
             unit_id=txn.unit_id,
             note=instruction,
             referral=referrals[0] if len(referrals) == 1 else None,
+            rows=referrals,
             data={
                 "state": [old, new_state],
                 "to_units": [u.code for u in units],
@@ -353,11 +354,24 @@ def acknowledge(actor: Actor, referral_id: object) -> Referral:
     with db.atomic():
         ref, txn = _referral_for_step(actor, referral_id, "acknowledge")
         now = timezone.now()
+        old_state = ref.state
         ref.state = referral_step("acknowledge", ref.state)
         ref.acknowledged_at = now
         ref.save(update_fields=["state", "acknowledged_at"])
         _touch(txn, now)
-        _record(actor, txn, "acknowledged", now, unit_id=ref.to_unit_id, referral=ref, data={})
+        _record(
+            actor,
+            txn,
+            "acknowledged",
+            now,
+            unit_id=ref.to_unit_id,
+            referral=ref,
+            data={
+                "referral": str(ref.public_id),
+                "referral_state": [old_state, ref.state],
+                "acknowledged_at": now.isoformat(),
+            },
+        )
     return ref
 
 
@@ -396,6 +410,7 @@ def _finish_referral(
     with db.atomic():
         ref, txn = _referral_for_step(actor, referral_id, step)
         now = timezone.now()
+        old_referral_state = ref.state
         ref.state = referral_step(step, ref.state)
         ref.finished_at = now
         ref.finished_by_id = actor.user_id
@@ -414,7 +429,11 @@ def _finish_referral(
             unit_id=ref.to_unit_id,
             referral=ref,
             note=text,
-            data={"state": [old, new_state], "referral": str(ref.public_id)},
+            data={
+                "state": [old, new_state],
+                "referral": str(ref.public_id),
+                "referral_state": [old_referral_state, ref.state],
+            },
         )
     return ref
 
@@ -467,6 +486,7 @@ def forward(
             now,
             unit_id=ref.to_unit_id,
             referral=new,
+            rows=[ref],
             note=instruction,
             data={"from_referral": str(ref.public_id), "to_unit": unit.code, "due_date": str(due)},
         )
@@ -739,6 +759,7 @@ def link(actor: Actor, source_id: object, target_id: object, *, kind: str = "rel
             "linked",
             now,
             unit_id=source.unit_id,
+            rows=[made],
             data={"target": target.reference, "kind": kind},
         )
     return made
@@ -785,8 +806,14 @@ def _record(
     data: dict[str, Any],
     note: str = "",
     referral: Referral | None = None,
+    rows: Iterable[Any] = (),
 ) -> Event:
-    """Append the timeline event and the audit record, and publish the event."""
+    """Append the timeline event and the audit record, and publish the event.
+
+    The audit record's data holds the step's values and, under `rows`, the digest of every
+    registry row the step wrote (the transaction, the event, and `referral` and `rows`) as it
+    now is: `wasl audit verify` checks each row against the last digest recorded for it
+    (`registry.integrity`)."""
     event = Event.objects.create(
         transaction=txn,
         referral=referral,
@@ -797,6 +824,11 @@ def _record(
         note=note,
         data=data,
     )
+    written = [txn, event, *([referral] if referral is not None else []), *rows]
+    audit_data = {**data, "reference": txn.reference}
+    if note:
+        audit_data["note"] = note
+    audit_data["rows"] = integrity.digests(written)
     audit.record(
         f"registry.transaction.{action}",
         chain=entity_code_of(txn.entity_id),
@@ -804,9 +836,7 @@ def _record(
         object_id=str(txn.public_id),
         actor_id=actor.user_id,
         actor=actor.username,
-        data={**data, "reference": txn.reference, "note": note}
-        if note
-        else {**data, "reference": txn.reference},
+        data=audit_data,
         at=now,
     )
     events.publish(event, txn)
@@ -850,6 +880,7 @@ def add_attachment(
             "attached",
             now,
             unit_id=txn.unit_id if actor.works_in(txn.unit_id) else None,
+            rows=[made],
             data={
                 "attachment": str(made.public_id),
                 "filename": made.filename,

@@ -85,7 +85,9 @@ class Command(BaseCommand):
         sub.add_parser("status", help="Outbox and inbox counts")
         retry = sub.add_parser("retry", help="Make pending (or the named failed) messages due now")
         retry.add_argument("message_ids", nargs="*")
-        sub.add_parser("verify", help="Check the message log's chains and every signature")
+        sub.add_parser(
+            "verify", help="Check the log's chains, heads and signatures, and the outbox and inbox"
+        )
         proof = sub.add_parser("export-proof", help="A message's proof bundle (JSON)")
         proof.add_argument("message_id")
         proof.add_argument("-o", "--output")
