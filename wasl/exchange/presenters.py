@@ -117,12 +117,15 @@ def deliveries(actor: Actor, txn: Transaction) -> list[dict[str, Any]]:
                         "transaction": {
                             "id": str(a.transaction.public_id),
                             "reference": a.transaction.reference,
-                        }
-                        if a.transaction_id in visible and a.transaction
-                        else None,
+                        },
                     }
                     for a in answers.get(row.pk, [])
+                    if a.transaction_id in visible and a.transaction
                 ],
+                # Answers registered where the reader may not see them: once, uncounted.
+                "answered_hidden": hidden_transaction()
+                if any(a.transaction_id not in visible for a in answers.get(row.pk, []))
+                else None,
                 "line_ar": line_ar,
                 "line_en": line_en,
             }
