@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import uuid
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
