@@ -550,6 +550,11 @@ def test_no_read_path_names_a_transaction_its_reader_may_not_see(world: World) -
             )
             session.save()
         read_all(world, person, web, pages, {}, tally, everything)
+    print(
+        f"access matrix: {tally.attempts} reads, {len(tally.leaks)} leaks, "
+        f"{len(tally.errors_5xx)} 5xx; existence oracle: {tally.oracle_attempts} pairs, "
+        f"{len(tally.oracles)} differ"
+    )
     record(
         "access matrix",
         attempts=tally.attempts,
@@ -560,6 +565,13 @@ def test_no_read_path_names_a_transaction_its_reader_may_not_see(world: World) -
     # The matrix reads what it claims: every role, the API and the pages, and the hidden
     # objects of each distance answered as missing ones.
     assert len(world.people) >= 12
+    for distance in ("other_unit", "other_entity", "confidential", "top_secret"):
+        seen_by = {
+            p.username
+            for p in world.people.values()
+            if visible_transactions(p.actor).filter(pk=world.txns[distance].pk).exists()
+        }
+        assert seen_by and seen_by != set(world.people), distance
     assert len(api) > 100 and len(pages) > 150
     assert tally.oracle_attempts > 1000
     assert tally.errors_5xx == [], "\n".join(tally.errors_5xx[:20])
