@@ -193,8 +193,8 @@ def member_directory(request: HttpRequest) -> dict[str, Any]:
 def proof(request: HttpRequest, mid: str) -> dict[str, Any]:
     actor = _actor(request)
     row = proofs.find(mid)
-    txn = proofs.transaction_of(row)
-    if txn is None:
+    named = proofs.named_transactions(row)
+    # One answer for a message that is not here and one the reader may not see.
+    if not named or not all(access.can_see(actor, txn) for txn in named):
         raise proofs.missing()
-    access.get_transaction_for(actor, txn.public_id)  # 404 unless the actor may see it
     return proofs.bundle(row)

@@ -254,3 +254,21 @@ class LogEntry(models.Model):
 
 def new_message_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def answered_transaction(answers: Any) -> Transaction | None:
+    """The transaction of ours that a letter's `answers` block names, by the message id of
+    our letter it answers (or of theirs, for a letter we sent in answer); None when it names
+    none of ours. Read wherever that block is shown, so that what it names passes the rule."""
+    if not isinstance(answers, dict):
+        return None
+    try:
+        mid = uuid.UUID(str(answers.get("message_id")))
+    except ValueError:
+        return None
+    row: OutgoingMessage | IncomingMessage | None = (
+        OutgoingMessage.objects.filter(message_id=mid).select_related("transaction").first()
+    )
+    if row is None:
+        row = IncomingMessage.objects.filter(message_id=mid).select_related("transaction").first()
+    return row.transaction if row is not None else None

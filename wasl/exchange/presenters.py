@@ -11,13 +11,15 @@ from django.utils import timezone
 
 from wasl.core import hijri
 from wasl.directory.actors import Actor
+from wasl.registry.access import can_see
 from wasl.registry.models import Transaction
+from wasl.registry.presenters import hidden_transaction
 from wasl.registry.queries import visible_transactions
 from wasl.registry.states import State
 
 from . import envelope
 from .errors import CODES
-from .models import IncomingMessage, OutgoingMessage
+from .models import IncomingMessage, OutgoingMessage, answered_transaction
 from .states import DeliveryState, Kind, Role
 
 
@@ -115,12 +117,15 @@ def deliveries(actor: Actor, txn: Transaction) -> list[dict[str, Any]]:
                         "transaction": {
                             "id": str(a.transaction.public_id),
                             "reference": a.transaction.reference,
-                        }
-                        if a.transaction_id in visible and a.transaction
-                        else None,
+                        },
                     }
                     for a in answers.get(row.pk, [])
+                    if a.transaction_id in visible and a.transaction
                 ],
+                # Answers registered where the reader may not see them: once, uncounted.
+                "answered_hidden": hidden_transaction()
+                if any(a.transaction_id not in visible for a in answers.get(row.pk, []))
+                else None,
                 "line_ar": line_ar,
                 "line_en": line_en,
             }
@@ -128,9 +133,10 @@ def deliveries(actor: Actor, txn: Transaction) -> list[dict[str, Any]]:
     return result
 
 
-def origin(txn: Transaction) -> dict[str, Any] | None:
+def origin(actor: Actor, txn: Transaction) -> dict[str, Any] | None:
     """For a letter that came in through Wasl: who sent it, their number and date, and what
-    the envelope says about reading it and answering it."""
+    the envelope says about reading it and answering it. The letter it answers, when that is
+    one of ours the reader may not see, is the stand-in for a hidden transaction."""
     item = (
         IncomingMessage.objects.filter(transaction=txn, kind=Kind.LETTER)
         .select_related("sender__entity")
@@ -139,6 +145,10 @@ def origin(txn: Transaction) -> dict[str, Any] | None:
     if item is None:
         return None
     letter = envelope.loads(item.envelope)["envelope"]["letter"]
+    answers = letter["answers"]
+    ours = answered_transaction(answers)
+    if ours is not None and not can_see(actor, ours):
+        answers = hidden_transaction()
     return {
         "message_id": str(item.message_id),
         "sender": {
@@ -154,15 +164,16 @@ def origin(txn: Transaction) -> dict[str, Any] | None:
         "cc": letter["cc"],
         "reply_due": letter["reply_due"],
         "restriction": letter["restriction"],
-        "answers": letter["answers"],
+        "answers": answers,
         "statuses_sent": item.statuses_sent,
     }
 
 
 def exchange_view(actor: Actor, txn: Transaction) -> dict[str, Any]:
-    """Everything of the exchange about one transaction the actor can see (4 queries)."""
+    """Everything of the exchange about one transaction the actor can see (4 queries; 6 for a
+    letter that came in answering one of ours)."""
     return {
         "transaction": {"id": str(txn.public_id), "reference": txn.reference},
         "deliveries": deliveries(actor, txn),
-        "origin": origin(txn),
+        "origin": origin(actor, txn),
     }

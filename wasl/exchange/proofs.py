@@ -12,7 +12,7 @@ from wasl.core.errors import NotFound
 from wasl.registry.models import Transaction
 
 from . import envelope, members
-from .models import IncomingMessage, LogEntry, MemberKey, OutgoingMessage
+from .models import IncomingMessage, LogEntry, MemberKey, OutgoingMessage, answered_transaction
 
 FORMAT = "wasl-proof-v1"
 
@@ -42,6 +42,18 @@ def transaction_of(row: OutgoingMessage | IncomingMessage) -> Transaction | None
     if row.about_id is not None and row.about is not None:
         return row.about.transaction
     return None
+
+
+def named_transactions(row: OutgoingMessage | IncomingMessage) -> list[Transaction]:
+    """Every transaction of ours a message's bundle names: the one it belongs to and the one
+    its letter answers. A reader gets the bundle only when they may see them all: it is the
+    signed envelope as sent, which cannot be shown with a reference taken out."""
+    named = [txn] if (txn := transaction_of(row)) is not None else []
+    letter = envelope.loads(row.envelope)["envelope"].get("letter") or {}
+    answered = answered_transaction(letter.get("answers"))
+    if answered is not None:
+        named.append(answered)
+    return named
 
 
 def bundle(row: OutgoingMessage | IncomingMessage) -> dict[str, Any]:

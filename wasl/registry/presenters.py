@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from wasl.core import hijri
 from wasl.directory.actors import Actor
 
@@ -13,6 +15,56 @@ from . import rights
 from .models import Attachment, Event, Link, Referral, Transaction
 from .queries import visible_transactions
 from .states import OPEN_REFERRAL_STATES, State
+
+# What stands in for a transaction the reader may not see, wherever another transaction is
+# named (a link, a timeline event, a letter answered): no reference, no subject, no count.
+HIDDEN_AR = "معاملة مرتبطة لا تملك صلاحية الاطلاع عليها"
+HIDDEN_EN = "A linked transaction you cannot see"
+
+# Timeline events whose data names another transaction by its reference, and under which key.
+NAMES_ANOTHER = {"linked": "target"}
+
+
+def hidden_transaction() -> dict[str, Any]:
+    """The stand-in for a transaction the reader may not see."""
+    return {"hidden": True, "label_ar": HIDDEN_AR, "label_en": HIDDEN_EN}
+
+
+def links_of(actor: Actor, txn: Transaction) -> tuple[list[tuple[str, Transaction, str]], bool]:
+    """The links of `txn` each way, as (kind, the other transaction, "out" | "in"), only to
+    transactions `actor` may see; and whether there are others they may not see (2 queries).
+    The others are never read: only whether they exist."""
+    visible = visible_transactions(actor)
+    outgoing = Link.objects.filter(source=txn).annotate(
+        seen=Exists(visible.filter(pk=OuterRef("target_id")))
+    )
+    incoming = Link.objects.filter(target=txn).annotate(
+        seen=Exists(visible.filter(pk=OuterRef("source_id")))
+    )
+    shown: list[tuple[str, Transaction, str]] = []
+    hidden = False
+    for link in outgoing.select_related("target").order_by("created_at", "id"):
+        if link.seen:
+            shown.append((link.kind, link.target, "out"))
+        else:
+            hidden = True
+    for link in incoming.select_related("source").order_by("created_at", "id"):
+        if link.seen:
+            shown.append((link.kind, link.source, "in"))
+        else:
+            hidden = True
+    return shown, hidden
+
+
+def event_data(event: Event, seen: set[str]) -> dict[str, Any]:
+    """An event's data as `actor` may read it: a reference to a transaction outside `seen`
+    (the references they may see) becomes the stand-in."""
+    key = NAMES_ANOTHER.get(event.action)
+    data = dict(event.data or {})
+    if key and data.get(key) and data[key] not in seen:
+        data[key] = None
+        data[f"{key}_hidden"] = hidden_transaction()
+    return data
 
 
 def dual_date(value: date | None) -> dict[str, str] | None:
@@ -109,10 +161,9 @@ def transaction_detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
         .order_by("created_at", "id")
     )
     attachments = list(Attachment.objects.filter(transaction=txn).order_by("created_at", "id"))
-    visible = visible_transactions(actor)
-    links = list(
-        Link.objects.filter(source=txn, target__in=visible).select_related("target")
-    ) + list(Link.objects.filter(target=txn, source__in=visible).select_related("source"))
+    links, hidden_links = links_of(actor, txn)
+    # A `linked` event is recorded on the link's source: its target is one of the links out.
+    seen = {other.reference for _, other, way in links if way == "out"}
     data = transaction_summary(txn)
     data.update(
         {
@@ -136,31 +187,22 @@ def transaction_detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
                     "unit": e.actor_unit.name_ar if e.actor_unit_id and e.actor_unit else None,
                     "at": e.created_at.isoformat(),
                     "note": e.note,
-                    "data": e.data,
+                    "data": event_data(e, seen),
                 }
                 for e in events
             ],
             "attachments": [attachment_data(a) for a in attachments],
             "links": [
                 {
-                    "kind": link.kind,
-                    "direction": "out",
-                    "id": str(link.target.public_id),
-                    "reference": link.target.reference,
+                    "kind": kind,
+                    "direction": way,
+                    "id": str(other.public_id),
+                    "reference": other.reference,
                 }
-                for link in links
-                if link.source_id == txn.pk
-            ]
-            + [
-                {
-                    "kind": link.kind,
-                    "direction": "in",
-                    "id": str(link.source.public_id),
-                    "reference": link.source.reference,
-                }
-                for link in links
-                if link.target_id == txn.pk
+                for kind, other, way in links
             ],
+            # One stand-in however many: the count is not the reader's to know.
+            "hidden_links": hidden_transaction() if hidden_links else None,
             "allowed_steps": allowed_steps(actor, txn, referrals),
         }
     )

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
-from wasl.registry import access, presenters, queries
-from wasl.registry.models import Attachment, Event, Link, Referral, Transaction
+from wasl.registry import access, presenters
+from wasl.registry.models import Attachment, Event, Referral, Transaction
 from wasl.registry.states import OPEN_REFERRAL_STATES, State, Step
 
 from .. import once
@@ -40,18 +41,7 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
     attachments = list(
         Attachment.objects.filter(transaction_id=txn.pk).order_by("created_at", "id")
     )
-    visible = queries.visible_transactions(ws.actor)
-    links = [
-        (link.kind, link.target, "out")
-        for link in Link.objects.filter(source_id=txn.pk, target__in=visible).select_related(
-            "target"
-        )
-    ] + [
-        (link.kind, link.source, "in")
-        for link in Link.objects.filter(target_id=txn.pk, source__in=visible).select_related(
-            "source"
-        )
-    ]
+    links, hidden_links = presenters.links_of(ws.actor, txn)
     allowed = presenters.allowed_steps(ws.actor, txn, referrals)
     open_referrals = [r for r in referrals if r.state in OPEN_REFERRAL_STATES]
     if txn.state == State.REFERRED and open_referrals:
@@ -80,6 +70,12 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
         "events": events,
         "attachments": attachments,
         "links": links,
+        # The stand-in for links the person may not see, once, in the page's language.
+        "hidden_links": (
+            (presenters.HIDDEN_EN if get_language() == "en" else presenters.HIDDEN_AR)
+            if hidden_links
+            else ""
+        ),
         "steps": allowed,
         "step_forms": {
             s: steps.step_form(s, steps.On(ws, txn), token=once.new_token(uid)) for s in allowed
