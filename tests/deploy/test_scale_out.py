@@ -58,6 +58,7 @@ def deployment():
             first.folder,
             free_port(),
             database_url=first.database_url,
+            extra_env=first.extra_env,
             secret=first.secret,
         )
         second.start_server()
@@ -184,6 +185,7 @@ def test_a_backup_restores_into_a_database_that_verifies(deployment, tmp_path):
         node.folder,
         0,
         database_url=restored,
+        extra_env=node.extra_env,
         secret=node.secret,
     )
     for table in ("registry_transaction", "registry_event", "audit_auditrecord"):
@@ -191,7 +193,7 @@ def test_a_backup_restores_into_a_database_that_verifies(deployment, tmp_path):
             f"SELECT count(*) FROM {table}"
         )
         assert copy.one(f"SELECT count(*) FROM {table}") > 0
-    verified = copy.run("audit", "verify")
+    verified = copy.run("audit", "verify", check=False)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    exchange = copy.run("exchange", "verify")
+    exchange = copy.run("exchange", "verify", check=False)
     assert exchange.returncode == 0, exchange.stdout + exchange.stderr

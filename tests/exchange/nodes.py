@@ -356,6 +356,9 @@ class Cluster:
         self.nodes: dict[str, Node] = {}
         self.tokens: dict[str, dict[str, str]] = {}
         extra_env = extra_env or {}
+        # One key seals the chain heads of the template and of every node made from it (in
+        # production a database keeps the key that sealed it: WASL_CHAIN_KEY).
+        self.chain_key = secrets.token_urlsafe(32)
         for code, entities in layout.items():
             folder = self.base / code
             folder.mkdir()
@@ -364,7 +367,7 @@ class Cluster:
                 entities,
                 folder,
                 free_port(),
-                dict(extra_env.get(code, {})),
+                {"WASL_CHAIN_KEY": self.chain_key, **extra_env.get(code, {})},
                 has_worker=workers is None or code in workers,
             )
 
@@ -398,7 +401,7 @@ class Cluster:
     def _prepare(self) -> None:
         template = self.base / "template"
         template.mkdir()
-        seed = Node("TEMPLATE", (), template, 0)
+        seed = Node("TEMPLATE", (), template, 0, {"WASL_CHAIN_KEY": self.chain_key})
         prefix = f"wasl_nodes_{secrets.token_hex(4)}"
         if self.server_url:
             self.databases.append(f"{prefix}_template")

@@ -431,17 +431,30 @@ def post(node, text):
     return node.request("POST", "/exchange/v1/envelopes", raw=text.encode("utf-8"))
 
 
+def delivered_to_the_amanah(cluster, columns):
+    """`columns` of a letter of the Emirate's delivered to the Amanah; one is sent now if none
+    was yet, so that each test stands alone whatever order the tests run in."""
+    query = (
+        f"SELECT {columns} FROM exchange_outgoingmessage m JOIN exchange_member r "
+        "ON r.id = m.receiver_id WHERE r.code = 'AMN-JED' AND m.state = 'delivered' LIMIT 1"
+    )
+    rows = cluster["NODE-A"].sql(query)
+    if not rows:
+        sent = send(cluster, "EMK", ["AMN-JED"], subject="خطاب للتحقق من السجل")
+        txn_id = sent["transaction"]["id"]
+        wait_for(lambda: all_delivered(cluster, "NODE-A", "EMK", txn_id), 30, "delivery")
+        rows = cluster["NODE-A"].sql(query)
+    return rows[0]
+
+
 def test_bad_envelopes_are_refused_logged_and_never_registered(cluster, strangers):
-    a, b = cluster["NODE-A"], cluster["NODE-B"]
+    b = cluster["NODE-B"]
     good, revoked = strangers
+    # A real envelope of the Emirate's, already delivered to the Amanah.
+    text, receipt = delivered_to_the_amanah(cluster, "m.envelope, m.receipt")
     registered_before = b.one("SELECT count(*) FROM registry_transaction")
     rejected_before = b.one("SELECT count(*) FROM exchange_logentry WHERE what = 'rejected'")
 
-    # A real envelope of the Emirate's, already delivered to the Amanah.
-    text, receipt = a.sql(
-        "SELECT m.envelope, m.receipt FROM exchange_outgoingmessage m JOIN exchange_member r "
-        "ON r.id = m.receiver_id WHERE r.code = 'AMN-JED' AND m.state = 'delivered' LIMIT 1"
-    )[0]
     status, answer = post(b, text)  # replayed
     assert (status, answer["outcome"]) == (200, "duplicate")
     assert answer["receipt"] == json.loads(receipt)
@@ -549,10 +562,7 @@ def test_letters_to_unknown_or_revoked_receivers_are_refused_at_sending(cluster,
 
 def test_every_node_verifies_its_log_and_a_proof_verifies_with_public_keys_only(cluster, tmp_path):
     a, b = cluster["NODE-A"], cluster["NODE-B"]
-    (message_id,) = a.sql(
-        "SELECT m.message_id FROM exchange_outgoingmessage m JOIN exchange_member r "
-        "ON r.id = m.receiver_id WHERE r.code = 'AMN-JED' AND m.state = 'delivered' LIMIT 1"
-    )[0]
+    (message_id,) = delivered_to_the_amanah(cluster, "m.message_id")
     message_id = str(uuid.UUID(message_id))
     bundle = tmp_path / "proof.json"
     jobs = [
