@@ -440,21 +440,23 @@ def _write_verified(
 # ---------------------------------------------------------------------------------------------
 # Letters and statuses
 
-_actors: dict[int, tuple[float, Actor]] = {}
+_actors: dict[tuple[int, int | None, int | None], tuple[float, Actor]] = {}
 
 
 def _system_actor(member: Member) -> Actor:
     """The system account's actor, kept a minute per process (its memberships change only
-    when a member joins)."""
-    cached = _actors.get(member.pk)
-    if cached and time.monotonic() - cached[0] < 60 and member.inbox_unit_id in cached[1].unit_ids:
+    when a member joins), under the member, its system account and its inbox unit: a member
+    given another account or unit is never answered with the old one's."""
+    key = (member.pk, member.system_user_id, member.inbox_unit_id)
+    cached = _actors.get(key)
+    if cached and time.monotonic() - cached[0] < 60:
         return cached[1]
     if member.inbox_unit_id is None or member.system_user_id is None:
         raise ExchangeError("no_inbox_unit", member.code)
     actor = members.system_actor(member)
     if not actor.works_in(member.inbox_unit_id):
         raise ExchangeError("no_inbox_unit", member.code)
-    _actors[member.pk] = (time.monotonic(), actor)
+    _actors[key] = (time.monotonic(), actor)
     return actor
 
 
