@@ -190,9 +190,7 @@ def test_the_owner_with_a_device_cookie_gets_in_while_the_account_is_locked(
     assert verify_chain("system") is None
 
 
-def test_the_admin_owner_with_a_device_cookie_gets_in_while_locked(
-    cast: Any, clock: Clock
-) -> None:
+def test_the_admin_owner_with_a_device_cookie_gets_in_while_locked(cast: Any, clock: Clock) -> None:
     get_user_model().objects.create_superuser("root", password=PASSWORD)
     device = owner_device("root", "/admin/login/")
     attempts = 1 + lock_out("root", "/admin/login/")

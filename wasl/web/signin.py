@@ -34,15 +34,14 @@ see `record_refused_token`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import secrets
-
 from django.conf import settings
-from django.core import signing
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -68,6 +67,8 @@ DEVICE_COOKIE = "wasl_device"
 DEVICE_COOKIE_DAYS = 90
 DEVICE_SALT = "wasl.web.signin.device"
 DEVICE_KEY_PREFIX = "device:"
+# Where a successful sign-in leaves the new cookie's value for the view to set.
+DEVICE_REQUEST_ATTR = "wasl_device_cookie"
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def device_key(nonce: str) -> str:
 def set_device_cookie(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """Put the device cookie that a successful sign-in of this request issued on `response`
     (the staff pages' and the admin's sign-in views call it)."""
-    value = getattr(request, "wasl_device_cookie", None)
+    value = getattr(request, DEVICE_REQUEST_ATTR, None)
     if value:
         response.set_cookie(
             DEVICE_COOKIE,
@@ -298,7 +299,7 @@ class LockedOutForm(AuthenticationForm):
         if user is not None:
             record_success(user.pk, username, ip, door=self.door, device=device)
             if self.request is not None:  # the view puts it on the answer: set_device_cookie
-                self.request.wasl_device_cookie = issue_device_cookie(username)  # type: ignore[attr-defined]
+                setattr(self.request, DEVICE_REQUEST_ATTR, issue_device_cookie(username))
         return cleaned
 
 
