@@ -66,6 +66,7 @@ TOKEN_PREFIX_SHOWN = 12
 DEVICE_COOKIE = "wasl_device"
 DEVICE_COOKIE_DAYS = 90
 DEVICE_SALT = "wasl.web.signin.device"
+# A device's row in SignInFailure; typing "device:<nonce>" as a username needs the secret nonce.
 DEVICE_KEY_PREFIX = "device:"
 # Where a successful sign-in leaves the new cookie's value for the view to set.
 DEVICE_REQUEST_ATTR = "wasl_device_cookie"
