@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path, re_path
 
 from wasl.inquiry import views as inquiry_views
-from wasl.web.signin import AdminSignInForm
+from wasl.web.signin import AdminSignInForm, set_device_cookie
 
 from .api import api, unknown_endpoint
 
@@ -12,9 +13,16 @@ admin.site.index_title = "الدليل والعطل الرسمية وسجل ال
 # The admin's sign-in: the same lock-out per account and audit as the staff pages.
 admin.site.login_form = AdminSignInForm
 
+
+def admin_sign_in(request: HttpRequest) -> HttpResponseBase:
+    """The admin's sign-in view, which also leaves the device cookie of a success."""
+    return set_device_cookie(request, admin.site.login(request))
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("inquiry/", include("wasl.inquiry.urls")),
     path("exchange/", include("wasl.exchange.urls")),

@@ -22,6 +22,7 @@ from tests.security.report import record
 from wasl.audit.models import AuditRecord
 from wasl.audit.services import verify_chain
 from wasl.web.models import RefusedTokens
+from wasl.web.signin import DEVICE_COOKIE, DEVICE_COOKIE_DAYS, issue_device_cookie
 
 ADDRESSES = [f"198.51.100.{n}" for n in range(1, 22)]  # the probe's 21 addresses
 
@@ -44,6 +45,30 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def sign_in(username: str, password: str, address: str, path: str = "/signin/") -> bool:
     client = Client(REMOTE_ADDR=address)
+    data = {"username": username, "password": password}
+    if path.startswith("/admin/"):
+        data["next"] = "/admin/"
+    client.post(path, data)
+    return "_auth_user_id" in client.session
+
+
+def owner_device(username: str, path: str = "/signin/") -> str:
+    """The device cookie the owner's browser keeps from an earlier, successful sign-in."""
+    client = Client(REMOTE_ADDR="192.0.2.10")
+    data = {"username": username, "password": PASSWORD}
+    if path.startswith("/admin/"):
+        data["next"] = "/admin/"
+    response = client.post(path, data)
+    assert "_auth_user_id" in client.session
+    cookie = response.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == DEVICE_COOKIE_DAYS * 24 * 60 * 60
+    return cookie.value
+
+
+def sign_in_with(device: str, username: str, password: str, path: str = "/signin/") -> bool:
+    client = Client(REMOTE_ADDR="192.0.2.10")
+    client.cookies[DEVICE_COOKIE] = device
     data = {"username": username, "password": password}
     if path.startswith("/admin/"):
         data["next"] = "/admin/"
@@ -137,6 +162,85 @@ def test_the_admin_sign_in_is_locked_per_account_and_audited(cast: Any, clock: C
     record("logins", attempts=attempts, leaks=leaks)
     assert leaks == 0
     assert verify_chain("system") is None
+
+
+def lock_out(username: str, path: str = "/signin/") -> int:
+    """The attacker, from many addresses, guesses until the account is locked."""
+    for address in ADDRESSES:
+        sign_in(username, "attackers-guess", address, path)
+    assert not sign_in(username, PASSWORD, "203.0.113.5", path)  # locked for strangers
+    return len(ADDRESSES) + 1
+
+
+def test_the_owner_with_a_device_cookie_gets_in_while_the_account_is_locked(
+    cast: Any, clock: Clock
+) -> None:
+    device = owner_device("clerk")
+    attempts = 1 + lock_out("clerk")
+    # The owner, from the browser they signed in with before, gets in at once.
+    attempts += 1
+    locked_out = not sign_in_with(device, "clerk", PASSWORD)
+    succeeded = AuditRecord.objects.filter(action="web.signin.succeeded").order_by("-seq")[0]
+    assert succeeded.data["trusted_device"] is True
+    # The account's lock still holds for everybody else.
+    attempts += 1
+    bypass = sign_in("clerk", PASSWORD, "203.0.113.6")
+    record("logins", attempts=attempts, leaks=int(locked_out) + int(bypass))
+    assert not locked_out and not bypass
+    assert verify_chain("system") is None
+
+
+def test_the_admin_owner_with_a_device_cookie_gets_in_while_locked(cast: Any, clock: Clock) -> None:
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+    device = owner_device("root", "/admin/login/")
+    attempts = 1 + lock_out("root", "/admin/login/")
+    attempts += 2
+    locked_out = not sign_in_with(device, "root", PASSWORD, "/admin/login/")
+    bypass = sign_in("root", PASSWORD, "203.0.113.6", "/admin/login/")
+    assert audited("web.signin.succeeded", "root", door="admin", trusted_device=True) == 1
+    record("logins", attempts=attempts, leaks=int(locked_out) + int(bypass))
+    assert not locked_out and not bypass
+
+
+def test_a_forged_expired_or_other_accounts_cookie_gives_no_exemption(
+    cast: Any, clock: Clock
+) -> None:
+    heads = owner_device("head")  # a real device cookie, of another account
+    attempts = 1 + lock_out("clerk")
+    genuine = issue_device_cookie("clerk")
+    forged = genuine[:-3] + ("aaa" if not genuine.endswith("aaa") else "bbb")
+    unsigned = issue_device_cookie("clerk").rsplit(":", 2)[0]
+    cookies = [heads, forged, unsigned, "clerk", ""]
+    leaks = 0
+    for cookie in cookies:
+        attempts += 1
+        leaks += sign_in_with(cookie, "clerk", PASSWORD)
+    # A genuine cookie of the clerk's, once it is older than its life, no longer counts.
+    clock.advance(DEVICE_COOKIE_DAYS * 24 * 60 * 60 + 1)
+    lock_out("clerk")  # the attacker is still at it
+    attempts += 1
+    leaks += sign_in_with(genuine, "clerk", PASSWORD)
+    record("logins", attempts=attempts, leaks=leaks)
+    assert leaks == 0
+
+
+def test_a_device_cookie_guessing_passwords_is_locked_too(cast: Any, clock: Clock) -> None:
+    device = owner_device("clerk")  # say, stolen with the laptop
+    attempts, leaks = 1, 0
+    for _ in range(30):
+        attempts += 1
+        leaks += sign_in_with(device, "clerk", "thiefs-guess")
+    heard = audited("web.signin.failed", "clerk", trusted_device=True)
+    assert audited("web.signin.locked", "clerk", trusted_device=True) == 1
+    assert heard == settings.WASL_SIGNIN_LOCK_AFTER  # the device's lock holds as the account's
+    # Locked, the device is refused even the right password; the account itself is not locked
+    # (the owner's other browsers, and strangers with the password, still get in).
+    attempts += 1
+    leaks += sign_in_with(device, "clerk", PASSWORD)
+    attempts += 1
+    owner_refused = not sign_in("clerk", PASSWORD, "192.0.2.11")
+    record("logins", attempts=attempts, leaks=leaks + int(owner_refused))
+    assert leaks == 0 and not owner_refused
 
 
 def test_bad_tokens_are_audited_without_flooding_the_log(cast: Any, clock: Clock) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import signing
 from django.test import Client
 
 from tests.conftest import PASSWORD
 from wasl.audit.models import AuditRecord
 from wasl.directory import services as directory
+from wasl.web.signin import DEVICE_COOKIE, DEVICE_SALT
 
 LOCKOUT_THRESHOLD = 5  # settings.WASL_SIGNIN_LOCK_AFTER's default
 
@@ -145,3 +147,20 @@ def test_a_very_long_username_is_refused_not_a_server_error(client: Client, cast
     assert response.status_code == 200
     assert "اسم المستخدم أو كلمة المرور غير صحيحة." in response.content.decode()
     assert AuditRecord.objects.filter(action="web.signin.failed").count() == 1
+
+
+def test_a_success_leaves_a_device_cookie_and_a_failure_none(client: Client, cast: Any) -> None:
+    failed = post_signin(client, "clerk", "wrong")
+    assert DEVICE_COOKIE not in failed.cookies
+    response = post_signin(client, "clerk", PASSWORD)
+    cookie = response.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
+    assert signing.loads(cookie.value, salt=DEVICE_SALT)["u"] == "clerk"  # signed, names it
+
+
+def test_the_device_cookie_is_secure_in_production(
+    client: Client, cast: Any, settings: Any
+) -> None:
+    settings.PRODUCTION = True
+    response = post_signin(client, "clerk", PASSWORD, secure=True)
+    assert response.cookies[DEVICE_COOKIE]["secure"]

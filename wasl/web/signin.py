@@ -15,25 +15,37 @@ a success clears the count. (The lock is read before the password is checked and
 failure counted after, so requests already past the check when the lock falls are still heard:
 at most one per request in flight.)
 
+**Trusted devices** (OWASP's "device cookies"): a successful sign-in leaves a signed cookie
+(`DEVICE_COOKIE`, HttpOnly, SameSite=Lax, Secure under PRODUCTION, `DEVICE_COOKIE_DAYS` days)
+naming the account and a random nonce. An attempt that carries a valid device cookie for the
+username typed is not subject to the account's lock — that lock is for untrusted clients —
+so an attacker guessing from elsewhere cannot keep the owner out at all. Its failures are
+counted against the device instead (the row keyed ``device:<nonce>``, same growing locks), so a
+stolen device cookie gives no more guesses than the account's lock. A forged, expired or
+other account's cookie is ignored. A success on a trusted device clears the device's count
+only: the account's lock, if an attacker caused one, stays for untrusted clients.
+
 Every success and failure is recorded in the audit log (chain ``system``) in the same
 database transaction as the count it changes: ``web.signin.succeeded``, ``web.signin.failed``,
-``web.signin.locked`` (with ``door``: ``staff`` or ``admin``); attempts refused during a lock
+``web.signin.locked`` (with ``door``: ``staff`` or ``admin``, and ``trusted_device``); attempts refused during a lock
 are counted on the row and reported with the account's next audited event. Bad bearer tokens:
 see `record_refused_token`.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -50,6 +62,14 @@ AUDIT_OBJECT_ID_MAX = 64
 # Bad bearer tokens are counted per source address and per minute.
 TOKEN_WINDOW_SECONDS = 60
 TOKEN_PREFIX_SHOWN = 12
+# Device cookies: the signed cookie a successful sign-in leaves on the browser.
+DEVICE_COOKIE = "wasl_device"
+DEVICE_COOKIE_DAYS = 90
+DEVICE_SALT = "wasl.web.signin.device"
+# A device's row in SignInFailure; typing "device:<nonce>" as a username needs the secret nonce.
+DEVICE_KEY_PREFIX = "device:"
+# Where a successful sign-in leaves the new cookie's value for the view to set.
+DEVICE_REQUEST_ATTR = "wasl_device_cookie"
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,56 @@ def normal_username(value: object) -> str:
     return fold_digits(str(value or "")).strip()[:USERNAME_MAX]
 
 
+def issue_device_cookie(username: str) -> str:
+    """A new device cookie's value for `username`: signed and timestamped, with a fresh
+    nonce that names this device's count of failures."""
+    issued = int(timezone.now().timestamp())
+    return signing.dumps(
+        {"u": username, "n": secrets.token_urlsafe(16), "t": issued}, salt=DEVICE_SALT
+    )
+
+
+def trusted_device(request: HttpRequest | None, username: str) -> str | None:
+    """The nonce of the request's device cookie if it is valid, unexpired and names
+    `username`; None otherwise."""
+    value = request.COOKIES.get(DEVICE_COOKIE) if request is not None else None
+    if not value or not username:
+        return None
+    try:
+        data = signing.loads(value, salt=DEVICE_SALT)
+    except signing.BadSignature:  # forged or altered
+        return None
+    if not isinstance(data, dict) or data.get("u") != username:
+        return None
+    # Its age by the issue time it carries, on Django's clock like the locks.
+    issued = data.get("t")
+    oldest = timezone.now() - timedelta(days=DEVICE_COOKIE_DAYS)
+    if not isinstance(issued, int) or issued < oldest.timestamp():
+        return None
+    nonce = data.get("n")
+    return nonce if isinstance(nonce, str) and nonce else None
+
+
+def device_key(nonce: str) -> str:
+    return f"{DEVICE_KEY_PREFIX}{nonce}"
+
+
+def set_device_cookie(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Put the device cookie that a successful sign-in of this request issued on `response`
+    (the staff pages' and the admin's sign-in views call it)."""
+    value = getattr(request, DEVICE_REQUEST_ATTR, None)
+    if value:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_COOKIE_DAYS * 24 * 60 * 60,
+            secure=settings.PRODUCTION or settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
 def current_lock(username: str, now: datetime | None = None) -> Lock | None:
     """The account's lock, if it is locked now; the refused attempt is counted."""
     now = now or timezone.now()
@@ -119,12 +189,15 @@ def _row_for_update(username: str, now: datetime) -> SignInFailure:
         return SignInFailure.objects.select_for_update().get(username=username)
 
 
-def record_failure(username: str, ip: str, *, door: str = "staff") -> Lock | None:
-    """Count one failure of the account; returns the lock when this failure locks it."""
+def record_failure(
+    username: str, ip: str, *, door: str = "staff", device: str | None = None
+) -> Lock | None:
+    """Count one failure of the account — or of the trusted `device` (a device cookie's
+    nonce) it was tried from; returns the lock when this failure locks it."""
     rule = policy()
     now = timezone.now()
     with transaction.atomic():
-        row = _row_for_update(username, now)
+        row = _row_for_update(device_key(device) if device else username, now)
         if row.failures and row.last_failed_at < now - timedelta(seconds=rule.forget_seconds):
             row.failures = 0  # an old streak of mistakes is forgotten
         row.failures += 1
@@ -141,6 +214,7 @@ def record_failure(username: str, ip: str, *, door: str = "staff") -> Lock | Non
             data={
                 "ip": ip,
                 "door": door,
+                "trusted_device": device is not None,
                 "failures": row.failures,
                 "refused_while_locked": refused,
             },
@@ -155,6 +229,7 @@ def record_failure(username: str, ip: str, *, door: str = "staff") -> Lock | Non
                 data={
                     "ip": ip,
                     "door": door,
+                    "trusted_device": device is not None,
                     "failures": row.failures,
                     "seconds": seconds,
                     "until": row.locked_until.isoformat(),
@@ -165,10 +240,15 @@ def record_failure(username: str, ip: str, *, door: str = "staff") -> Lock | Non
     return Lock(row.locked_until) if row.locked_until else None
 
 
-def record_success(user_id: int, username: str, ip: str, *, door: str = "staff") -> None:
+def record_success(
+    user_id: int, username: str, ip: str, *, door: str = "staff", device: str | None = None
+) -> None:
+    """Clear the count the attempt was under (the account's, or the trusted device's — an
+    account lock stays for untrusted clients) and audit the success."""
+    key = device_key(device) if device else username
     with transaction.atomic():
-        row = SignInFailure.objects.select_for_update().filter(username=username).first()
-        data = {"ip": ip, "door": door}
+        row = SignInFailure.objects.select_for_update().filter(username=key).first()
+        data: dict[str, object] = {"ip": ip, "door": door, "trusted_device": device is not None}
         if row is not None:
             data.update(failures_before=row.failures, refused_while_locked=row.refused)
             row.delete()
@@ -202,20 +282,25 @@ class LockedOutForm(AuthenticationForm):
         username = normal_username(self.cleaned_data.get("username"))
         self.cleaned_data["username"] = username
         ip = client_address(self.request)
-        lock = current_lock(username) if username else None
+        # A valid device cookie for this account puts the attempt under the device's lock
+        # instead of the account's.
+        device = trusted_device(self.request, username)
+        lock = current_lock(device_key(device) if device else username) if username else None
         if lock is not None:
             raise ValidationError(locked_message(lock), code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
             if username and self.cleaned_data.get("password"):
-                new_lock = record_failure(username, ip, door=self.door)
+                new_lock = record_failure(username, ip, door=self.door, device=device)
                 if new_lock is not None:
                     raise ValidationError(locked_message(new_lock), code="locked") from None
             raise
         user = self.get_user()
         if user is not None:
-            record_success(user.pk, username, ip, door=self.door)
+            record_success(user.pk, username, ip, door=self.door, device=device)
+            if self.request is not None:  # the view puts it on the answer: set_device_cookie
+                setattr(self.request, DEVICE_REQUEST_ATTR, issue_device_cookie(username))
         return cleaned
 
 

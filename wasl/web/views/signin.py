@@ -16,7 +16,7 @@ from django.views.i18n import set_language
 from wasl.directory.actors import actor_for
 
 from .. import labels
-from ..signin import SignInForm
+from ..signin import SignInForm, set_device_cookie
 from ..workspace import Workspace, choose_unit, staff_page, units_of, with_csp
 from .inbox import inbox
 
@@ -28,6 +28,9 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
     next_page = "web:home"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        return set_device_cookie(self.request, super().form_valid(form))  # type: ignore[return-value]
 
     def get_success_url(self) -> str:
         url = super().get_success_url()
