@@ -29,10 +29,15 @@ from django.db import transaction as db
 
 from wasl.core.errors import WaslError
 
+from .models import AttemptCounter
+
 DEFAULT_WINDOW = 600
 DEFAULT_PER_CLIENT = 30
 DEFAULT_PER_REFERENCE = 10
 
+# The counter, in SQL: one statement inserts the key's row or adds one to it (starting again in a
+# new window) and returns the count, atomically however many processes ask at once; the ORM
+# has no upsert that returns the new value.
 _BUMP = (
     "INSERT INTO inquiry_attemptcounter (key, period, count) VALUES (%s, %s, 1) "
     "ON CONFLICT (key) DO UPDATE SET "
@@ -84,13 +89,12 @@ def _bump(key: str, window: int) -> int:
 
 
 def _count(key: str, window: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count FROM inquiry_attemptcounter WHERE key = %s AND period = %s",
-            [key, window],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    count = (
+        AttemptCounter.objects.filter(key=key, period=window)
+        .values_list("count", flat=True)
+        .first()
+    )
+    return int(count or 0)
 
 
 def _failures_key(client: str, reference: str) -> str:
@@ -109,8 +113,7 @@ def check(client: str, reference: str, *, now: float | None = None) -> None:
         failures = _count(_failures_key(client, reference), window) if reference else 0
         if window % 7 == 0 and by_client == 1:
             # Now and then, forget windows that are over.
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM inquiry_attemptcounter WHERE period < %s", [window - 1])
+            AttemptCounter.objects.filter(period__lt=window - 1).delete()
     if by_client > config.per_client or failures >= config.per_reference:
         retry = math.ceil((window + 1) * config.window - moment)
         raise Throttled(max(1, retry))
