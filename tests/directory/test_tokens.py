@@ -91,36 +91,3 @@ def test_an_inactive_person_s_token_is_refused(cast):
     cast.clerk.user.save()
     assert Api(cast.clerk).get("/me").status_code == 401
     assert user_for_token(cast.clerk.token) is None
-
-
-def test_the_lookup_sql_reads_what_the_orm_would(cast):
-    """tokens.LOOKUP_SQL is the ORM's query written out; the same rows for every kind of
-    token: several memberships (one inactive, one in an inactive unit), none, revoked."""
-    from django.db import connection
-
-    from wasl.directory.actors import MEMBERSHIP_COLUMNS
-    from wasl.directory.models import ApiToken
-    from wasl.directory.tokens import LOOKUP_SQL, USER_FIELDS, _hash, revoke_tokens
-
-    cast.security.is_active = False
-    cast.security.save()
-    directory.grant(cast.clerk.user, cast.security, "clerk")
-    directory.grant(cast.clerk.user, cast.rights, "unit_head")
-    Membership.objects.filter(user=cast.clerk.user, unit=cast.rights).update(is_active=False)
-    directory.ensure_person(username="newcomer", first_name="جديد", last_name="")
-    tokens = [cast.clerk.token, cast.head.token, create_token("newcomer"), cast.outsider.token]
-    revoke_tokens(cast.outsider.username)
-    seen = []
-    for token in tokens:
-        orm = ApiToken.objects.filter(
-            key_hash=_hash(token), revoked_at__isnull=True, user__is_active=True
-        ).values_list(
-            *(f"user__{name}" for name in USER_FIELDS),
-            *(f"user__memberships__{column}" for column in MEMBERSHIP_COLUMNS),
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(LOOKUP_SQL, [_hash(token)])
-            sql = cursor.fetchall()
-        assert sorted(sql, key=repr) == sorted(map(tuple, orm), key=repr)
-        seen.append(len(sql))
-    assert seen == [3, 1, 1, 0]

@@ -7,13 +7,12 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections
 from django.utils import timezone
 
 from wasl.audit import services as audit
 from wasl.core.errors import NotFound
 
-from .actors import build_actor, remember_actor
+from .actors import MEMBERSHIP_COLUMNS, build_actor, remember_actor
 from .models import ApiToken
 
 # In the order of the user model's fields (`Model.from_db` reads them in that order).
@@ -52,36 +51,24 @@ def create_token(username: str, *, label: str = "") -> str:
     return token
 
 
-# The one statement that authenticates every API request, written as SQL (the models' tables,
-# Django's default user table). Profiled through the production server, building this
-# four-table join with the ORM cost more CPU than everything else a trivial request does
-# (`GET /api/v1/me`: 53 % of it); the statement itself runs in a fraction of that. One row per
-# membership, one row with empty membership columns when there is none (LEFT JOIN). The columns
-# are USER_FIELDS, then MEMBERSHIP_COLUMNS, in order; tests/directory/test_tokens.py checks
-# that the SQL and the ORM agree.
-LOOKUP_SQL = """
-    SELECT u.id, u.username, u.first_name, u.last_name, u.is_active,
-           m.unit_id, un.entity_id, m.role, m.is_active, un.is_active, e.is_active
-      FROM directory_apitoken t
-      JOIN auth_user u ON u.id = t.user_id
-      LEFT JOIN directory_membership m ON m.user_id = u.id
-      LEFT JOIN directory_unit un ON un.id = m.unit_id
-      LEFT JOIN directory_entity e ON e.id = un.entity_id
-     WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active
-"""
-
-
 def user_for_token(token: str) -> AbstractBaseUser | None:
     """The active person a live token belongs to, with their actor already built: one query.
 
     The token is 256 random bits, so a plain SHA-256 digest is the right lookup key (a slow
-    password hash would buy nothing and cost every request).
+    password hash would buy nothing and cost every request). The person's memberships come
+    in the same query through a LEFT JOIN (one row per membership, one empty row when there
+    is none), so that authenticating a request costs one query.
     """
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    with connections[ApiToken.objects.db].cursor() as cursor:
-        cursor.execute(LOOKUP_SQL, [_hash(token)])
-        rows = cursor.fetchall()
+    rows = list(
+        ApiToken.objects.filter(
+            key_hash=_hash(token), revoked_at__isnull=True, user__is_active=True
+        ).values_list(
+            *(f"user__{name}" for name in USER_FIELDS),
+            *(f"user__memberships__{column}" for column in MEMBERSHIP_COLUMNS),
+        )
+    )
     if not rows:
         return None
     width = len(USER_FIELDS)
