@@ -168,6 +168,21 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_process_caches() -> None:
+    """Each test starts with the per-process copies (holidays, entity and unit names, the
+    exchange's system actors) empty, as a new worker process would: a copy left by an earlier
+    test would be of rows rolled back since, and one that expires in the middle of a test
+    would add a query to a count that tests the query plan."""
+    from wasl.exchange import receiving
+    from wasl.inquiry import names
+    from wasl.registry import calendar
+
+    calendar.forget_holidays()
+    names.forget()
+    receiving.forget_system_actors()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -28,7 +28,6 @@ person who registered it; a referral to the unit it was sent to, to the person i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -36,7 +35,8 @@ from functools import lru_cache
 from typing import Any
 
 from wasl.core import hijri
-from wasl.registry.models import Direction, Holiday, Kind, Urgency
+from wasl.registry import calendar
+from wasl.registry.models import Direction, Kind, Urgency
 from wasl.registry.services import DEFAULT_DUE_DAYS
 from wasl.registry.states import ACTIVE_STATES, OPEN_REFERRAL_STATES, ReferralState, State
 
@@ -67,31 +67,11 @@ _DIRECTION_POS = {d: _POS[f"d_{d}"] for d in Direction.values}
 Key = tuple[str, int, int, str, str, date, int, date]
 Vector = list[int]
 
-_holidays: tuple[float, frozenset[date]] | None = None
-
-
-def holiday_dates() -> frozenset[date]:
-    """Every public holiday on record (cached for a minute per process).
-
-    Not the registry's window of holidays around today: a completion time measured years ago
-    must come out the same when it is recounted today.
-    """
-    global _holidays
-    now = time.monotonic()
-    if _holidays is None or now - _holidays[0] > 60:
-        _holidays = (now, frozenset(Holiday.objects.values_list("date", flat=True)))
-    return _holidays[1]
-
-
-def forget_holidays() -> None:
-    global _holidays
-    _holidays = None
-
 
 def transaction_due(registered_on: date, urgency: str, own_due: date | None) -> date:
     if own_due is not None:
         return own_due
-    return _default_due(registered_on, TARGET_WORKING_DAYS.get(urgency, 10), holiday_dates())
+    return _default_due(registered_on, TARGET_WORKING_DAYS.get(urgency, 10), calendar.holidays())
 
 
 @lru_cache(maxsize=4096)
@@ -100,7 +80,7 @@ def _default_due(day: date, days: int, holidays: frozenset[date]) -> date:
 
 
 def working_days(start: date, end: date) -> int:
-    return _working_days(start, end, holiday_dates())
+    return _working_days(start, end, calendar.holidays())
 
 
 @lru_cache(maxsize=65536)

@@ -30,11 +30,12 @@ from django.utils import timezone
 from wasl.audit import services as audit
 from wasl.core import hijri
 from wasl.directory.actors import Actor
+from wasl.registry import calendar
 from wasl.registry.models import Referral, Transaction
 from wasl.registry.queries import visible_transactions
 from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES
 
-from .definitions import TARGET_WORKING_DAYS, holiday_dates, transaction_due
+from .definitions import TARGET_WORKING_DAYS, transaction_due
 from .models import Reminder
 
 REMIND_EVERY = 3
@@ -156,7 +157,7 @@ def run(today: date | None = None, *, batch: int = 2000) -> FollowupReport:
     `dashboards.followup.ran` with the counts; one database transaction per batch.
     """
     today = today or timezone.localdate()
-    holidays = holiday_dates()
+    holidays = calendar.holidays()
     report = FollowupReport(day=today, working_day=hijri.is_working_day(today, holidays))
     report.sent = {kind: 0 for kind in Reminder.Kind.values}
     if not report.working_day:

@@ -16,6 +16,7 @@ from django.db.models import Case, F, IntegerField, Q, Sum, When
 from django.utils import timezone
 
 from wasl.core import hijri
+from wasl.registry import calendar
 from wasl.registry.models import Direction, Kind, Urgency
 from wasl.registry.states import ACTIVE_STATES, OPEN_REFERRAL_STATES
 
@@ -36,7 +37,6 @@ from .definitions import (
     UNIT,
     Delta,
     N,
-    holiday_dates,
 )
 from .models import COUNTER_FIELDS, Tally
 from .periods import Period, trend_months
@@ -217,7 +217,7 @@ class RollupSource:
                     output_field=IntegerField(),
                 )
             )
-            for i, (first, last) in enumerate(_age_bounds(today, holiday_dates()))
+            for i, (first, last) in enumerate(_age_bounds(today, calendar.holidays()))
         }
         got = self._rows(grain, scope_id, item, OPEN).aggregate(total=Sum("n"), late=late, **ages)
         return Stock(
@@ -338,7 +338,7 @@ class RawSource:
         return received, completed
 
     def stock(self, grain: str, scope_id: int, item: str, today: date) -> Stock:
-        holidays = holiday_dates()
+        holidays = calendar.holidays()
         stock = Stock(0, 0, [0] * len(AGE_BUCKETS))
         for key, vector in self._select(grain, scope_id, item, (OPEN,)):
             n = vector[N]
@@ -488,7 +488,7 @@ def _day_start(day: date) -> datetime:
 def _last_day_overdue(registered_by_urgency_days: int, today: date) -> date:
     """The latest registration day whose default due date (that many working days later) is
     already past."""
-    holidays = holiday_dates()
+    holidays = calendar.holidays()
     day = today - timedelta(days=1)
     while hijri.add_working_days(day, registered_by_urgency_days, holidays) >= today:
         day -= timedelta(days=1)
@@ -498,7 +498,7 @@ def _last_day_overdue(registered_by_urgency_days: int, today: date) -> date:
 def age_range(bucket: int, today: date) -> tuple[date | None, date | None]:
     """Days received whose age (working days to today) falls in the bucket: (first, last),
     None for no bound (the youngest bucket takes any later day, the oldest any earlier one)."""
-    return _age_bounds(today, holiday_dates())[bucket]
+    return _age_bounds(today, calendar.holidays())[bucket]
 
 
 @lru_cache(maxsize=64)

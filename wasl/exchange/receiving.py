@@ -460,6 +460,10 @@ def _system_actor(member: Member) -> Actor:
     return actor
 
 
+def forget_system_actors() -> None:
+    _actors.clear()
+
+
 def _register_letter(
     body: dict[str, Any], sender: Member, receiver: Member, directory: Directory
 ) -> tuple[Any, OutgoingMessage | None]:
