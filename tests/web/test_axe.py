@@ -1,4 +1,5 @@
-"""Every page passes axe-core at WCAG 2.1 A and AA, in Arabic and in English.
+"""Every page passes axe-core at WCAG 2.1 A and AA, and fits every width (360, 390, 768 and
+1280 px: no horizontal scrolling), in Arabic and in English.
 
 axe-core is vendored (tests/vendor/axe-core, from its npm package) and injected into each page
 in Chromium after it has loaded; every violation is reported with the rule, its impact and the
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LANGUAGES = {"ar": "ar-SA", "en": "en-US"}
+WIDTHS = (360, 390, 768, 1280)
 
 RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -93,6 +95,32 @@ def check(page: Any, paths: list[str], failures: dict[str, Any], *, staff: bool 
         found = violations(page)
         if found:
             failures[path] = found
+        if wide := too_wide(page):
+            failures[f"{path} (width)"] = wide
+
+
+def too_wide(page: Any) -> list[dict[str, Any]]:
+    """The widths at which the page scrolls sideways, with the widest elements."""
+    out = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate(OVERFLOW)
+        if overflow["scroll"] > width:
+            out.append(
+                {"rule": f"scrolls sideways at {width} px", "impact": "", "help": "", **overflow}
+            )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return out
+
+
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1 || e.getBoundingClientRect().left < -1)
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''));
+  return {scroll: document.documentElement.scrollWidth, nodes: wide};
+}"""
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
@@ -134,7 +162,7 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
         page.goto("/register/")
         page.locator("main button[type=submit]").first.click()
         page.wait_for_selector(".field__error")
-        if found := violations(page):
+        if found := violations(page) + too_wide(page):
             failures["/register/ with errors"] = found
         page.context.clear_cookies()
         choose_language(page, language)
