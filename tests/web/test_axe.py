@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import PASSWORD, make_referred, make_transaction
 from wasl.registry import states
+from wasl.web.receipt import verification_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,6 +139,8 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
                 "/inquiry/public/",
                 f"/inquiry/public/?reference={txn.reference}&id_number=1058529940",
                 "/kiosk/",
+                f"/verify/{verification_code(txn)}/",
+                "/verify/not-a-receipt/",
                 "/no-such-page/",
             ],
             failures,
