@@ -20,6 +20,15 @@ letter) to have the log record that made it — so a deleted tail or chain shows
 their record. Why an HMAC and not a signed checkpoint table: a checkpoint written on every
 append would add a statement to every step; a periodic one would leave the newest records
 unanchored; the head is already written on every append.
+
+Which chains exist is sealed too. A chain deleted with its head leaves nothing a head seal can
+show, and a chain (the audit log's `system`, the message log's `node`) may record no official
+row a cross-check would miss. So each log keeps a roster (`audit.ChainRoster`, one row per log,
+named by its head table): the names of its chains and an HMAC over them under the same key.
+A chain joins the roster when its head is made (rare: an entity's first record), under the
+roster row's lock taken before the head is made, so two new chains never deadlock. A roster
+whose seal does not hold is not re-sealed when a chain joins it: the evidence stays for the
+verifier. `wasl audit reseal` re-seals heads and rosters after the key changed.
 """
 
 from __future__ import annotations
@@ -30,6 +39,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import F
+
+from wasl.audit.models import ChainRoster
 
 GENESIS = "0" * 64
 
@@ -52,6 +64,86 @@ def seal_holds(chain: str, last_seq: int, last_hash: str, stored: str) -> bool:
     return hmac.compare_digest(seal(chain, last_seq, last_hash), stored or "")
 
 
+def seal_roster(log: str, names: list[str] | set[str]) -> str:
+    """The roster's seal: an HMAC over the log's name and its chains' names, sorted."""
+    message = "\n".join(["wasl.chains.roster", log, *sorted(names)]).encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def roster_names(text: str) -> set[str]:
+    return {name for name in text.split("\n") if name}
+
+
+def log_name(head: type[models.Model]) -> str:
+    return str(head._meta.db_table)
+
+
+def _enroll(head: type[models.Model], chain: str) -> None:
+    """Add `chain` to its log's roster, holding the roster row's lock until the caller
+    commits (the UPDATE takes it, on SQLite too)."""
+    log = log_name(head)
+    rows = ChainRoster.objects.filter(log=log)
+    if not rows.update(chains=F("chains")):
+        ChainRoster.objects.bulk_create(
+            [ChainRoster(log=log, chains="", seal=seal_roster(log, []))], ignore_conflicts=True
+        )
+        rows.update(chains=F("chains"))
+    text, stored = rows.values_list("chains", "seal")[0]
+    names = roster_names(text)
+    if chain in names:
+        return
+    holds = hmac.compare_digest(seal_roster(log, names), stored or "")
+    names.add(chain)
+    # A roster edited by hand keeps a seal that does not hold.
+    rows.update(
+        chains="\n".join(sorted(names)), seal=seal_roster(log, names) if holds else "not sealed"
+    )
+
+
+def roster_problems(head: type[models.Model], names: set[str]) -> list[tuple[str, str, str]]:
+    """What is wrong between a log's sealed roster and the chains `names` found in it (heads
+    and records): (chain or "", reason in English, in Arabic)."""
+    log = log_name(head)
+    roster = ChainRoster.objects.filter(log=log).values_list("chains", "seal").first()
+    if roster is None:
+        if not names:
+            return []
+        return [
+            (
+                "",
+                f"the sealed list of the log's chains is missing ({log} in audit_chainroster)",
+                "قائمة سلاسل السجل المختومة مفقودة",
+            )
+        ]
+    listed = roster_names(roster[0])
+    problems = []
+    if not hmac.compare_digest(seal_roster(log, listed), roster[1] or ""):
+        problems.append(
+            (
+                "",
+                f"the list of the log's chains is not sealed by this deployment's key ({log})",
+                "ختم قائمة سلاسل السجل غير صحيح",
+            )
+        )
+    problems.extend(
+        (
+            chain,
+            "the chain is in the sealed list of chains, but its records and head are gone",
+            "السلسلة مدرجة في القائمة المختومة لكن سجلاتها ورأسها محذوفة",
+        )
+        for chain in sorted(listed - names)
+    )
+    problems.extend(
+        (
+            chain,
+            "the chain is not in the sealed list of chains (made by hand)",
+            "السلسلة غير مدرجة في القائمة المختومة (أضيفت يدوياً)",
+        )
+        for chain in sorted(names - listed)
+    )
+    return problems
+
+
 def advance(
     head: type[models.Model], chain: str, make_hash: Callable[[int, str], str], count: int = 1
 ) -> tuple[int, str, str]:
@@ -69,6 +161,7 @@ def advance(
         cursor.execute(bump, [count, chain])
         row = cursor.fetchone()
         if row is None:  # the chain's first record: make its head (a concurrent maker wins)
+            _enroll(head, chain)
             head._default_manager.bulk_create(
                 [head(chain=chain, last_seq=0, last_hash=GENESIS)], ignore_conflicts=True
             )

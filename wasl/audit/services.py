@@ -1,7 +1,8 @@
 """Appending to the audit log and verifying it.
 
 Verifying checks each chain record by record, then its head's seal (`wasl.chains`: the head's
-count and last hash under an HMAC whose key is not in the database), then runs the
+count and last hash under an HMAC whose key is not in the database), then the sealed roster of
+chains (a chain deleted with its head, `system` included, is still listed there), then runs the
 cross-checks the apps above register in `CROSS_CHECKS` (the registry checks each of its rows
 against the digest its audit record kept): an emptied log, a removed chain or a cut tail show
 as official rows without their record."""
@@ -255,6 +256,8 @@ def _verify_all() -> tuple[int, list[Problem]]:
         problem = verify_chain(chain)
         if problem:
             problems.append(problem)
+    for chain, reason_en, reason_ar in chains.roster_problems(ChainHead, names):
+        problems.append(Problem(chain or "(chains)", 0, None, reason_en, reason_ar))
     for check in CROSS_CHECKS:
         problems.extend(check())
     return AuditRecord.objects.count(), problems

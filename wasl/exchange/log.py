@@ -345,6 +345,8 @@ def _verify_all() -> Report:
     for chain in sorted(names):
         verify_chain(chain, key_cache, report, facts)
     assert report.problems is not None
+    for chain, reason, _ in chains.roster_problems(LogHead, names):
+        report.problems.append(Problem(chain or "(chains)", 0, reason))
     _check_outbox(facts, report.problems)
     _check_inbox(facts, report.problems)
     return report
