@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -44,6 +46,30 @@ from django.db.models import F
 from wasl.audit.models import ChainRoster
 
 GENESIS = "0" * 64
+
+
+# A former key whose seals are accepted too, for a while (`accepting_previous_key`).
+_previous: ContextVar[str] = ContextVar("wasl_chains_previous_key", default="")
+
+
+@contextmanager
+def accepting_previous_key(key: str) -> Iterator[None]:
+    """Inside the block a seal holds under `key` (a former WASL_CHAIN_KEY) as well as under the
+    current key: `wasl audit reseal` checks the old seals so before sealing anew. Nothing is
+    ever sealed with the previous key."""
+    token = _previous.set(key)
+    try:
+        yield
+    finally:
+        _previous.reset(token)
+
+
+def _holds(message: bytes, stored: str) -> bool:
+    keys = [_key()] + ([_previous.get().encode()] if _previous.get() else [])
+    return any(
+        hmac.compare_digest(hmac.new(key, message, hashlib.sha256).hexdigest(), stored or "")
+        for key in keys
+    )
 
 
 def _key() -> bytes:
@@ -56,18 +82,28 @@ def _key() -> bytes:
 def seal(chain: str, last_seq: int, last_hash: str) -> str:
     """The head's seal: an HMAC over (chain, last_seq, last_hash) under a key kept outside
     the database."""
-    message = f"{chain}\n{int(last_seq)}\n{last_hash}".encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+    return hmac.new(_key(), _head_message(chain, last_seq, last_hash), hashlib.sha256).hexdigest()
+
+
+def _head_message(chain: str, last_seq: int, last_hash: str) -> bytes:
+    return f"{chain}\n{int(last_seq)}\n{last_hash}".encode()
 
 
 def seal_holds(chain: str, last_seq: int, last_hash: str, stored: str) -> bool:
-    return hmac.compare_digest(seal(chain, last_seq, last_hash), stored or "")
+    return _holds(_head_message(chain, last_seq, last_hash), stored)
 
 
 def seal_roster(log: str, names: list[str] | set[str]) -> str:
     """The roster's seal: an HMAC over the log's name and its chains' names, sorted."""
-    message = "\n".join(["wasl.chains.roster", log, *sorted(names)]).encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+    return hmac.new(_key(), _roster_message(log, names), hashlib.sha256).hexdigest()
+
+
+def _roster_message(log: str, names: list[str] | set[str]) -> bytes:
+    return "\n".join(["wasl.chains.roster", log, *sorted(names)]).encode()
+
+
+def roster_seal_holds(log: str, names: list[str] | set[str], stored: str) -> bool:
+    return _holds(_roster_message(log, names), stored)
 
 
 def roster_names(text: str) -> set[str]:
@@ -92,7 +128,7 @@ def _enroll(head: type[models.Model], chain: str) -> None:
     names = roster_names(text)
     if chain in names:
         return
-    holds = hmac.compare_digest(seal_roster(log, names), stored or "")
+    holds = roster_seal_holds(log, names, stored)
     names.add(chain)
     # A roster edited by hand keeps a seal that does not hold.
     rows.update(
@@ -100,9 +136,12 @@ def _enroll(head: type[models.Model], chain: str) -> None:
     )
 
 
-def roster_problems(head: type[models.Model], names: set[str]) -> list[tuple[str, str, str]]:
+def roster_problems(
+    head: type[models.Model], names: set[str], check_seal: bool = True
+) -> list[tuple[str, str, str]]:
     """What is wrong between a log's sealed roster and the chains `names` found in it (heads
-    and records): (chain or "", reason in English, in Arabic)."""
+    and records): (chain or "", reason in English, in Arabic). Without `check_seal`, the
+    roster's seal is not checked (`reseal`)."""
     log = log_name(head)
     roster = ChainRoster.objects.filter(log=log).values_list("chains", "seal").first()
     if roster is None:
@@ -117,7 +156,7 @@ def roster_problems(head: type[models.Model], names: set[str]) -> list[tuple[str
         ]
     listed = roster_names(roster[0])
     problems = []
-    if not hmac.compare_digest(seal_roster(log, listed), roster[1] or ""):
+    if check_seal and not roster_seal_holds(log, listed, roster[1]):
         problems.append(
             (
                 "",
@@ -142,6 +181,34 @@ def roster_problems(head: type[models.Model], names: set[str]) -> list[tuple[str
         for chain in sorted(names - listed)
     )
     return problems
+
+
+def key_fingerprint() -> str:
+    """Names the sealing key in an audit record without giving it away."""
+    return hmac.new(_key(), b"wasl.chains.fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def reseal_log(head: type[models.Model]) -> int:
+    """Seal a log's heads and its roster under the current key; the caller verified them and
+    holds their locks. Returns how many seals (heads' and the roster's) were renewed: those
+    that did not hold."""
+    count = 0
+    rows = head._default_manager.order_by("chain").values_list(
+        "pk", "chain", "last_seq", "last_hash", "seal"
+    )
+    for pk, chain, last_seq, last_hash, stored in rows:
+        if not seal_holds(chain, last_seq, last_hash, stored):
+            head._default_manager.filter(pk=pk).update(seal=seal(chain, last_seq, last_hash))
+            count += 1
+    log = log_name(head)
+    names = set(head._default_manager.values_list("chain", flat=True))
+    roster = ChainRoster.objects.filter(log=log).values_list("seal", flat=True).first()
+    if names and not roster_seal_holds(log, names, roster or ""):
+        ChainRoster.objects.update_or_create(
+            log=log, defaults={"chains": "\n".join(sorted(names)), "seal": seal_roster(log, names)}
+        )
+        count += 1
+    return count
 
 
 def advance(

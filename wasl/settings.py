@@ -56,6 +56,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 # The key that seals the heads of the audit and message logs (wasl.chains), kept out of the
 # database. Empty: derived from SECRET_KEY — set it on its own to rotate SECRET_KEY freely.
 WASL_CHAIN_KEY = os.environ.get("WASL_CHAIN_KEY", "")
+# Only for `wasl audit reseal` after a key change: the key that sealed the logs until now, so
+# that their seals are checked before they are sealed anew (docs/deploy.md).
+WASL_PREVIOUS_CHAIN_KEY = os.environ.get("WASL_PREVIOUS_CHAIN_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 
