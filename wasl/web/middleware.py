@@ -21,6 +21,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
+from wasl.core.errors import TooManyAttempts
+
 API_PREFIX = "/api/"
 # The exchange between nodes carries letters and their files: never cached either.
 PRIVATE_PREFIXES = ("/exchange/",)
@@ -47,11 +49,7 @@ MESSAGES: dict[int, tuple[str, str, str]] = {
         "أحد حقول ترويسة الطلب أطول من المسموح.",
         "A header field of the request is too large.",
     ),
-    429: (
-        "too_many_attempts",
-        "محاولات كثيرة خلال وقت قصير؛ انتظر قليلاً ثم أعد المحاولة.",
-        "Too many attempts in a short time; wait a little and try again.",
-    ),
+    429: (TooManyAttempts.code, TooManyAttempts.message_ar, TooManyAttempts.message_en),
     500: (
         "server_error",
         "حدث خطأ في الخادم؛ لم يُحفظ شيء من هذا الطلب. أعد المحاولة لاحقاً.",
