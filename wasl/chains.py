@@ -26,9 +26,13 @@ show, and a chain (the audit log's `system`, the message log's `node`) may recor
 row a cross-check would miss. So each log keeps a roster (`audit.ChainRoster`, one row per log,
 named by its head table): the names of its chains and an HMAC over them under the same key.
 A chain joins the roster when its head is made (rare: an entity's first record), under the
-roster row's lock taken before the head is made, so two new chains never deadlock. A roster
-whose seal does not hold is not re-sealed when a chain joins it: the evidence stays for the
-verifier. `wasl audit reseal` re-seals heads and rosters after the key changed.
+roster row's lock until the caller commits; the lock is taken before the new head is made, so
+two transactions that each make chains wait for one another rather than deadlock. (One that
+holds an existing head and then makes a chain, against one that made a chain and then appends
+to that head, can deadlock on PostgreSQL, which then fails one of them: rare, as chains are
+made only with a new entity.)
+A roster whose seal does not hold is not re-sealed when a chain joins it: the evidence stays
+for the verifier. `wasl audit reseal` re-seals heads and rosters after the key changed.
 """
 
 from __future__ import annotations

@@ -108,3 +108,31 @@ def test_concurrent_appends_never_share_or_skip_a_number():
 def test_a_chain_advances_only_inside_a_transaction():
     with pytest.raises(RuntimeError):
         chains.advance(ChainHead, "EMK", lambda seq, prev: "0" * 64)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chains_made_side_by_side_are_all_in_the_sealed_roster():
+    threads_count = 6 if connection.vendor == "postgresql" else 3
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_count)
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            # A chain of its own, and one every thread makes at once.
+            _append(chain=f"NEW-{n}")
+            _append(chain="SHARED")
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    names = {f"NEW-{n}" for n in range(threads_count)} | {"SHARED"}
+    assert chains.roster_problems(ChainHead, names) == []
+    assert audit.verify_all()[1] == []
