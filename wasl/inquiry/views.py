@@ -84,13 +84,20 @@ def search(request: HttpRequest) -> HttpResponse:
             context["previous"] = "?" + urlencode({**params, "page": results.page - 1})
         if results.page < results.pages:
             context["next"] = "?" + urlencode({**params, "page": results.page + 1})
-        context["rows"] = [
-            {
-                "hit": hit,
-                "registered": hijri.format_dual(hit.transaction.registered_on),
-            }
-            for hit in results.hits
-        ]
+        if results.suggestion:
+            context["suggestion_href"] = "?" + urlencode({**params, "q": results.suggestion})
+        context["rows"] = []
+        previous_tier = queries.TIER_ALL
+        for hit in results.hits:
+            context["rows"].append(
+                {
+                    "hit": hit,
+                    "registered": hijri.format_dual(hit.transaction.registered_on),
+                    # A heading before the first result of a lower tier on this page.
+                    "tier_start": hit.tier if hit.tier != previous_tier else None,
+                }
+            )
+            previous_tier = hit.tier
     except WaslError as error:
         context["error"] = error
         status = 400

@@ -86,7 +86,8 @@ class SqliteBackend:
         return sql, [*params, match_expression(groups, scope)]
 
     def similar_words(self, word: str, limit: int) -> list[str]:
-        grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+        padded = f"^^{word}$"  # as the vocabulary stores it (migration 0004)
+        grams = sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
         if not grams:
             return []
         # Each trigram quoted, so that nothing typed acts as FTS5 syntax.

@@ -3,25 +3,24 @@
 
 PostgreSQL: the pg_trgm extension (trusted since PostgreSQL 13: the database owner may create
 it) and a GIN trigram index on the word, so that `word % %s` finds similar words.
-SQLite: an external-content FTS5 table with the `trigram` tokenizer (SQLite 3.34+) over the
-same words, kept in step by triggers (one row per new word: inserts that are ignored because
-the word is known fire nothing).
+SQLite: an FTS5 table with the `trigram` tokenizer (SQLite 3.34+) over the same words, kept
+in step by triggers (one row per new word: inserts that are ignored because the word is known
+fire nothing).
 """
 
 from django.db import migrations, models
 
 from wasl.vendor_sql import run_for_vendor
 
+# The words are stored padded, `^^word$`, as pg_trgm pads them ("  word "), so that a word
+# of four letters with a slip in the middle still shares the trigrams of its ends.
 SQLITE_UP = [
-    """CREATE VIRTUAL TABLE inquiry_word_trigrams USING fts5(
-        word, content='inquiry_word', content_rowid='id', tokenize='trigram'
-    )""",
+    "CREATE VIRTUAL TABLE inquiry_word_trigrams USING fts5(word, tokenize='trigram')",
     """CREATE TRIGGER inquiry_word_ai AFTER INSERT ON inquiry_word BEGIN
-        INSERT INTO inquiry_word_trigrams(rowid, word) VALUES (new.id, new.word);
+        INSERT INTO inquiry_word_trigrams(rowid, word) VALUES (new.id, '^^' || new.word || '$');
     END""",
     """CREATE TRIGGER inquiry_word_ad AFTER DELETE ON inquiry_word BEGIN
-        INSERT INTO inquiry_word_trigrams(inquiry_word_trigrams, rowid, word)
-        VALUES ('delete', old.id, old.word);
+        DELETE FROM inquiry_word_trigrams WHERE rowid = old.id;
     END""",
 ]
 SQLITE_DOWN = [
