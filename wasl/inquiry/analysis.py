@@ -31,6 +31,7 @@ from wasl.core.arabic import light_stem, normalise
 
 HAMZA = "\u0621"
 _HAMZA_SEATS = str.maketrans({"\u0624": HAMZA, "\u0626": HAMZA})  # ؤ ئ → ء
+_MAQSURA_HAMZA = "\u0649\u0621"  # ىء
 _TOKEN = re.compile(r"[^\W_]+")
 
 # A query word longer than this is not a word anyone types; it still matches itself.
@@ -187,7 +188,9 @@ def search_normalise(text: str) -> str:
     """`wasl.core.arabic.normalise` with ؤ and ئ folded to ء first; idempotent."""
     # NFKC first so that a hamza written as a combining mark after و or ي is composed into
     # ؤ or ئ here, and not deleted as a mark by the core.
-    return normalise(unicodedata.normalize("NFKC", text).translate(_HAMZA_SEATS))
+    # ى followed by ء is how a hamza on yeh is drawn by hand at the end of a word (الشاطىء).
+    text = unicodedata.normalize("NFKC", text).replace(_MAQSURA_HAMZA, "\u0626")
+    return normalise(text.translate(_HAMZA_SEATS))
 
 
 def words(text: str) -> list[str]:
