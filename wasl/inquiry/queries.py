@@ -586,13 +586,15 @@ def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWor
         corrected = {row[0] for row in rows}
         # Rows of the second tier that also hold the corrections go first in it.
         head = [r for r in ranked[:most_end] if r.tier == TIER_MOST and r.row[0] in corrected]
+        still_missing = tuple(required[i].text for i in unknown if i not in corrections)
         if head:
+            # They lack only what was not corrected.
+            head = [_Ranked(r.row, r.tier, r.score, still_missing) for r in head]
             first = [r for r in ranked[:most_end] if r.tier == TIER_ALL]
             rest_most = [
                 r for r in ranked[:most_end] if r.tier == TIER_MOST and r.row[0] not in corrected
             ]
             ranked = [*first, *sorted(head, key=_by_score), *rest_most]
-        still_missing = tuple(required[i].text for i in unknown if i not in corrections)
         add(rows, TIER_FORGIVING, [j for j in range(k) if j not in unknown], still_missing)
 
     # The first tier is in the database's order; the others are sorted by their total score
@@ -726,12 +728,45 @@ def _hits(
     return hits
 
 
-def suggestion(understood: Understood, corrections: Sequence[Correction]) -> str:
-    """The query with its corrections: what "did you mean" offers."""
+def suggestion(
+    understood: Understood,
+    corrections: Sequence[Correction],
+    typed: dict[str, str] | None = None,
+    shown: dict[str, str] | None = None,
+) -> str:
+    """The query with its corrections: what "did you mean" offers, each word as the person
+    typed it (`typed`) and each correction as a result on the page writes it (`shown`)."""
     if not corrections:
         return ""
-    fixed = {c.typed: c.word for c in corrections}
-    return " ".join(fixed.get(w.text, w.text) for w in understood.words)
+    fixed = {c.typed: (shown or {}).get(c.word, c.word) for c in corrections}
+    return " ".join(
+        fixed.get(w.text) or (typed or {}).get(w.text, w.text) for w in understood.words
+    )
+
+
+def as_typed(text: str) -> dict[str, str]:
+    """Each normalised word of a query → the way it was typed (رخضه → رخضة), for showing the
+    person their own words back."""
+    out: dict[str, str] = {}
+    for chunk in text.split():
+        found = analysis.words(chunk)
+        if len(found) == 1 and found[0] not in out:
+            out[found[0]] = chunk.strip("\"'«»()[]{}،,.؛;:!؟?")
+    return out
+
+
+def shown_forms(hits: Sequence[Hit], words: Sequence[str]) -> dict[str, str]:
+    """Each of `words` (normalised) → how a marked word of the results writes it (رخصه →
+    رخصة). Only from the hits on the page: text the reader may see."""
+    wanted = set(words)
+    out: dict[str, str] = {}
+    for hit in hits:
+        for piece, marked in [*hit.subject, *hit.snippet]:
+            if marked and wanted - set(out):
+                found = analysis.words(piece)
+                if len(found) == 1 and found[0] in wanted and found[0] not in out:
+                    out[found[0]] = piece
+    return out
 
 
 def _entity_codes(actor: Actor) -> list[str]:
@@ -772,18 +807,27 @@ def search(
     found = _rows(actor, understood, filters)
     ranked = found.ranked
     start = (page - 1) * per_page
+    hits = _hits(ranked[start : start + per_page], understood, found.corrections)
+    # Words are shown as the person typed them, corrections as the results write them.
+    typed = as_typed(text)
+    for hit in hits:
+        hit.missing = tuple(typed.get(w, w) for w in hit.missing)
+    shown = shown_forms(hits, [c.word for c in found.corrections])
     return Results(
         understood=understood,
         filters=filters,
         total=len(ranked),
         page=page,
         per_page=per_page,
-        hits=_hits(ranked[start : start + per_page], understood, found.corrections),
+        hits=hits,
         facets=_facets([r.row for r in ranked]) if ranked else {},
         tiers=dict(Counter(r.tier for r in ranked)),
-        not_found=found.not_found,
-        corrections=found.corrections,
-        suggestion=suggestion(understood, found.corrections),
+        not_found=tuple(typed.get(w, w) for w in found.not_found),
+        corrections=tuple(
+            Correction(typed.get(c.typed, c.typed), shown.get(c.word, c.word))
+            for c in found.corrections
+        ),
+        suggestion=suggestion(understood, found.corrections, typed, shown),
     )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core import hijri
@@ -24,11 +25,11 @@ from .api import export_response
 from .throttle import Throttled
 
 FACET_TITLES = {
-    "state": "الحالة",
-    "kind": "النوع",
-    "urgency": "درجة الاستعجال",
-    "entity": "الجهة",
-    "unit": "الإدارة",
+    "state": _("State"),
+    "kind": _("Kind"),
+    "urgency": _("Urgency"),
+    "entity": _("Entity"),
+    "unit": _("Unit"),
 }
 
 
