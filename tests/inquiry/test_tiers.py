@@ -268,3 +268,20 @@ def test_each_result_opens_its_transaction_with_the_matched_words_marked(
         opened = client.get(f"/t/{txn.public_id}/", HTTP_ACCEPT_LANGUAGE=language)
         assert opened.status_code == 200
         assert txn.subject in opened.content.decode()
+
+
+def test_many_results_with_every_word_leave_the_second_tier_out(
+    cast: Any, api: Any, monkeypatch: Any
+) -> None:
+    from wasl.inquiry import queries
+
+    monkeypatch.setattr(queries, "MOST_WORDS_BELOW", 3)
+    for i in range(3):
+        internal(cast, f"طلب صيانة مبنى رقم {i}")
+    internal(cast, "طلب صيانة", "")
+    internal(cast, "صيانة مدرسة", "")
+    body = api(cast.clerk).get("/inquiry", q="صيانة مبنى").json()
+    assert body["tiers"] == {"all_words": 3}
+    monkeypatch.setattr(queries, "MOST_WORDS_BELOW", 4)
+    body = api(cast.clerk).get("/inquiry", q="صيانة مبنى").json()
+    assert body["tiers"] == {"all_words": 3, "most_words": 2}

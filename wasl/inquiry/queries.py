@@ -484,6 +484,10 @@ def _plain(rows: list[_Row]) -> _Found:
 # Rows fetched by each query of the second and third tiers: a query that matches everything
 # loosely stays bounded (the first tier is every match, as before, for the count and facets).
 TIER_LIMIT = 1000
+# The second tier is looked for when the first has fewer results than this: past a few pages
+# of transactions with every word nobody reads on, and a query of common words that matches
+# a large share of the registry costs one statement, not one per word.
+MOST_WORDS_BELOW = 100
 # Visible transactions counted to weigh a word: beyond this a word is simply common.
 RARITY_CAP = 1000
 # Each matched word adds this times its weight, whether it matched exactly or through a
@@ -509,8 +513,9 @@ def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWor
     """The three tiers of a search by words, every query through the access rule:
 
     1. every required word (exactly or through a derived form), best first;
-    2. all but one word — or, when some words are in no transaction the reader may see,
-       the others, if they are most of the query — each row saying which words it lacks;
+    2. all but one word (when the first tier has fewer than MOST_WORDS_BELOW results) — or,
+       when some words are in no transaction the reader may see, the others, if they are
+       most of the query — each row saying which words it lacks;
     3. with a word found nowhere replaced by the word of the index one letter away that
        transactions the reader may see hold (rows already in tier 2 that match it move to
        the top of tier 2).
@@ -541,7 +546,7 @@ def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWor
         add(_index_rows(actor, filters, groups, None, weights), TIER_ALL, range(k), ())
         if k == 1 and not ranked:
             unknown = [0]
-    if k > 1 and not unknown:
+    if k > 1 and not unknown and len(ranked) < MOST_WORDS_BELOW:
         for i in range(k):
             rest = [j for j in range(k) if j != i]
             rows = _index_rows(
