@@ -12,6 +12,7 @@ from django.test import Client
 from tests.conftest import make_transaction
 from tests.inquiry.conftest import refs
 from tests.security.report import record
+from wasl.inquiry import analysis
 from wasl.inquiry.models import Word
 from wasl.registry.services import Party
 
@@ -124,7 +125,7 @@ def test_rare_words_and_the_subject_rank_above_common_words_and_the_body(
 # The access rule: no tier, count, weight or suggestion tells what a reader may not see
 
 
-SECRET_WORDS = "تعويض سري عن أرض في حي الخالدية لورثة الشمراني"
+SECRET_WORDS = "تعويض سري عن أرض في حي الخالدية لورثة الشمراني بجوار السامح"
 
 
 def _answers(api: Any, person: Any, queries: list[str]) -> list[Any]:
@@ -139,6 +140,9 @@ PROBES = [
     "تعويض أرض الخالدية",  # most words visible, one only in the secret
     "أرض الشمراتي",
     "خالدية",
+    # A slip as near to a hidden word (السامح, tried first) as to a visible one (السامر).
+    "السامز",
+    "تعويض السامز",
 ]
 
 
@@ -147,7 +151,9 @@ def test_a_confidential_transaction_changes_nothing_a_clerk_who_may_not_see_it_i
 ) -> None:
     internal(cast, "طلب تعويض عن أرض في حي النزهة")
     internal(cast, "تعويضات الموظفين")
+    internal(cast, "صيانة حديقة حي السامر")
     before = _answers(api, cast.clerk, PROBES)
+    assert before[PROBES.index("السامز")]["did_you_mean"] == "السامر"
     secret = make_transaction(
         cast,
         by=cast.rights_clerk,
@@ -160,6 +166,8 @@ def test_a_confidential_transaction_changes_nothing_a_clerk_who_may_not_see_it_i
     # The words are in the vocabulary: only the access rule keeps them from the clerk.
     assert Word.objects.filter(word="الخالديه").exists()
     assert Word.objects.filter(word="الشمراني").exists()
+    assert Word.objects.filter(word="السامح").exists()
+    assert analysis.rank_corrections("السامز", ["السامر", "السامح"])[0] == "السامح"
     after = _answers(api, cast.clerk, PROBES)
     leaks = sum(1 for b, a in zip(before, after, strict=True) if a != b)
     # What the clerk did not type: the hidden reference, subject or the corrected word.

@@ -493,9 +493,13 @@ RARITY_CAP = 1000
 # Each matched word adds this times its weight, whether it matched exactly or through a
 # derived form; an exact form in the subject adds 10, in the body 4 (the backends' score).
 MATCH_WEIGHT = 2
-# Similar words of the vocabulary looked at, and corrections confirmed, per unknown word.
-SIMILAR_LOOKED_AT = 50
-CORRECTIONS_TRIED = 5
+# Similar words of the vocabulary looked at, and corrections tried (most similar first, each
+# confirmed through the access rule), per unknown word. The vocabulary holds every indexed
+# word, hidden or not: words only hidden transactions hold are tried and passed over, so the
+# answer depends on them only if more than CORRECTIONS_TRIED of them are closer than the
+# first visible one — a word a slip away from twenty hidden words and no visible one.
+SIMILAR_LOOKED_AT = 100
+CORRECTIONS_TRIED = 20
 
 
 def rarity(count: int) -> float:
