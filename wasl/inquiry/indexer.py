@@ -9,6 +9,9 @@ an index write that fails rolls the step back. Only what the index holds is writ
   entity's token already covers everyone else who may see the transaction);
 - every other step: nothing. State, unit, urgency and dates are filters read from the
   registry's own row at query time, so state changes cost the index nothing.
+
+The vocabulary (the words a slip is corrected to, `models.Word`) follows the documents by a
+trigger in the database (migration 0004): writing a document costs no extra statement.
 """
 
 from __future__ import annotations
@@ -23,17 +26,12 @@ from wasl.registry.models import Referral, Transaction
 
 from . import documents, names
 from .backends import get_backend
-from .models import Document, Word
+from .models import Document
 
 # Bump when the analysis changes what a document holds; `wasl reindex --missing` rewrites the
 # documents of an older version (2: بحي also yields حي; 3: bare hamza seats, more plurals,
 # the vocabulary).
 VERSION = 3
-
-# Words kept in the vocabulary: letters only (numbers are looked up exactly), long enough for
-# a slip to be told from another word, short enough to be a word.
-_VOCABULARY_MIN = 3
-_VOCABULARY_MAX = 40
 
 _REWRITTEN = ["subject", "body", "stems", "scope", "version"]
 
@@ -137,23 +135,6 @@ def write(rows: Sequence[Row], *, new: bool = False) -> None:
             update_fields=_REWRITTEN,
         )
         backend.after_upsert(cursor, [r.indexed() for r in rows])
-    Word.objects.bulk_create(
-        [Word(word=w) for w in vocabulary(rows)], ignore_conflicts=True, batch_size=1000
-    )
-
-
-def vocabulary(rows: Sequence[Row]) -> list[str]:
-    """The words of the subjects and bodies of `rows` worth correcting a slip to, sorted."""
-    found: set[str] = set()
-    for row in rows:
-        for word in f"{row.subject} {row.body}".split():
-            if (
-                _VOCABULARY_MIN <= len(word) <= _VOCABULARY_MAX
-                and word.isalpha()
-                and not (word.startswith("zx") and len(word) == 18)  # a hashed stand-in
-            ):
-                found.add(word)
-    return sorted(found)
 
 
 def named_users(transaction_id: int) -> set[int]:

@@ -533,7 +533,8 @@ def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWor
         counts = [-1]  # not needed: the first tier tells whether the word is anywhere
         weights = [1.0]
     else:
-        counts = [_count_visible(actor, filters, g.keys | g.exact, RARITY_CAP) for g in groups]
+        # The keys alone find what the group finds: an exact form's keys are in the stems.
+        counts = [_count_visible(actor, filters, g.keys, RARITY_CAP) for g in groups]
         weights = [rarity(n) for n in counts]
     unknown = [i for i, n in enumerate(counts) if n == 0]
     ranked: list[_Ranked] = []
@@ -562,7 +563,7 @@ def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWor
                 TIER_LIMIT,
             )
             add(rows, TIER_MOST, rest, (required[i].text,))
-    elif k > 1 and _most(k, k - len(unknown)):
+    elif k > 1 and unknown and _most(k, k - len(unknown)):
         rest = [j for j in range(k) if j not in unknown]
         rows = _index_rows(
             actor,
@@ -639,7 +640,7 @@ def _correction(actor: Actor, filters: Filters, word: analysis.QueryWord) -> Cor
         typed, get_backend().similar_words(typed, SIMILAR_LOOKED_AT)
     )
     for candidate in candidates[:CORRECTIONS_TRIED]:
-        if _count_visible(actor, filters, analysis.keys(candidate) | {candidate}, 1):
+        if _count_visible(actor, filters, analysis.keys(candidate), 1):
             return Correction(typed, candidate)
     return None
 
