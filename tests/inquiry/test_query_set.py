@@ -31,3 +31,15 @@ def test_every_query_finds_its_document_in_the_first_ten(cast: Any) -> None:
     print(f"recall@10 {measured.recall:.3f} MRR {measured.mrr:.3f}", *measured.misses, sep="\n")
     assert measured.recall == 1.0, measured.misses
     assert measured.mrr >= 0.97, (measured.mrr, measured.misses)
+
+
+def test_the_lucene_rules_of_the_benchmark_are_lucene_s() -> None:
+    from bench.search_quality import Bm25, lucene_terms
+
+    stop = frozenset({"في"})
+    # Alef seats, alef maqsura, taa marbuta and harakat folded; ؤ and ئ left as they are.
+    assert lucene_terms("أرض في مُسْتَشْفَى المدينة", stop) == ["ارض", "مستشف", "مدين"]
+    assert lucene_terms("مؤقت الشاطئ", stop) == ["مؤقت", "شاطئ"]
+    assert lucene_terms("١٤٤٨ EMK", stop) == ["1448", "emk"]
+    index = Bm25({1: ["ارض", "طريق"], 2: ["ارض"], 3: ["مدرس"]})
+    assert index.search(["طريق", "ارض"]) == [1, 2]  # OR, the rarer word weighs more
