@@ -102,8 +102,6 @@ def matters(cast: Cast) -> dict[str, Any]:
     other = make_transaction(
         cast,
         subject="معاملة شخص آخر",
-        party=registry.Party(
-            type="citizen", name=CITIZEN_2.name_ar, id_number=CITIZEN_2.id_number
-        ),
+        party=registry.Party(type="citizen", name=CITIZEN_2.name_ar, id_number=CITIZEN_2.id_number),
     )
     return {"mine": mine, "secret": secret, "elsewhere": elsewhere, "other": other}

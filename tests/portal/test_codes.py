@@ -99,7 +99,7 @@ def test_production_turns_codes_off_whatever_the_variable_says() -> None:
     env = {**os.environ, "PRODUCTION": "1", "WASL_PORTAL_DEMO_CODES": "1"}
     env.pop("DATABASE_URL", None)
     env.setdefault("SECRET_KEY", "x" * 60)
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [
             sys.executable,
             "-c",

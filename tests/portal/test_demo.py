@@ -26,7 +26,7 @@ def test_the_procfile_starts_the_provider_where_the_settings_look_for_it() -> No
     assert command[:3] == ["python", "-m", "wasl.portal.provider"]
     port = command[command.index("--port") + 1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WASL_OIDC", "PRODUCTION"))}
-    default = subprocess.run(  # noqa: S603 - the settings with no variable set
+    default = subprocess.run(
         [sys.executable, "-c", "from wasl import settings; print(settings.WASL_OIDC_ISSUER)"],
         env=env,
         capture_output=True,

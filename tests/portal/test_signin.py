@@ -248,4 +248,8 @@ def test_a_citizen_never_reaches_staff_pages_the_admin_or_the_api(db: Any) -> No
     api = client.get("/api/v1/me")
     assert api.status_code == 401
     reached += api.status_code == 200
-    record("portal: citizen session on staff pages and API", attempts=len(staff_pages) + 1, leaks=reached)
+    record(
+        "portal: citizen session on staff pages and API",
+        attempts=len(staff_pages) + 1,
+        leaks=reached,
+    )

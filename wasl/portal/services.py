@@ -153,7 +153,7 @@ def send_demo_code(id_number: object) -> str:
     )
     DemoTextMessage.objects.create(
         phone=person.phone,
-        body=f"وصل: رمز الدخول {code} صالح 5 دقائق. Wasl sign-in code {code}, valid 5 minutes.",
+        body=f"وصل: رمز الدخول {code}، صالح 5 دقائق.\nWasl: sign-in code {code}, valid 5 minutes.",
         created_at=now,
     )
     return person.phone[-4:]
