@@ -290,9 +290,9 @@ WASL_OIDC_ISSUER = os.environ.get(
     "WASL_OIDC_ISSUER", "" if PRODUCTION else "http://127.0.0.1:8001"
 ).rstrip("/")
 WASL_OIDC_CLIENT_ID = os.environ.get("WASL_OIDC_CLIENT_ID", "" if PRODUCTION else "wasl-demo")
+# (The demo provider accepts any client secret.)
 WASL_OIDC_CLIENT_SECRET = os.environ.get(
-    "WASL_OIDC_CLIENT_SECRET",
-    "" if PRODUCTION else "wasl-demo-secret",  # noqa: S105 - the demo provider accepts any
+    "WASL_OIDC_CLIENT_SECRET", "" if PRODUCTION else "wasl-demo-secret"
 )
 WASL_OIDC_SCOPES = os.environ.get("WASL_OIDC_SCOPES", "openid profile phone")
 # The claim that carries the national ID / iqama number: the person's key in Wasl.
