@@ -253,3 +253,16 @@ def test_a_citizen_never_reaches_staff_pages_the_admin_or_the_api(db: Any) -> No
         attempts=len(staff_pages) + 1,
         leaks=reached,
     )
+
+
+def test_an_expired_id_token_is_refused(db: Any, monkeypatch: Any) -> None:
+    """The provider's tokens live an hour: read two hours later (the checker's clock moved
+    on, past authlib's two minutes of leeway), the ID token has expired."""
+    import time
+
+    from joserfc._rfc7519 import claims as jwt_claims
+
+    monkeypatch.setattr(jwt_claims, "_generate_now", lambda: int(time.time()) + 2 * 3600)
+    client = Client()
+    refused_page(sign_in(client, CITIZEN.subject))
+    assert Person.objects.count() == 0
