@@ -266,3 +266,18 @@ def test_an_expired_id_token_is_refused(db: Any, monkeypatch: Any) -> None:
     client = Client()
     refused_page(sign_in(client, CITIZEN.subject))
     assert Person.objects.count() == 0
+
+
+def test_saying_no_at_the_provider_is_told_as_a_cancelled_sign_in(db: Any) -> None:
+    client = Client()
+    start = client.get("/portal/signin/")
+    denied = requests.post(
+        start["Location"], data={"action": "deny"}, allow_redirects=False, timeout=10
+    )
+    back = urlsplit(denied.headers["Location"])
+    assert "error=access_denied" in back.query
+    answer = client.get(f"{back.path}?{back.query}")
+    text = answer.content.decode()
+    assert answer.status_code == 400
+    assert "ألغيته" in text and "cancelled at the national single sign-on" in text
+    assert client.get("/portal/matters/").status_code == 302

@@ -40,6 +40,15 @@ def refused() -> SignInRefused:
     )
 
 
+def cancelled() -> SignInRefused:
+    return SignInRefused(
+        "لم يكتمل تسجيل الدخول لأنك ألغيته في صفحة الدخول الوطني الموحد. يمكنك البدء من جديد.",
+        "You did not finish signing in: it was cancelled at the national single sign-on. "
+        "You can start again.",
+        code="signin_cancelled",
+    )
+
+
 def unavailable() -> SignInRefused:
     return SignInRefused(
         "خدمة الدخول الوطني الموحد غير متاحة الآن. حاول بعد قليل.",
@@ -97,6 +106,12 @@ def begin(request: HttpRequest, redirect_uri: str) -> HttpResponseRedirect:
 def finish(request: HttpRequest) -> tuple[dict[str, Any], str]:
     """The verified claims of the ID token of this callback, and the raw ID token (the hint
     for signing out at the provider). Raises SignInRefused for anything not as issued."""
+    if request.GET.get("error") == "access_denied":
+        # The person said no at the provider: say so (their state, if the provider sends it
+        # back, is forgotten; one it does not send expires with the hour authlib keeps it).
+        if request.GET.get("state"):
+            client().framework.clear_state_data(request.session, request.GET["state"])
+        raise cancelled()
     try:
         token = client().authorize_access_token(request)
     except (AuthlibBaseError, JoseError) as exc:
