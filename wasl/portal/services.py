@@ -122,10 +122,10 @@ def _no_demo_phone() -> InvalidInput:
 
 
 @transaction.atomic
-def send_demo_code(id_number: object) -> str:
+def send_demo_code(id_number: object) -> tuple[str, str]:
     """إرسال رمز تحقق — demo only: a six-digit code, valid five minutes, to the demo phone of
-    a demo person; at most three codes per person in five minutes. Returns the phone's last
-    four digits."""
+    a demo person; at most three codes per person in five minutes. Returns the ID number (as
+    stored) and the phone's last four digits."""
     if not settings.WASL_PORTAL_DEMO_CODES:
         raise _codes_off()
     number = identity.validate_national_id(id_number)
@@ -156,7 +156,7 @@ def send_demo_code(id_number: object) -> str:
         body=f"وصل: رمز الدخول {code}، صالح 5 دقائق.\nWasl: sign-in code {code}, valid 5 minutes.",
         created_at=now,
     )
-    return person.phone[-4:]
+    return number, person.phone[-4:]
 
 
 def _wrong_code() -> InvalidInput:

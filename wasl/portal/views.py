@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core.errors import WaslError
-from wasl.core.identity import validate_national_id
 from wasl.registry import attachments as attachment_files
 
 from . import oidc, queries, services, sessions
@@ -30,7 +29,9 @@ PAGE_CSP = (
     "style-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self' {provider}; "
     "frame-ancestors 'none'"
 )
+# The demo code sign-in in progress: the ID number a code was sent for, and its phone's end.
 CODE_SESSION_KEY = "wasl_portal_code_for"
+LAST4_SESSION_KEY = "wasl_portal_code_phone"
 
 
 def _headers(response: HttpResponseBase) -> HttpResponseBase:
@@ -170,22 +171,23 @@ def code_signin(request: HttpRequest) -> HttpResponseBase:
         try:
             person = services.sign_in_with_code(pending, request.POST.get("code", ""))
         except WaslError as error:
-            context.update(step="code", error=error, last4=request.session.get("wasl_portal_last4"))
+            context.update(step="code", error=error, last4=request.session.get(LAST4_SESSION_KEY))
             status = error.status
         else:
             request.session.pop(CODE_SESSION_KEY, None)
+            request.session.pop(LAST4_SESSION_KEY, None)
             sessions.sign_in(request, person, via="demo_code")
             return redirect("portal:matters")
     elif request.method == "POST":
         id_number = request.POST.get("id_number", "")[:32]
         try:
-            last4 = services.send_demo_code(id_number)
+            number, last4 = services.send_demo_code(id_number)
         except WaslError as error:
             context.update(error=error, id_number=id_number)
             status = error.status
         else:
-            request.session[CODE_SESSION_KEY] = validate_national_id(id_number)
-            request.session["wasl_portal_last4"] = last4
+            request.session[CODE_SESSION_KEY] = number
+            request.session[LAST4_SESSION_KEY] = last4
             context.update(step="code", last4=last4)
     return _headers(render(request, "portal/code.html", context, status=status))
 
