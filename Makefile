@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 ## demo: set up everything, load the demo region and run it as in production on
-## http://127.0.0.1:8000: the processes of the Procfile (server and worker), started by honcho
+## http://127.0.0.1:8000: the processes of the Procfile (server, worker and the local OpenID
+## Connect provider of the Tawasul portal on 127.0.0.1:8001), started by honcho
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
+	$(BIN)/wasl loadportaldemo
 	$(BIN)/wasl collectstatic --no-input -v0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
 

@@ -286,3 +286,28 @@ TASKS = {
 # How long an idle worker waits before it looks for new tasks again: a letter queued while it
 # waits leaves within this time.
 WASL_WORKER_POLL_SECONDS = float(os.environ.get("WASL_WORKER_POLL_SECONDS", "0.2"))
+
+# ---------------------------------------------------------------------------------------------
+# Tawasul, the citizen's portal (wasl/portal). Citizens and residents sign in through the
+# national single sign-on, an OpenID Connect provider: its issuer (discovery at
+# ISSUER/.well-known/openid-configuration) and this relying party's client id and secret. Out of
+# production the defaults name the demo provider of `make demo` (python -m wasl.portal.provider
+# on 127.0.0.1:8001); in production an unset issuer leaves the portal's sign-in closed.
+INSTALLED_APPS += ["wasl.portal"]
+WASL_OIDC_ISSUER = os.environ.get(
+    "WASL_OIDC_ISSUER", "" if PRODUCTION else "http://127.0.0.1:8001"
+).rstrip("/")
+WASL_OIDC_CLIENT_ID = os.environ.get("WASL_OIDC_CLIENT_ID", "" if PRODUCTION else "wasl-demo")
+# (The demo provider accepts any client secret.)
+WASL_OIDC_CLIENT_SECRET = os.environ.get(
+    "WASL_OIDC_CLIENT_SECRET", "" if PRODUCTION else "wasl-demo-secret"
+)
+WASL_OIDC_SCOPES = os.environ.get("WASL_OIDC_SCOPES", "openid profile phone")
+# The claim that carries the national ID / iqama number: the person's key in Wasl.
+WASL_OIDC_ID_CLAIM = os.environ.get("WASL_OIDC_ID_CLAIM", "national_id")
+# A portal session ends this long after sign-in, and sooner after this long without a request.
+WASL_PORTAL_SESSION_SECONDS = env_int("WASL_PORTAL_SESSION_SECONDS", 60 * 60)
+WASL_PORTAL_IDLE_SECONDS = env_int("WASL_PORTAL_IDLE_SECONDS", 15 * 60)
+# Demo only: a one-time code sent to a demo phone, shown at /portal/demo-phone/. Never in
+# production, whatever the variable says.
+WASL_PORTAL_DEMO_CODES = env_bool("WASL_PORTAL_DEMO_CODES", not PRODUCTION) and not PRODUCTION

@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("inquiry/", include("wasl.inquiry.urls")),
+    path("portal/", include("wasl.portal.urls")),
     path("exchange/", include("wasl.exchange.urls")),
     path("dashboards/", include("wasl.dashboards.urls")),
     # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).

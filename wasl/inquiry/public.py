@@ -99,16 +99,28 @@ def status(reference: object, id_number: object, *, client: str) -> PublicStatus
     if txn is None:
         throttle.failed(client, key)
         raise not_found()
-    return _present(txn)
+    return present_all([txn])[0]
 
 
-def _present(txn: Transaction) -> PublicStatus:
+def present_all(txns: list[Transaction]) -> list[PublicStatus]:
+    """What the public may know of each transaction (entity and unit loaded with it): the one
+    rule of the public inquiry, also followed by the portal's "my matters". One query for the
+    open referrals of them all."""
+    open_refs: dict[int, list[Referral]] = {txn.pk: [] for txn in txns}
+    if txns:
+        for ref in (
+            Referral.objects.filter(
+                transaction_id__in=list(open_refs), state__in=OPEN_REFERRAL_STATES
+            )
+            .select_related("to_unit")
+            .order_by("created_at", "id")
+        ):
+            open_refs[ref.transaction_id].append(ref)
+    return [_present(txn, open_refs[txn.pk]) for txn in txns]
+
+
+def _present(txn: Transaction, open_refs: list[Referral]) -> PublicStatus:
     state = State(txn.state)
-    open_refs = list(
-        Referral.objects.filter(transaction_id=txn.pk, state__in=OPEN_REFERRAL_STATES)
-        .select_related("to_unit")
-        .order_by("created_at", "id")
-    )
     shown = txn.confidentiality == Confidentiality.NORMAL
     if state == State.REFERRED and open_refs:
         units = [r.to_unit for r in open_refs]
