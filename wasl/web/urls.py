@@ -3,7 +3,7 @@ signed-in staff."""
 
 from django.urls import path
 
-from .views import files, inbox, register, signin, steps, transaction
+from .views import exchange, files, inbox, register, signin, steps, transaction
 
 app_name = "web"
 urlpatterns = [
@@ -18,6 +18,10 @@ urlpatterns = [
     path("t/<uuid:tid>/receipt.pdf", files.receipt, name="receipt"),
     path("t/<uuid:tid>/<slug:step>/", steps.transaction_step, name="transaction_step"),
     path("r/<uuid:rid>/<slug:step>/", steps.referral_step, name="referral_step"),
+    path("letters/send/", exchange.send_letter, name="send_letter"),
+    path("x/<uuid:mid>/receipt/", exchange.receipt, name="exchange_receipt"),
+    path("x/<uuid:mid>/proof.json", exchange.proof, name="exchange_proof"),
+    path("x/<uuid:mid>/<slug:step>/", exchange.delivery_step, name="delivery_step"),
     path("a/<uuid:aid>/", files.attachment_preview, name="attachment"),
     path("a/<uuid:aid>/download/", files.attachment_download, name="attachment_download"),
 ]
