@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -55,6 +55,10 @@ def receivers_for(ws: Workspace) -> list[tuple[str, str]]:
     return [(m.code, f"{name_of(m.entity)} ({m.code})") for m in rows]
 
 
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def _moment(value: dict[str, str] | None) -> datetime | None:
     return datetime.fromisoformat(value["at"]) if value else None
 
@@ -95,6 +99,8 @@ def exchange_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
             if is_arabic() or not sender["name_en"]
             else sender["name_en"],
             "received": _moment(origin["received_at"]),
+            "their_day": _day(origin["their_date"]),
+            "reply_due_day": _day(origin["reply_due"]),
         }
     return {"deliveries": deliveries, "origin": origin}
 
