@@ -14,7 +14,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.exchange.conftest import move, net, send  # noqa: F401 — `net` is a fixture
+from tests.exchange import conftest as exchange_fixtures
+from tests.exchange.conftest import move, send
 from tests.web.conftest import PDF_BYTES, signed_in
 from wasl.audit.models import AuditRecord
 from wasl.exchange.models import IncomingMessage, OutgoingMessage
@@ -22,6 +23,9 @@ from wasl.exchange.states import DeliveryState
 from wasl.registry import services as registry
 from wasl.registry.models import Attachment, Transaction
 from wasl.web import inbox
+
+# The cast's entities as members of one node (a fixture of tests/exchange).
+net = exchange_fixtures.net
 
 
 def token_of(html: str, action: str = "") -> str:
