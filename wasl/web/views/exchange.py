@@ -302,6 +302,13 @@ def receipt(request: HttpRequest, ws: Workspace, mid: uuid.UUID) -> HttpResponse
             "issued": issued,
             "signed": signed,
             "verified": _verifies(signed, body),
+            "names": {
+                m.code: name_of(m.entity)
+                for m in Member.objects.filter(
+                    code__in=[str(body.get("sender", "")), str(body.get("receiver", ""))]
+                ).select_related("entity")
+            },
+            "registered_on": _day(body.get("registered_on") or None),
             "pretty": json.dumps(signed, ensure_ascii=False, indent=2),
         },
     )
