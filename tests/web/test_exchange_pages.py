@@ -222,6 +222,12 @@ def test_the_receiving_clerk_answers_through_wasl_and_the_sender_sees_the_answer
     page = client.get(f"/t/{letter.public_id}/").content.decode()
     origin = IncomingMessage.objects.get()
     assert origin.their_reference in page  # the sender's reference on the letter
+    # The receipt it gave, and the proof, as the receiving entity holds them (one node holds
+    # the message twice: the sender's outbox and this inbox).
+    receipt = client.get(f"/x/{origin.message_id}/receipt/")
+    assert receipt.status_code == 200 and "التوقيع صحيح" in receipt.content.decode()
+    bundle = json.loads(client.get(f"/x/{origin.message_id}/proof.json").content)
+    assert bundle["receipt"]["receipt"]["receiver"] == "EMK"
     html = client.get("/letters/send/", {"from": str(letter.public_id)}).content.decode()
     assert 'value="EMK" selected' in html
     data = {

@@ -191,10 +191,5 @@ def member_directory(request: HttpRequest) -> dict[str, Any]:
     summary="Proof bundle of a message: envelope, signature, receipt, public keys, log entries",
 )
 def proof(request: HttpRequest, mid: str) -> dict[str, Any]:
-    actor = _actor(request)
-    row = proofs.find(mid)
-    named = proofs.named_transactions(row)
     # One answer for a message that is not here and one the reader may not see.
-    if not named or not all(access.can_see(actor, txn) for txn in named):
-        raise proofs.missing()
-    return proofs.bundle(row)
+    return proofs.bundle(proofs.readable_by(_actor(request), mid))

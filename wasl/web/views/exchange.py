@@ -14,11 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from wasl.core.errors import NotFound, WaslError
 from wasl.exchange import envelope, keys, presenters, proofs, services
@@ -237,11 +237,14 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
 
 
 @staff_page(needs_unit=False)
-@require_POST
 def delivery_step(request: HttpRequest, ws: Workspace, mid: uuid.UUID, step: str) -> HttpResponse:
-    """Try again now, or withdraw, one delivery of a letter sent (once per form)."""
+    """Try again now, or withdraw, one delivery of a letter sent (once per form). A message
+    the person may not see is a 404 whatever the method, as on every page."""
     if step not in DELIVERY_STEPS:
         raise Http404
+    txn = proofs.transaction_of(_message_for(ws, mid))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     act, done = DELIVERY_STEPS[step]
     token = str(request.POST.get("form_token", ""))
     try:
@@ -252,10 +255,7 @@ def delivery_step(request: HttpRequest, ws: Workspace, mid: uuid.UUID, step: str
         return not_allowed(request, ws, error_message(error), status=error.status)
     if submitted.expired:
         messages.error(request, _("This form has expired. Check it and submit it again."))
-        row = proofs.find(str(mid))
-        txn = proofs.transaction_of(row)
-        if txn is None or not access.can_see(ws.actor, txn):
-            raise Http404
+        assert txn is not None
         return redirect("web:transaction", tid=txn.public_id)
     if submitted.again:
         return done_before(request, submitted.result)
@@ -267,15 +267,10 @@ def delivery_step(request: HttpRequest, ws: Workspace, mid: uuid.UUID, step: str
 def _message_for(ws: Workspace, mid: uuid.UUID) -> Any:
     """A message of the exchange whose transactions the person may all see; 404 otherwise,
     the same for one that is not here (as the API's proof)."""
-    row = proofs.find(str(mid))
-    named = proofs.named_transactions(row)
-    if not named or not all(access.can_see(ws.actor, txn) for txn in named):
-        raise proofs.missing()
-    return row
+    return proofs.readable_by(ws.actor, str(mid))
 
 
 @staff_page(needs_unit=False)
-@require_GET
 def receipt(request: HttpRequest, ws: Workspace, mid: uuid.UUID) -> HttpResponse:
     """إشعار الاستلام — the signed receipt of a message: who received it, when, under which
     number, and the signature that proves it."""
@@ -328,7 +323,6 @@ def _verifies(signed: dict[str, Any], body: dict[str, Any]) -> bool:
 
 
 @staff_page(needs_unit=False)
-@require_GET
 def proof(request: HttpRequest, ws: Workspace, mid: uuid.UUID) -> HttpResponse:
     """The proof bundle of a message (envelope, signature, receipt, public keys, log
     entries), as a JSON file to keep or hand to another party."""
