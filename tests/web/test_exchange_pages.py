@@ -249,6 +249,13 @@ def test_the_receiving_clerk_answers_through_wasl_and_the_sender_sees_the_answer
     assert answer is not None
     page = signed_in(net.clerk).get(f"/t/{ours.transaction.public_id}/").content.decode()
     assert answer.reference in page  # "answered by" on the letter sent
+    # Answered through Wasl, the letter no longer waits to be taken at the Amanah: it is back
+    # with the unit to close, beside the answer sent (registered, outgoing). The answer waits
+    # in the Emirate's registry unit.
+    today = timezone.localdate()
+    amanah = inbox.counts(net.outsider.actor, net.amanah_registry.pk, today)
+    assert (amanah["incoming"], amanah["held"]) == (0, 2)
+    assert inbox.counts(net.clerk.actor, net.registry.pk, today)["incoming"] == 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ transactions that are back with it (registered, answered, returned, reopened) th
 `registry.queries.owned_transactions`: both start from the access rule, and nothing here
 says again who may see what. Letters that came from another entity through Wasl are
 registered in the receiving registry unit as its own transactions; until someone takes one
-(refers, closes or cancels it: it leaves the state "registered") it waits in the box of
-letters from other entities, not among the transactions back with the unit. Pages are cut with a keyset (the last row's sort key), so the
+(refers, closes or cancels it, so that it leaves the state "registered", or answers it
+through Wasl) it waits in the box of letters from other entities, not among the
+transactions back with the unit. Pages are cut with a keyset (the last row's sort key), so the
 hundredth page costs what the first does.
 """
 
@@ -24,9 +25,9 @@ from django.utils import timezone
 from wasl.directory.actors import Actor
 from wasl.exchange.models import IncomingMessage
 from wasl.registry import calendar, queries
-from wasl.registry.models import Referral, Transaction
+from wasl.registry.models import Link, Referral, Transaction
 from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES, ReferralState, State
-from wasl.registry.vocabulary import Direction
+from wasl.registry.vocabulary import Direction, LinkKind
 
 PAGE_SIZE = 25
 DUE_SOON_WORKING_DAYS = 2
@@ -113,9 +114,14 @@ def counts(actor: Actor, unit_id: int, today: date) -> dict[str, int]:
 
 def _letter_not_taken() -> Q:
     """A letter that came from another entity through Wasl and that nobody has taken yet:
-    still as it was registered on arrival."""
+    still as it was registered on arrival, and not answered through Wasl."""
     came_through_wasl = Exists(IncomingMessage.objects.filter(transaction=OuterRef("pk")))
-    return Q(state=State.REGISTERED, direction=Direction.INCOMING) & Q(came_through_wasl)
+    answered = Exists(Link.objects.filter(target=OuterRef("pk"), kind=LinkKind.ANSWERS))
+    return (
+        Q(state=State.REGISTERED, direction=Direction.INCOMING)
+        & Q(came_through_wasl)
+        & ~Q(answered)
+    )
 
 
 def incoming_in(actor: Actor, unit_id: int) -> QuerySet[Transaction]:
