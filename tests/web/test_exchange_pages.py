@@ -321,3 +321,31 @@ def test_a_person_outside_the_answering_unit_uploads_nothing(cast: Any) -> None:
     )
     assert response.status_code in (403, 404)
     assert not Attachment.objects.filter(transaction=txn).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The unit's letters through Wasl
+
+
+def test_the_unit_lists_its_deliveries_by_state_in_a_fixed_number_of_queries(
+    net: Any, django_assert_max_num_queries: Any
+) -> None:
+    first = send(net, cc=["GOV-JED"])
+    move()
+    second = send(net, subject="طلب بيان بالمخالفات المرصودة")
+    OutgoingMessage.objects.filter(pk=second.messages[0].pk).update(state=DeliveryState.FAILED)
+    client = signed_in(net.clerk)
+    client.get("/letters/")
+    with django_assert_max_num_queries(6):
+        html = client.get("/letters/").content.decode()
+    assert html.count('class="ref"') == 3
+    failed = client.get("/letters/", {"state": "failed"}).content.decode()
+    assert second.transaction.reference in failed
+    assert first.transaction.reference not in failed
+    for _ in range(3):
+        send(net)
+    with django_assert_max_num_queries(6):
+        more = client.get("/letters/").content.decode()
+    assert more.count('class="ref"') == 6
+    # Another unit's clerk, and the receiving entity's, see none of the Emirate's registry.
+    assert 'class="ref"' not in signed_in(net.outsider).get("/letters/").content.decode()

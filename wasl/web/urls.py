@@ -18,6 +18,7 @@ urlpatterns = [
     path("t/<uuid:tid>/receipt.pdf", files.receipt, name="receipt"),
     path("t/<uuid:tid>/<slug:step>/", steps.transaction_step, name="transaction_step"),
     path("r/<uuid:rid>/<slug:step>/", steps.referral_step, name="referral_step"),
+    path("letters/", exchange.letters_sent, name="letters"),
     path("letters/send/", exchange.send_letter, name="send_letter"),
     path("x/<uuid:mid>/receipt/", exchange.receipt, name="exchange_receipt"),
     path("x/<uuid:mid>/proof.json", exchange.proof, name="exchange_proof"),

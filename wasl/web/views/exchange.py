@@ -28,7 +28,7 @@ from wasl.registry import access
 from wasl.registry import attachments as attachment_files
 from wasl.registry.models import Attachment, Transaction
 
-from .. import forms, once
+from .. import forms, letters, once
 from ..labels import error_message, is_arabic, name_of
 from ..workspace import Workspace, staff_page
 from .common import done_before, expired_form, not_allowed
@@ -234,6 +234,32 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
 
 # ---------------------------------------------------------------------------------------------
 # Following a delivery
+
+
+@staff_page()
+def letters_sent(request: HttpRequest, ws: Workspace) -> HttpResponse:
+    """الصادر عبر وصل — the unit's letters through Wasl, one row per delivery, by state."""
+    state = request.GET.get("state", "")
+    if state not in DeliveryState.values:
+        state = ""
+    result = None
+    if ws.unit is not None:
+        result = letters.page(
+            ws.actor, ws.unit.pk, state=state, cursor=request.GET.get("after", "")
+        )
+    tabs = [("", _("All"))] + [(s.value, s.label) for s in DeliveryState]
+    counts = result.counts if result else {}
+    return render(
+        request,
+        "web/exchange_letters.html",
+        {
+            "ws": ws,
+            "page": result,
+            "state": state,
+            "tabs": [(key, title, counts.get(key or "all", 0)) for key, title in tabs],
+            "is_first_page": not request.GET.get("after"),
+        },
+    )
 
 
 @staff_page(needs_unit=False)
