@@ -349,3 +349,37 @@ def test_the_unit_lists_its_deliveries_by_state_in_a_fixed_number_of_queries(
     assert more.count('class="ref"') == 6
     # Another unit's clerk, and the receiving entity's, see none of the Emirate's registry.
     assert 'class="ref"' not in signed_in(net.outsider).get("/letters/").content.decode()
+
+
+def test_return_and_close_carry_their_documents_too(cast: Any) -> None:
+    from tests.conftest import make_referred
+
+    txn, ref = make_referred(cast)
+    client = signed_in(cast.rights_clerk)
+    page = client.get(f"/t/{txn.public_id}/").content.decode()
+    action = f"/r/{ref.public_id}/return/"
+    client.post(
+        action,
+        {
+            "form_token": token_of(page, action),
+            "reason": "ليست من اختصاص الإدارة، والمرفق يبين الجهة المختصة.",
+            "attachments": SimpleUploadedFile("بيان.pdf", PDF_BYTES, "application/pdf"),
+        },
+    )
+    ref.refresh_from_db()
+    assert ref.state == "returned"
+    clerk = signed_in(cast.clerk)
+    page = clerk.get(f"/t/{txn.public_id}/").content.decode()
+    action = f"/t/{txn.public_id}/close/"
+    clerk.post(
+        action,
+        {
+            "form_token": token_of(page, action),
+            "reason": "حُفظت مع خطاب الحفظ.",
+            "attachments": SimpleUploadedFile("الحفظ.pdf", PDF_BYTES, "application/pdf"),
+        },
+    )
+    txn.refresh_from_db()
+    assert txn.state == "closed"
+    names = set(Attachment.objects.filter(transaction=txn).values_list("filename", flat=True))
+    assert names == {"بيان.pdf", "الحفظ.pdf"}

@@ -288,6 +288,8 @@ class WithFiles(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
+        # The step's own fields first, its documents last.
+        self.order_fields([name for name in self.fields if name != "attachments"] + ["attachments"])
 
 
 class TextWithFilesForm(TextForm, WithFiles):
