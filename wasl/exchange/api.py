@@ -185,6 +185,35 @@ def member_directory(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _delivery(row: Any) -> dict[str, Any]:
+    return {
+        "message_id": str(row.message_id),
+        "receiver": row.receiver.code,
+        "state": row.state,
+        "transaction": str(row.transaction.public_id),
+    }
+
+
+@router.post(
+    "/exchange/messages/{mid}/retry",
+    response={200: dict, **ERRORS},
+    summary="Try again now to deliver a letter being sent or not delivered (the sending unit)",
+)
+@idempotent
+def retry_delivery(request: HttpRequest, mid: str) -> dict[str, Any]:
+    return _delivery(services.retry_delivery(_actor(request), mid))
+
+
+@router.post(
+    "/exchange/messages/{mid}/withdraw",
+    response={200: dict, **ERRORS},
+    summary="Withdraw a letter not yet delivered to one receiver (the sending unit)",
+)
+@idempotent
+def withdraw_delivery(request: HttpRequest, mid: str) -> dict[str, Any]:
+    return _delivery(services.withdraw_delivery(_actor(request), mid))
+
+
 @router.get(
     "/exchange/messages/{mid}/proof",
     response={200: dict, **ERRORS},
