@@ -7,7 +7,7 @@ N ?= 100000
 DB ?= sqlite
 PERF := docs/performance.md
 
-.PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry \
+.PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry screenshots \
 	bench-dashboards bench-web bench-exchange serve clean audit-security
 
 $(BIN)/python:
@@ -62,6 +62,11 @@ bench-all: bench bench-inquiry bench-dashboards bench-web bench-exchange
 
 clean:
 	rm -rf $(VENV) var
+
+## screenshots: refresh docs/screenshots (the README's pictures among them) in real Chromium
+screenshots: $(STAMP)
+	WASL_SCREENSHOTS=1 WASL_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -p no:randomly \
+		tests/web/test_browser.py tests/web/test_english.py tests/inquiry/test_browser.py
 
 ## messages: refresh the ar/en catalogues in wasl/locale and compile them (needs gettext)
 messages: $(STAMP)

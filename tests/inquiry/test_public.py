@@ -252,3 +252,29 @@ def test_hostile_input_is_a_clear_answer_everywhere(cast: Any, hostile: str) -> 
         assert api.status_code == page.status_code == kiosk.status_code
         if api.status_code == 400:
             assert api.json()["code"] in ("invalid_reference", "invalid_national_id")
+
+
+def test_the_answer_is_in_the_language_the_person_chose(cast: Any) -> None:
+    """State, explanation, the entity and units holding it, dates and errors: all in English
+    when English is chosen, all in Arabic otherwise."""
+    txn = make_transaction(cast)
+    registry.refer(cast.clerk.actor, txn.public_id, to_units=[cast.rights], instruction="للإفادة")
+    english = Client()
+    english.post("/language/", {"language": "en"})
+    text = english.post(
+        "/inquiry/public/", {"reference": txn.reference, "id_number": ID}
+    ).content.decode()
+    assert "Referred" in text and "Emirate" in text and "Rights" in text
+    assert " AH" in text  # the Hijri date, in English
+    for arabic in ("محالة", "إمارة منطقة مكة المكرمة", "الإدارة العامة للحقوق", "هـ"):
+        assert arabic not in text, arabic
+    wrong = english.post(
+        "/inquiry/public/", {"reference": txn.reference, "id_number": "1001244019"}
+    )
+    assert wrong.status_code == 404 and "لم نجد" not in wrong.content.decode()
+    arabic_text = (
+        Client()
+        .post("/inquiry/public/", {"reference": txn.reference, "id_number": ID})
+        .content.decode()
+    )
+    assert "محالة" in arabic_text and "الإدارة العامة للحقوق" in arabic_text and "هـ" in arabic_text

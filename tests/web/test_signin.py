@@ -164,3 +164,27 @@ def test_the_device_cookie_is_secure_in_production(
     settings.PRODUCTION = True
     response = post_signin(client, "clerk", PASSWORD, secure=True)
     assert response.cookies[DEVICE_COOKIE]["secure"]
+
+
+def test_an_operator_lifts_a_lock_that_someone_else_keeps_on_an_account(
+    client: Client, cast: Any
+) -> None:
+    """A guesser can keep re-locking an account for browsers it has never signed in from; the
+    helpdesk lifts the lock (`wasl signin unlock`), audited, and the owner signs in at once."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for _ in range(LOCKOUT_THRESHOLD):
+        post_signin(Client(), "clerk", "wrong", REMOTE_ADDR="203.0.113.9")
+    assert "_auth_user_id" not in post_signin(client, "clerk", PASSWORD).wsgi_request.session
+    out = StringIO()
+    call_command("signin", "unlock", "clerk", stdout=out)
+    assert "clerk: unlocked (5 failed attempt(s) forgotten)" in out.getvalue()
+    unlocked = AuditRecord.objects.get(action="web.signin.unlocked")
+    assert unlocked.object_id == "clerk" and unlocked.actor.startswith("operator:")
+    assert unlocked.data == {"failures_forgotten": LOCKOUT_THRESHOLD}
+    assert post_signin(client, "clerk", PASSWORD).status_code == 302
+    # Unlocking an account that is not locked forgets nothing and is audited all the same.
+    call_command("signin", "unlock", "head", stdout=StringIO())
+    assert AuditRecord.objects.filter(action="web.signin.unlocked", object_id="head").exists()

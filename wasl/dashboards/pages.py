@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.translation import get_language_bidi, gettext_noop, pgettext
+from django.utils.translation import get_language, get_language_bidi, gettext_noop, pgettext
 from django.utils.translation import gettext as _
 
 from wasl.core import hijri
@@ -210,10 +210,26 @@ def trend_block(m: Measures, item: str = TRANSACTION) -> list[dict[str, Any]]:
     ]
 
 
+def _arabic() -> bool:
+    return (get_language() or "ar").startswith("ar")
+
+
 def month_name(period: Period) -> str:
+    """A month's name in the page's language."""
     if period.calendar == "hijri":
-        return hijri.hijri_month_name(period.month)
-    return GREGORIAN_MONTHS_AR[period.month - 1]
+        return hijri.hijri_month_name(period.month, "ar" if _arabic() else "en")
+    if _arabic():
+        return GREGORIAN_MONTHS_AR[period.month - 1]
+    return period.start.strftime("%B")
+
+
+def shown_name(row: dict[str, Any]) -> str:
+    """A presenter row's name in the page's language (Arabic when English is missing)."""
+    return str(row["name_ar"] if _arabic() or not row.get("name_en") else row["name_en"])
+
+
+def period_label(period: Period) -> str:
+    return period.label if _arabic() else period.label_en
 
 
 def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +268,7 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
                 }
             )
         out["overdue_bars"] = bars(
-            [(row["name_ar"], row["overdue"], row["overdue_href"]) for row in out["entities"][:10]]
+            [(shown_name(row), row["overdue"], row["overdue_href"]) for row in out["entities"][:10]]
         )
     if "units" in data:
         rows = []
@@ -261,6 +277,7 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
             rows.append(
                 {
                     "name_ar": row["name_ar"],
+                    "name_en": row.get("name_en", ""),
                     "href": page_url(row["scope"], period),
                     "t": {**t, "open_href": list_url(row["scope"], period, TRANSACTION, "open")},
                     "r": {
@@ -279,7 +296,7 @@ def children_block(scope: Scope, period: Period, data: dict[str, Any]) -> dict[s
         # the list it opens).
         late = sorted(rows, key=lambda row: -row["r"]["overdue"])[:10]
         out["overdue_bars"] = bars(
-            [(row["name_ar"], row["r"]["overdue"], row["r"]["overdue_href"]) for row in late]
+            [(shown_name(row), row["r"]["overdue"], row["r"]["overdue_href"]) for row in late]
         )
     return out
 
@@ -301,7 +318,7 @@ def section_title(scope: Scope, item: str) -> str:
 
 
 def period_nav(scope: Scope, period: Period, today: date) -> dict[str, Any]:
-    nav: dict[str, Any] = {"label": period.label, "from": period.start, "to": period.end}
+    nav: dict[str, Any] = {"label": period_label(period), "from": period.start, "to": period.end}
     if period.calendar in ("hijri", "gregorian"):
         nav["previous"] = page_url(scope.token, period.shifted(-1))
         following = period.shifted(1)

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import Actor, actor_for
@@ -243,9 +245,10 @@ def drill_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     context = {
         "scope": scope,
         "period": period,
+        "period_label": pages.period_label(period) if period else "",
         "item": item,
         "measure": measure,
-        "measure_label": LIST_TITLES.get(measure, measure),
+        "measure_label": list_title(measure),
         "days": None if days is None else pages.days(days),
         "filters": {"kind": kind, "urgency": urgency, "direction": direction},
         "page": page,
@@ -258,13 +261,17 @@ def drill_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "dashboards/list.html", context)
 
 
-LIST_TITLES = {
-    "received": "الوارد",
-    "completed": "المنجز",
-    "open": "قيد الإجراء",
-    "overdue": "المتأخر",
-    **{f"age-{i}": f"قيد الإجراء منذ {presenters.age_label(i)}" for i in range(5)},
-}
+def list_title(measure: str) -> str:
+    """The drill-down list's title in the page's language."""
+    if measure.startswith("age-") and measure[4:].isdigit() and int(measure[4:]) < 5:
+        return _("In progress for %(age)s") % {"age": pages.age_label(int(measure[4:]))}
+    titles = {
+        "received": pgettext("dashboard", "Received"),
+        "completed": _("Completed"),
+        "open": _("In progress"),
+        "overdue": _("Overdue"),
+    }
+    return str(titles.get(measure, measure))
 
 
 def _figure(
@@ -299,7 +306,7 @@ def _row(obj: Any, item: str, today: Any) -> dict[str, Any]:
         "subject": txn.subject,
         "href": href,
         "state": txn.get_state_display() if item == TRANSACTION else obj.get_state_display(),
-        "unit": txn.unit.name_ar if item == TRANSACTION else obj.to_unit.name_ar,
+        "unit": txn.unit if item == TRANSACTION else obj.to_unit,
         "urgency": txn.get_urgency_display(),
         "urgency_code": txn.urgency,
         "received": txn.registered_on

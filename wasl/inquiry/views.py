@@ -123,8 +123,6 @@ def _public(
         try:
             found = public.status(reference, id_number, client=public.client_of(request))
             context["found"] = found
-            context["last_update"] = hijri.format_dual(found.last_update)
-            context["expected"] = hijri.format_dual(found.expected) if found.expected else ""
         except Throttled as error:
             context["error"] = error
             status = 429

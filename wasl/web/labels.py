@@ -7,6 +7,8 @@ Every vocabulary is declared once, with its label, where it belongs (`registry.v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -70,8 +72,10 @@ def name_of(obj: object) -> str:
     """An entity's or unit's name in the page's language (Arabic when English is missing)."""
     if obj is None:
         return ""
-    name_ar = getattr(obj, "name_ar", "")
-    name_en = getattr(obj, "name_en", "")
+    if isinstance(obj, Mapping):  # a presenter's row: {"name_ar": …, "name_en": …}
+        name_ar, name_en = obj.get("name_ar", ""), obj.get("name_en", "")
+    else:
+        name_ar, name_en = getattr(obj, "name_ar", ""), getattr(obj, "name_en", "")
     return str(name_ar if is_arabic() or not name_en else name_en)
 
 

@@ -263,6 +263,28 @@ def record_success(
         )
 
 
+def unlock(username: str, *, by: str) -> int:
+    """Lift an account's lock and forget its failures: the answer of a helpdesk to a person
+    whom someone else keeps locked out (trusted devices are never under the account's lock;
+    this is for a new browser). Devices' own counts stay. Audited; returns the failures
+    forgotten (0 when the account was not counted)."""
+    name = normal_username(username)
+    with transaction.atomic():
+        row = SignInFailure.objects.select_for_update().filter(username=name).first()
+        forgotten = row.failures if row is not None else 0
+        if row is not None:
+            row.delete()
+        audit.record(
+            "web.signin.unlocked",
+            chain="system",
+            object_type="signin",
+            object_id=name[:AUDIT_OBJECT_ID_MAX],
+            actor=by,
+            data={"failures_forgotten": forgotten},
+        )
+    return forgotten
+
+
 def locked_message(lock: Lock) -> str:
     minutes = lock.minutes_left(timezone.now())
     return ngettext(

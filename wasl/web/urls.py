@@ -3,7 +3,7 @@ signed-in staff."""
 
 from django.urls import path
 
-from .views import exchange, files, inbox, register, signin, steps, transaction
+from .views import exchange, files, inbox, register, signin, steps, transaction, verify
 
 app_name = "web"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("register/", register.register, name="register"),
     path("t/<uuid:tid>/", transaction.transaction_page, name="transaction"),
     path("t/<uuid:tid>/receipt.pdf", files.receipt, name="receipt"),
+    path("verify/<str:code>/", verify.verify_receipt, name="verify_receipt"),
     path("t/<uuid:tid>/<slug:step>/", steps.transaction_step, name="transaction_step"),
     path("r/<uuid:rid>/<slug:step>/", steps.referral_step, name="referral_step"),
     path("letters/", exchange.letters_sent, name="letters"),

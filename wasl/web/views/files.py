@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 
 from wasl.registry import access
 from wasl.registry import attachments as attachment_files
 from wasl.registry.models import Attachment
 
-from ..receipt import render_receipt
+from ..receipt import render_receipt, verification_code
 from ..workspace import Workspace, staff_page
 
 PREVIEWABLE = {"application/pdf", "image/png", "image/jpeg", "image/webp"}
@@ -68,7 +69,8 @@ def _strict_file_headers(response: HttpResponse, *, pdf: bool) -> HttpResponse:
 def receipt(request: HttpRequest, ws: Workspace, tid: Any) -> HttpResponse:
     """إيصال التسجيل — the registration receipt / cover sheet as a PDF."""
     txn = access.get_transaction_for(ws.actor, tid)
-    pdf = render_receipt(txn)
+    verify = reverse("web:verify_receipt", args=[verification_code(txn)])
+    pdf = render_receipt(txn, request.build_absolute_uri(verify))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{txn.reference}.pdf"'
     return _strict_file_headers(response, pdf=True)
