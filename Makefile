@@ -8,7 +8,7 @@ DB ?= sqlite
 PERF := docs/performance.md
 
 .PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry screenshots \
-	bench-dashboards bench-web bench-exchange serve clean audit-security
+	bench-dashboards bench-web bench-exchange serve clean audit-security bench-search-quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,11 @@ messages: $(STAMP)
 bench-inquiry: $(STAMP)
 	$(BIN)/python bench/inquiry.py --n $(N) --database $(DB) --write $(PERF) \
 		--command "make bench-inquiry N=$(N) DB=$(DB)"
+
+## bench-search-quality: recall@10 and MRR of the inquiry on the query set of the tests,
+## beside the Lucene Arabic analyzer's rules on the same documents, DB=sqlite|postgres
+bench-search-quality: $(STAMP)
+	$(BIN)/python bench/search_quality.py --database $(DB)
 
 ## bench-dashboards: the dashboard pages and the measures API over HTTP at N transactions
 bench-dashboards: $(STAMP)

@@ -56,6 +56,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 # The key that seals the heads of the audit and message logs (wasl.chains), kept out of the
 # database. Empty: derived from SECRET_KEY — set it on its own to rotate SECRET_KEY freely.
 WASL_CHAIN_KEY = os.environ.get("WASL_CHAIN_KEY", "")
+# Only for `wasl audit reseal` after a key change: the key that sealed the logs until now, so
+# that their seals are checked before they are sealed anew (docs/deploy.md).
+WASL_PREVIOUS_CHAIN_KEY = os.environ.get("WASL_PREVIOUS_CHAIN_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 
@@ -217,6 +220,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # (wasl/web/middleware.py); 64 KB leaves room for a search of 10,000 Arabic letters, refused
 # with its own clear error.
 WASL_MAX_URL_BYTES = env_int("WASL_MAX_URL_BYTES", 64 * 1024)
+# A longer request header field (name and value) is refused with a 431: JSON under /api/, the
+# "request not understood" page elsewhere (wasl/web/middleware.py). `wasl serve` lets gunicorn
+# pass fields up to twice this (at least 32 KB) so that Django answers them; past that,
+# gunicorn's own plain 400.
+WASL_MAX_HEADER_BYTES = env_int("WASL_MAX_HEADER_BYTES", 8 * 1024)
 WASL_ATTACHMENT_MAX_BYTES = int(os.environ.get("WASL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024))
 # A request sent with an Idempotency-Key holds its key this long at most (a request that
 # died with its process frees it then); above `wasl serve --timeout`.

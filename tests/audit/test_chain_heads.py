@@ -27,17 +27,30 @@ def _append(n: int = 1, chain: str = "EMK") -> list[AuditRecord]:
     return made
 
 
-def _head_statements(chain: str = "EMK") -> int:
+def _statements(chain: str = "EMK") -> tuple[int, int]:
+    """(statements on the head, statements on the roster of chains) of one append."""
     with CaptureQueriesContext(connection) as seen:
         _append(chain=chain)
-    return sum("audit_chainhead" in q["sql"] for q in seen.captured_queries)
+    roster = [q["sql"] for q in seen.captured_queries if "audit_chainroster" in q["sql"]]
+    head = [
+        q["sql"]
+        for q in seen.captured_queries
+        if "audit_chainhead" in q["sql"] and q["sql"] not in roster
+    ]
+    return len(head), len(roster)
+
+
+def _head_statements(chain: str = "EMK") -> int:
+    return _statements(chain)[0]
 
 
 @pytest.mark.django_db
 def test_an_append_moves_the_head_in_two_statements_once_the_head_exists():
-    assert _head_statements() == 4  # the first: the head is made, then taken
-    assert _head_statements() == 2  # the number taken under the lock, then the hash
-    assert _head_statements() == 2
+    head, roster = _statements()
+    assert head == 4  # the first: the head is made, then taken
+    assert roster > 0  # and the chain enrolled in the sealed roster
+    assert _statements() == (2, 0)  # the number taken under the lock, then the hash
+    assert _statements() == (2, 0)
     assert audit.verify_chain("EMK") is None
     assert list(AuditRecord.objects.filter(chain="EMK").values_list("seq", flat=True)) == [1, 2, 3]
 
@@ -95,3 +108,31 @@ def test_concurrent_appends_never_share_or_skip_a_number():
 def test_a_chain_advances_only_inside_a_transaction():
     with pytest.raises(RuntimeError):
         chains.advance(ChainHead, "EMK", lambda seq, prev: "0" * 64)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chains_made_side_by_side_are_all_in_the_sealed_roster():
+    threads_count = 6 if connection.vendor == "postgresql" else 3
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_count)
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            # A chain of its own, and one every thread makes at once.
+            _append(chain=f"NEW-{n}")
+            _append(chain="SHARED")
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    names = {f"NEW-{n}" for n in range(threads_count)} | {"SHARED"}
+    assert chains.roster_problems(ChainHead, names) == []
+    assert audit.verify_all()[1] == []

@@ -62,9 +62,8 @@ class Foreign:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from django.utils import timezone
 
-        from wasl.directory import services as directory
         from wasl.exchange import envelope
-        from wasl.exchange.models import Member, MemberKey, Node
+        from wasl.exchange.models import Member, MemberKey
 
         self.code = code
         self.private = Ed25519PrivateKey.generate()
@@ -72,19 +71,33 @@ class Foreign:
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
         self.key_id = envelope.key_id_for(raw)
-        node, _ = Node.objects.get_or_create(
-            code=node_code, defaults={"base_url": "http://127.0.0.1:9"}
+        # Through the directory import, as another node's members come in (and audited so).
+        members.import_descriptor(
+            {
+                "format": members.DESCRIPTOR_FORMAT,
+                "node": {"code": node_code, "url": "http://127.0.0.1:9"},
+                "members": [
+                    {
+                        "entity": code,
+                        "kind": "police",
+                        "name_ar": "شرطة منطقة مكة المكرمة",
+                        "name_en": "Makkah Police",
+                        "keys": [
+                            {
+                                "key_id": self.key_id,
+                                "algorithm": "Ed25519",
+                                "public_key": envelope.b64encode(raw),
+                                "valid_from": envelope.timestamp(
+                                    timezone.now() - timedelta(days=1)
+                                ),
+                            }
+                        ],
+                    }
+                ],
+            }
         )
-        entity, _ = directory.ensure_entity(
-            code=code, kind="police", name_ar="شرطة منطقة مكة المكرمة", name_en="Makkah Police"
-        )
-        self.member = Member.objects.create(entity=entity, code=code, node=node)
-        self.key = MemberKey.objects.create(
-            member=self.member,
-            key_id=self.key_id,
-            public_key=envelope.b64encode(raw),
-            valid_from=timezone.now() - timedelta(days=1),
-        )
+        self.member = Member.objects.get(code=code)
+        self.key = MemberKey.objects.get(key_id=self.key_id)
 
     def letter(self, to: str = "AMN-JED", **overrides: Any) -> dict[str, Any]:
         from django.utils import timezone

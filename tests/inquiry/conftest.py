@@ -71,3 +71,9 @@ def corpus(cast: Cast) -> dict[str, Any]:
 def refs(response: Any) -> list[str]:
     assert response.status_code == 200, response.content
     return [r["reference"] for r in response.json()["results"]]
+
+
+def all_words(response: Any) -> list[str]:
+    """The references of the first tier: results holding every word of the query."""
+    assert response.status_code == 200, response.content
+    return [r["reference"] for r in response.json()["results"] if r["tier"] == "all_words"]

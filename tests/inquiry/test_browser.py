@@ -213,3 +213,50 @@ def test_the_staff_search_highlights_and_counts_in_the_browser(
     page.goto("/inquiry/?q=" + "عبد الله")
     assert page.locator(".hits li.hit").count() == 2
     shot(page, "inquiry-search-names.png", tmp_path, full_page=True)
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_staff_search_shows_its_tiers_and_did_you_mean_in_the_browser(
+    chromium: Any, live_server: Any, cast: Any, tmp_path: Path, language: str
+) -> None:
+    for subject, body in [
+        ("طلب رخصة بناء منزل في مخطط الفيصلية", "تقدم المواطن بطلب رخصة بناء منذ ستة أشهر."),
+        ("حصر التراخيص المنتهية في البلدية", "بيان الرخص المنتهية وأصحابها."),
+        ("بناء سور حول مدرسة البنات", "طلب بناء سور للمدرسة."),
+        ("صيانة مبنى الإدارة", "أعمال بناء وترميم."),
+        ("طلب بناء مسجد في الحي", ""),
+    ]:
+        make_transaction(cast, subject=subject, body=body)
+    for width, height in ((390, 844), (1366, 900)):
+        context = chromium.new_context(
+            base_url=live_server.url, locale="ar-SA", viewport={"width": width, "height": height}
+        )
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("اسم المستخدم").fill(cast.clerk.user.username)
+        page.get_by_label("كلمة المرور").fill(PASSWORD)
+        page.get_by_role("button", name="تسجيل الدخول").click()
+        page.wait_for_load_state()
+        if language == "en":
+            context.add_cookies(
+                [{"name": "django_language", "value": "en", "url": live_server.url}]
+            )
+        page.goto("/inquiry/?q=بناء رخضة")
+        suggestion = page.locator(".did-you-mean a")
+        assert suggestion.inner_text() == "بناء رخصة"
+        assert page.locator(".not-found s").inner_text() == "رخضة"
+        assert page.locator(".tier-heading").count() == 1
+        shot(page, f"inquiry-did-you-mean-{language}-{width}.png", tmp_path, full_page=True)
+        suggestion.click()
+        page.wait_for_load_state()
+        assert page.locator(".hits li.tier-1").count() == 1
+        page.goto("/inquiry/?q=طلب بناء سور")
+        assert page.locator(".hits li.tier-1").count() == 1
+        assert page.locator(".hits li.tier-2").count() >= 2
+        assert page.locator(".hits li.tier-2 .missing s").first.inner_text()
+        shot(page, f"inquiry-tiers-{language}-{width}.png", tmp_path, full_page=True)
+        # The subject opens the transaction.
+        page.locator(".hits li.tier-1 .subject a").click()
+        page.wait_for_load_state()
+        assert "/t/" in page.url
+        context.close()

@@ -54,7 +54,7 @@ def test_the_page_runs_a_fixed_number_of_queries(
     # session, user, memberships, the search, the page of transactions
     with django_assert_max_num_queries(6):
         response = client.get("/inquiry/", {"q": "تعويض"})
-    assert response.content.decode().count('class="hit"') == 15
+    assert response.content.decode().count('class="hit tier-1"') == 15
 
 
 def test_the_page_exports_through_the_same_access_rule(cast: Any, corpus: Any) -> None:

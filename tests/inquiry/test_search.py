@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_transaction
-from tests.inquiry.conftest import refs
+from tests.inquiry.conftest import all_words, refs
 from wasl.registry import services as registry
 
 
@@ -95,7 +95,7 @@ def test_it_finds_transactions_by_mobile_number_in_any_format(
 def test_words_are_found_in_any_form_exact_matches_first(
     cast: Any, corpus: Any, api: Any, query: str, expected: list[str]
 ) -> None:
-    found = refs(api(cast.clerk).get("/inquiry", q=query))
+    found = all_words(api(cast.clerk).get("/inquiry", q=query))
     assert sorted(found) == sorted(corpus[name].reference for name in expected)
     if "عبد" not in query and query != "بالأراضي":
         assert found[0] == corpus[expected[0]].reference
@@ -245,8 +245,9 @@ def test_hostile_queries_get_a_sensible_answer(
     cast: Any, corpus: Any, api: Any, query: str, expected: list[str]
 ) -> None:
     response = api(cast.clerk).get("/inquiry", q=query)
-    assert refs(response) == [corpus[name].reference for name in expected]
-    assert response.json()["total"] == len(expected)
+    assert all_words(response) == [corpus[name].reference for name in expected]
+    # Results missing a word come after, never one the clerk may not see.
+    assert set(refs(response)).isdisjoint({corpus["secret"].reference, corpus["amanah"].reference})
 
 
 @pytest.mark.parametrize(("query", "expected"), HOSTILE)
@@ -260,8 +261,10 @@ def test_hostile_queries_on_the_page_never_fail(
     response = client.get("/inquiry/", {"q": query})
     assert response.status_code == 200
     text = response.content.decode()
-    for name in ("land", "lands", "complaint", "official", "secret", "amanah"):
-        assert (corpus[name].reference in text) == (name in expected), name
+    for name in expected:
+        assert corpus[name].reference in text, name
+    for name in ("secret", "amanah"):
+        assert corpus[name].reference not in text, name
 
 
 def test_a_query_too_long_is_a_clear_error(cast: Any, api: Any) -> None:

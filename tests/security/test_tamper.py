@@ -19,7 +19,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from wasl.audit import services as audit
-from wasl.audit.models import AuditRecord, ChainHead
+from wasl.audit.models import AuditRecord, ChainHead, ChainRoster
 from wasl.directory.models import Membership
 from wasl.exchange import delivery, log, members
 from wasl.exchange.models import IncomingMessage, LogEntry, LogHead, MemberKey, OutgoingMessage
@@ -484,6 +484,28 @@ def _audit_roll_back_to_an_old_sealed_head(w: World, old: dict[str, Any]) -> str
     return "row"
 
 
+def _audit_delete_the_system_chain(w: World) -> str:
+    # Records no official row that a cross-check would miss: only the sealed roster shows it.
+    assert records("system")
+    delete(AuditRecord, chain="system")
+    delete(ChainHead, chain="system")
+    return "system seq 0 (chain head): the chain is in the sealed list"
+
+
+def _roster_drop_a_chain(w: World) -> str:
+    roster = ChainRoster.objects.get(log=table(ChainHead))
+    names = "\n".join(n for n in roster.chains.split("\n") if n != "system")
+    edit(ChainRoster, roster.pk, chains=names)
+    delete(AuditRecord, chain="system")
+    delete(ChainHead, chain="system")
+    return "(chains) seq 0"
+
+
+def _roster_delete(w: World) -> str:
+    delete(ChainRoster)
+    return "(chains) seq 0"
+
+
 def _head_edit_seq(w: World) -> str:
     head = ChainHead.objects.get(chain="EMK")
     edit(ChainHead, head.pk, last_seq=head.last_seq + 5)
@@ -664,6 +686,26 @@ def _key_delete(w: World) -> str:
     return "AMN-JED #"
 
 
+def _key_insert(w: World) -> str:
+    # A key of the forger's, slipped in for a member of another node: envelopes it signs
+    # would be accepted as that member's.
+    key = MemberKey.objects.get(member__code="POL-MKK")
+    pk = copy(MemberKey, key.pk, key_id="f" * 32, public_key="A" * 43 + "=")
+    return row(MemberKey, pk)
+
+
+def _key_insert_for_a_local_member(w: World) -> str:
+    key = MemberKey.objects.get(member__code="EMK")
+    pk = copy(MemberKey, key.pk, key_id="e" * 32, public_key="B" * 43 + "=")
+    return row(MemberKey, pk)
+
+
+def _key_backdate(w: World) -> str:
+    key = MemberKey.objects.get(member__code="POL-MKK")
+    edit(MemberKey, key.pk, valid_from=key.valid_from.replace(year=key.valid_from.year - 5))
+    return row(MemberKey, key.pk)
+
+
 def _membership_raise_role(w: World) -> str:
     made = Membership.objects.get(user=w.cast.clerk.user, unit=w.cast.registry)
     edit(Membership, made.pk, role="entity_admin")
@@ -701,6 +743,7 @@ TABLES = (
     "log",
     "key",
     "membership",
+    "roster",
 )
 CASES: dict[str, Tamper] = {
     name.removeprefix("_"): case

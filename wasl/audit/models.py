@@ -27,6 +27,22 @@ class ChainHead(models.Model):
         return f"{self.chain} #{self.last_seq}"
 
 
+class ChainRoster(models.Model):
+    """The chains one hash-chained log holds (`log`: its head table), sealed with the heads'
+    key (wasl.chains): a chain deleted together with its head shows."""
+
+    log = models.CharField(max_length=40, unique=True)
+    chains = models.TextField(blank=True, default="", help_text="The chains' names, one a line.")
+    seal = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = "قائمة سلاسل السجل"
+        verbose_name_plural = "قوائم سلاسل السجلات"
+
+    def __str__(self) -> str:
+        return self.log
+
+
 class AuditRecord(models.Model):
     """One change: who did what to which object, with old and new values."""
 

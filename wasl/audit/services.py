@@ -1,7 +1,8 @@
 """Appending to the audit log and verifying it.
 
 Verifying checks each chain record by record, then its head's seal (`wasl.chains`: the head's
-count and last hash under an HMAC whose key is not in the database), then runs the
+count and last hash under an HMAC whose key is not in the database), then the sealed roster of
+chains (a chain deleted with its head, `system` included, is still listed there), then runs the
 cross-checks the apps above register in `CROSS_CHECKS` (the registry checks each of its rows
 against the digest its audit record kept): an emptied log, a removed chain or a cut tail show
 as official rows without their record."""
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from wasl import chains
 
-from .models import AuditRecord, ChainHead
+from .models import AuditRecord, ChainHead, ChainRoster
 
 GENESIS = chains.GENESIS
 
@@ -153,8 +155,9 @@ def register_baseline(baseline: Callable[[], int]) -> None:
         BASELINES.append(baseline)
 
 
-def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
-    """Recompute `chain` from its start; return the first tampered record, or None."""
+def verify_chain(chain: str, batch: int = 2000, check_seal: bool = True) -> Problem | None:
+    """Recompute `chain` from its start; return the first tampered record, or None. Without
+    `check_seal`, the head's seal is not checked (`reseal`)."""
     prev = GENESIS
     expected_seq = 1
     records = AuditRecord.objects.filter(chain=chain).order_by("seq")
@@ -210,7 +213,7 @@ def verify_chain(chain: str, batch: int = 2000) -> Problem | None:
             "records after the last one were removed (chain head does not match)",
             "حُذفت سجلات من نهاية السلسلة (رأس السلسلة لا يطابق)",
         )
-    if not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
+    if check_seal and not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
         return Problem(
             chain,
             last_seq,
@@ -247,14 +250,17 @@ def verify_all() -> tuple[int, list[Problem]]:
         return _verify_all()
 
 
-def _verify_all() -> tuple[int, list[Problem]]:
+def _verify_all(check_seal: bool = True) -> tuple[int, list[Problem]]:
     problems = []
     names = set(ChainHead.objects.values_list("chain", flat=True))
     names |= set(AuditRecord.objects.values_list("chain", flat=True).distinct())
     for chain in sorted(names):
-        problem = verify_chain(chain)
+        problem = verify_chain(chain, check_seal=check_seal)
         if problem:
             problems.append(problem)
+    roster = chains.roster_problems(ChainHead, names, check_seal=check_seal)
+    for chain, reason_en, reason_ar in roster:
+        problems.append(Problem(chain or "(chains)", 0, None, reason_en, reason_ar))
     for check in CROSS_CHECKS:
         problems.extend(check())
     return AuditRecord.objects.count(), problems
@@ -268,3 +274,84 @@ def _iterate(queryset: Any, batch: int) -> Iterator[AuditRecord]:
             return
         yield from page
         last = page[-1].seq
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-sealing, after the key changed
+
+
+@dataclass(frozen=True)
+class SealedLog:
+    """A hash-chained log whose heads and roster are sealed (`wasl.chains`): its head model,
+    and what its verifier finds wrong (`problems(check_seals)`: with the seals or without)."""
+
+    head: type[models.Model]
+    problems: Callable[[bool], list[str]]
+
+
+def _audit_problems(check_seals: bool) -> list[str]:
+    return [str(p) for p in _verify_all(check_seal=check_seals)[1]]
+
+
+SEALED_LOGS: list[SealedLog] = [SealedLog(ChainHead, _audit_problems)]
+
+
+def register_sealed_log(head: type[models.Model], problems: Callable[[bool], list[str]]) -> None:
+    """Another log sealed with the same key (the exchange's message log): `reseal` verifies
+    and re-seals it too."""
+    if all(log.head is not head for log in SEALED_LOGS):
+        SEALED_LOGS.append(SealedLog(head, problems))
+
+
+class ResealRefused(Exception):
+    """The logs do not verify: re-sealing would bless tampering."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def reseal(previous_key: str = "", actor: str = "wasl audit reseal") -> dict[str, int]:
+    """Seal every log's heads and roster again under the current key (`WASL_CHAIN_KEY`): after
+    a backup was restored under a new key, or the key was rotated.
+
+    Refuses (`ResealRefused`, nothing changed) unless everything verifies: every chain record
+    by record against its head, every roster listing exactly the chains there are, every
+    official row against the log — and, given the `previous_key` that sealed them, every seal
+    under it (or under the current key: a head appended to since). Without it the seals cannot
+    be checked, so records appended whole by someone who
+    wrote to the database (chain and head made consistent) would be sealed in: give it
+    whenever it is known (a rotation). Holds every head's lock meanwhile, so no step appends.
+    Records `audit.chains.resealed` (in `system`, with how many seals of each log were renewed,
+    whether the previous seals were checked, and the new key's fingerprint). Returns {head
+    table: seals renewed}; empty, and nothing recorded, when every seal already holds."""
+    with transaction.atomic():
+        for log in SEALED_LOGS:  # the lock of every head and roster (on SQLite: the database)
+            log.head._default_manager.update(last_seq=F("last_seq"))
+            ChainRoster.objects.filter(log=chains.log_name(log.head)).update(chains=F("chains"))
+        if previous_key:
+            with chains.accepting_previous_key(previous_key):
+                problems = [problem for log in SEALED_LOGS for problem in log.problems(True)]
+        else:
+            problems = [problem for log in SEALED_LOGS for problem in log.problems(False)]
+        if problems:
+            raise ResealRefused(problems)
+        resealed: dict[str, int] = {}
+        for log in SEALED_LOGS:
+            count = chains.reseal_log(log.head)
+            if count:
+                resealed[chains.log_name(log.head)] = count
+        if resealed:
+            record(
+                "audit.chains.resealed",
+                chain="system",
+                object_type="chains",
+                object_id="all",
+                actor=actor,
+                data={
+                    "seals": resealed,
+                    "previous_seals_checked": bool(previous_key),
+                    "key": chains.key_fingerprint(),
+                },
+            )
+    return resealed

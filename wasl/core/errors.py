@@ -91,3 +91,13 @@ class TooLarge(WaslError):
     code = "too_large"
     message_ar = "حجم البيانات أكبر من المسموح."
     message_en = "The data is larger than allowed."
+
+
+class TooManyAttempts(WaslError):
+    """Too many attempts in a short time (429): the one wording, whoever refuses (a limiter's
+    error, or the API's answer to a 429 made without a message of its own)."""
+
+    status = 429
+    code = "too_many_attempts"
+    message_ar = "محاولات كثيرة خلال وقت قصير؛ انتظر قليلاً ثم أعد المحاولة."
+    message_en = "Too many attempts in a short time; wait a little and try again."

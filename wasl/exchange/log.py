@@ -272,7 +272,12 @@ class _Facts:
 
 
 def verify_chain(
-    chain: str, key_cache: _Keys, report: Report, facts: _Facts | None = None, batch: int = 2000
+    chain: str,
+    key_cache: _Keys,
+    report: Report,
+    facts: _Facts | None = None,
+    batch: int = 2000,
+    check_seal: bool = True,
 ) -> None:
     assert report.problems is not None and report.notes is not None
     prev, expected, last = GENESIS, 1, 0
@@ -322,29 +327,37 @@ def verify_chain(
         report.problems.append(
             Problem(chain, last + 1, "records after the last one were removed (head differs)")
         )
-    elif not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
+    elif check_seal and not chains.seal_holds(chain, head.last_seq, head.last_hash, head.seal):
         report.problems.append(
             Problem(chain, last, "the chain's head is not sealed by this node's key (edited)")
         )
 
 
-def verify_all() -> Report:
+def verify_all(check_seal: bool = True) -> Report:
     """Every chain, its head's seal and every signature in the log; then every outbox and
     inbox row against the log (and a failed or retried delivery against its audit record),
-    from one snapshot of the database."""
+    from one snapshot of the database. Without `check_seal`, the seals of the heads and of
+    the roster of chains are not checked (`wasl audit reseal`)."""
     with audit.snapshot():
-        return _verify_all()
+        return _verify_all(check_seal)
 
 
-def _verify_all() -> Report:
+def problems(check_seals: bool) -> list[str]:
+    """What `wasl audit reseal` must find nothing of before it re-seals this log."""
+    return [str(p) for p in verify_all(check_seal=check_seals).problems or []]
+
+
+def _verify_all(check_seal: bool = True) -> Report:
     report = Report(problems=[], notes=[])
     key_cache = _Keys()
     facts = _Facts({}, {}, {}, {}, {}, {})
     names = set(LogHead.objects.values_list("chain", flat=True))
     names |= set(LogEntry.objects.values_list("chain", flat=True).distinct())
     for chain in sorted(names):
-        verify_chain(chain, key_cache, report, facts)
+        verify_chain(chain, key_cache, report, facts, check_seal=check_seal)
     assert report.problems is not None
+    for chain, reason, _ in chains.roster_problems(LogHead, names, check_seal=check_seal):
+        report.problems.append(Problem(chain or "(chains)", 0, reason))
     _check_outbox(facts, report.problems)
     _check_inbox(facts, report.problems)
     return report

@@ -6,7 +6,9 @@ token) that is a clerk of each local member's registry unit: incoming letters ar
 by it. Other nodes' members come in as a descriptor (`export_descriptor` on their node,
 `import_descriptor` here), handed over by a channel the two operators trust.
 
-Every change records an audit entry (`exchange.*`); no private key is ever part of one.
+Every change records an audit entry (`exchange.*`); no private key is ever part of one. A
+change to a key records the digest of each key row it wrote (`integrity`), so that a key
+inserted or edited by hand shows in `wasl audit verify`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
 from wasl.directory.models import Entity, Unit
 
-from . import envelope, keys
+from . import envelope, integrity, keys
 from .errors import ExchangeError
 from .models import Member, MemberKey, Node
 
@@ -196,7 +198,12 @@ def join(entity: Entity, *, inbox_unit: Unit | None = None) -> tuple[Member, boo
                 "member.joined" if created else "key.generated",
                 entity.code,
                 entity.code,
-                {"node": node.code, "inbox_unit": unit.code, "key_id": key.key_id if key else None},
+                {
+                    "node": node.code,
+                    "inbox_unit": unit.code,
+                    "key_id": key.key_id if key else None,
+                    "keys": integrity.digests([key] if key else []),
+                },
             )
     return member, created
 
@@ -231,7 +238,11 @@ def rotate_key(code: str) -> MemberKey:
             "key.rotated",
             code,
             code,
-            {"old": [k.key_id for k in old], "new": new.key_id},
+            {
+                "old": [k.key_id for k in old],
+                "new": new.key_id,
+                "keys": integrity.digests([*old, new]),
+            },
         )
     keys.forget_opened()
     return new
@@ -239,7 +250,8 @@ def rotate_key(code: str) -> MemberKey:
 
 def revoke_key(code: str, key_id: str, reason: str) -> MemberKey:
     """Revoke a key (compromised, lost): nothing signed with it is accepted any more. A local
-    member whose current key is revoked gets a new one. Records `exchange.key.revoked`."""
+    member whose current key is revoked gets a new one. Records `exchange.key.revoked` (or
+    `exchange.key.generated` when only the new key was made)."""
     reason = (reason or "").strip()[:300]
     with db.atomic():
         key = (
@@ -250,23 +262,29 @@ def revoke_key(code: str, key_id: str, reason: str) -> MemberKey:
         )
         if key is None:
             raise NotFound("المفتاح غير موجود.", "No such key.", code="key_not_found")
-        if key.revoked_at is None:
+        written = []
+        revoked = key.revoked_at is None
+        if revoked:
             key.revoked_at = timezone.now()
             key.revocation_reason = reason
             key.valid_until = key.valid_until or key.revoked_at
             key.save(update_fields=["revoked_at", "revocation_reason", "valid_until"])
-            _audit(
-                "key.revoked",
-                code if key.member.node.is_self else "system",
-                key_id,
-                {"member": code, "reason": reason},
-            )
+            written.append(key)
+        new = None
         if key.member.node.is_self and key.member.is_active:
             current = MemberKey.objects.filter(
                 member=key.member, valid_until__isnull=True, revoked_at__isnull=True
             ).exists()
             if not current:
-                _add_key(key.member, timezone.now())
+                new = _add_key(key.member, timezone.now())
+                written.append(new)
+        if written:
+            chain = code if key.member.node.is_self else "system"
+            data: dict[str, Any] = {"member": code, "keys": integrity.digests(written)}
+            if revoked:
+                _audit("key.revoked", chain, key_id, {**data, "reason": reason})
+            else:
+                _audit("key.generated", chain, new.key_id if new else key_id, data)
     keys.forget_opened()
     return key
 
@@ -364,6 +382,7 @@ def import_descriptor(data: Any) -> dict[str, int]:
     code = _check_node_code(str(node_data.get("code", "")))
     url = check_url(str(node_data.get("url", "")))
     counts = {"members": 0, "keys_added": 0, "keys_revoked": 0, "members_revoked": 0}
+    written: list[MemberKey] = []
     with db.atomic():
         node = Node.objects.select_for_update().filter(code=code).first()
         if node is not None and node.is_self:
@@ -382,12 +401,19 @@ def import_descriptor(data: Any) -> dict[str, int]:
         for item in members:
             if not isinstance(item, dict):
                 raise _bad_descriptor("member")
-            _import_member(node, item, counts)
-        _audit("directory.imported", "system", code, {"node": code, "url": url, **counts})
+            _import_member(node, item, counts, written)
+        _audit(
+            "directory.imported",
+            "system",
+            code,
+            {"node": code, "url": url, **counts, "keys": integrity.digests(written)},
+        )
     return counts
 
 
-def _import_member(node: Node, item: dict[str, Any], counts: dict[str, int]) -> None:
+def _import_member(
+    node: Node, item: dict[str, Any], counts: dict[str, int], written: list[MemberKey]
+) -> None:
     code = str(item.get("entity", ""))
     if len(code) > 20 or not envelope.CODE_RE.match(code):
         raise _bad_descriptor("entity code")
@@ -425,10 +451,12 @@ def _import_member(node: Node, item: dict[str, Any], counts: dict[str, int]) -> 
     if not isinstance(key_items, list):
         raise _bad_descriptor("keys")
     for key_item in key_items:
-        _import_key(member, key_item, counts)
+        _import_key(member, key_item, counts, written)
 
 
-def _import_key(member: Member, item: Any, counts: dict[str, int]) -> None:
+def _import_key(
+    member: Member, item: Any, counts: dict[str, int], written: list[MemberKey]
+) -> None:
     if not isinstance(item, dict) or item.get("algorithm") != "Ed25519":
         raise _bad_descriptor("key")
     try:
@@ -445,7 +473,7 @@ def _import_key(member: Member, item: Any, counts: dict[str, int]) -> None:
     revoked_at = _descriptor_time(item.get("revoked_at"), "revoked_at")
     key = MemberKey.objects.filter(key_id=key_id).first()
     if key is None:
-        MemberKey.objects.create(
+        key = MemberKey.objects.create(
             member=member,
             key_id=key_id,
             public_key=envelope.b64encode(raw),
@@ -454,6 +482,7 @@ def _import_key(member: Member, item: Any, counts: dict[str, int]) -> None:
             revoked_at=revoked_at,
         )
         counts["keys_added"] += 1
+        written.append(key)
         return
     if key.member_id != member.pk:
         raise _bad_descriptor(f"key {key_id} belongs to another member")
@@ -467,3 +496,4 @@ def _import_key(member: Member, item: Any, counts: dict[str, int]) -> None:
         counts["keys_revoked"] += 1
     if changed:
         key.save(update_fields=changed)
+        written.append(key)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,6 +31,7 @@ from wasl.core.arabic import light_stem, normalise
 
 HAMZA = "\u0621"
 _HAMZA_SEATS = str.maketrans({"\u0624": HAMZA, "\u0626": HAMZA})  # ؤ ئ → ء
+_MAQSURA_HAMZA = "\u0649\u0621"  # ىء
 _TOKEN = re.compile(r"[^\W_]+")
 
 # A query word longer than this is not a word anyone types; it still matches itself.
@@ -114,6 +115,72 @@ _BROKEN_PLURALS_RAW = {
     "طلاب": "طالب",
     "أبناء": "ابن",
     "ورثة": "وارث",
+    # The words of government work (issue 20): permits, violations, circulars, committees…
+    "تراخيص": "رخصة",
+    "تصاريح": "تصريح",
+    "تقارير": "تقرير",
+    "تعاميم": "تعميم",
+    "لجان": "لجنة",
+    "مجالس": "مجلس",
+    "مناطق": "منطقة",
+    "أنظمة": "نظام",
+    "لوائح": "لائحة",
+    "أوامر": "أمر",
+    "مواعيد": "موعد",
+    "أنشطة": "نشاط",
+    "مصانع": "مصنع",
+    "أسواق": "سوق",
+    "حدائق": "حديقة",
+    "مزارع": "مزرعة",
+    "آبار": "بئر",
+    "سدود": "سد",
+    "جسور": "جسر",
+    "أنفاق": "نفق",
+    "مواقف": "موقف",
+    "رسوم": "رسم",
+    "ضرائب": "ضريبة",
+    "مرافق": "مرفق",
+    "شؤون": "شأن",
+    "أعمال": "عمل",
+    "مهام": "مهمة",
+    "أجور": "أجر",
+    "رواتب": "راتب",
+    "مكافآت": "مكافأة",
+    "حوادث": "حادث",
+    "مقابر": "مقبرة",
+    "ملاعب": "ملعب",
+    "أندية": "نادي",
+    "جوامع": "جامع",
+    "أحوال": "حال",
+    "جوازات": "جواز",
+    "تأشيرات": "تأشيرة",
+    "عمائر": "عمارة",
+    "فنادق": "فندق",
+    "ورش": "ورشة",
+    "مخازن": "مخزن",
+    "مستودعات": "مستودع",
+    "مقاولين": "مقاول",
+    "مقاولون": "مقاول",
+    "مناقصات": "مناقصة",
+    "عقارات": "عقار",
+    "إجراءات": "إجراء",
+    "معاملات": "معاملة",
+    "طلبات": "طلب",
+    "قرارات": "قرار",
+    "خطابات": "خطاب",
+    "مستندات": "مستند",
+    "ملفات": "ملف",
+    "غرامات": "غرامة",
+    "برقيات": "برقية",
+    "وكالات": "وكالة",
+    "مواطنين": "مواطن",
+    "مستفيدين": "مستفيد",
+    "أوقاف": "وقف",
+    "مساحات": "مساحة",
+    "حدود": "حد",
+    "إيرادات": "إيراد",
+    "نفقات": "نفقة",
+    "ميزانيات": "ميزانية",
 }
 
 
@@ -121,7 +188,9 @@ def search_normalise(text: str) -> str:
     """`wasl.core.arabic.normalise` with ؤ and ئ folded to ء first; idempotent."""
     # NFKC first so that a hamza written as a combining mark after و or ي is composed into
     # ؤ or ئ here, and not deleted as a mark by the core.
-    return normalise(unicodedata.normalize("NFKC", text).translate(_HAMZA_SEATS))
+    # ى followed by ء is how a hamza on yeh is drawn by hand at the end of a word (الشاطىء).
+    text = unicodedata.normalize("NFKC", text).replace(_MAQSURA_HAMZA, "\u0626")
+    return normalise(text.translate(_HAMZA_SEATS))
 
 
 def words(text: str) -> list[str]:
@@ -152,12 +221,30 @@ def _stem(word: str) -> str:
     return light_stem(word)
 
 
+def hamza_variants(word: str) -> tuple[str, ...]:
+    """The word as typed without its hamza seat: ء (where ؤ or ئ stood) written as the bare
+    و or ي (مءقت → موقت, الشاطء → الشاطي), which is how most people type them; empty when
+    the word has no ء after its first letter."""
+    if HAMZA not in word[1:]:
+        return ()
+    head, rest = word[0], word[1:]
+    return (head + rest.replace(HAMZA, "\u0648"), head + rest.replace(HAMZA, "\u064a"))
+
+
 @lru_cache(maxsize=200_000)
 def keys(word: str) -> frozenset[str]:
     """The match keys of one normalised word: its light stem, the stems of the word without a
-    glued ب ل ف ك (and و/ف before them), and the singular of a known broken plural."""
+    glued ب ل ف ك (and و/ف before them), the singular of a known broken plural, and the same
+    for the word with a hamza seat written bare (`hamza_variants`)."""
     if len(word) > MAX_WORD or word.isdigit() or word.isascii():
         return frozenset({word})
+    found = set(_keys_of(word))
+    for variant in hamza_variants(word):
+        found.update(_keys_of(variant))
+    return frozenset(k for k in found if k)
+
+
+def _keys_of(word: str) -> set[str]:
     found = {_stem(word)}
     for clitic in _CLITICS:
         if word[len(clitic) :] in _SHORT_WORDS and word.startswith(clitic):
@@ -171,7 +258,7 @@ def keys(word: str) -> frozenset[str]:
     singular = _BROKEN_PLURALS.get(_strip_article(word))
     if singular:
         found.add(_stem(singular))
-    return frozenset(k for k in found if k)
+    return found
 
 
 def _strip_article(word: str) -> str:
@@ -394,3 +481,55 @@ def snippet(text: str, wanted: frozenset[str], *, width: int = 90) -> list[tuple
     if end < len(text):
         pieces.append((" …", False))
     return pieces
+
+
+# ---------------------------------------------------------------------------------------------
+# One-letter slips: which indexed words a typed word may have meant
+
+# Shorter words are too close to too many others for a correction to mean anything.
+MIN_CORRECTABLE = 3
+
+
+def correctable(word: str) -> bool:
+    """Whether a normalised query word is one a slip correction is looked for: letters only,
+    at least MIN_CORRECTABLE of them, and a word (not a stop word, not too long)."""
+    return MIN_CORRECTABLE <= len(word) <= MAX_WORD and word.isalpha() and word not in STOP_WORDS
+
+
+def slips(a: str, b: str) -> int:
+    """The number of one-letter slips between `a` and `b` (a letter left out, added, changed,
+    or two neighbours swapped: the optimal-string-alignment distance), counted up to 2."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return min(previous[len(b)], 2)
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity: shared trigrams of the words padded with two spaces in front and
+    one behind, over all their trigrams."""
+
+    def grams(word: str) -> set[str]:
+        padded = f"  {word} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    left, right = grams(a), grams(b)
+    return len(left & right) / len(left | right) if left or right else 0.0
+
+
+def rank_corrections(typed: str, candidates: Sequence[str]) -> list[str]:
+    """The `candidates` one slip away from `typed`, most similar first (then the shorter,
+    then alphabetically): the same order whichever database found them."""
+    near = {c for c in candidates if c != typed and slips(typed, c) == 1}
+    return sorted(near, key=lambda c: (-trigram_similarity(typed, c), len(c), c))

@@ -62,6 +62,10 @@ def results_data(results: queries.Results) -> dict[str, Any]:
     return {
         "understood_as": understood.kind,
         "total": results.total,
+        "tiers": {queries.TIER_NAMES[t]: n for t, n in sorted(results.tiers.items())},
+        "not_found": list(results.not_found),
+        "did_you_mean": results.suggestion or None,
+        "corrections": [{"typed": c.typed, "word": c.word} for c in results.corrections],
         "page": results.page,
         "pages": results.pages,
         "per_page": results.per_page,
@@ -69,6 +73,8 @@ def results_data(results: queries.Results) -> dict[str, Any]:
             {
                 **transaction_summary(hit.transaction),
                 "score": round(hit.score, 4),
+                "tier": queries.TIER_NAMES[hit.tier],
+                "missing_words": list(hit.missing),
                 "highlight": {
                     "subject": _segments(hit.subject),
                     "body": _segments(hit.snippet),

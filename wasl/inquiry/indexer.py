@@ -9,10 +9,14 @@ an index write that fails rolls the step back. Only what the index holds is writ
   entity's token already covers everyone else who may see the transaction);
 - every other step: nothing. State, unit, urgency and dates are filters read from the
   registry's own row at query time, so state changes cost the index nothing.
+
+With the documents, the indexer adds their new words to the vocabulary (`models.Word`, what
+a one-letter slip is corrected to): one INSERT that skips the words already known.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,13 +27,17 @@ from wasl.registry.models import Referral, Transaction
 
 from . import documents, names
 from .backends import get_backend
-from .models import Document
+from .models import Document, Word
 
 # Bump when the analysis changes what a document holds; `wasl reindex --missing` rewrites the
-# documents of an older version (2: بحي also yields حي).
-VERSION = 2
+# documents of an older version (2: بحي also yields حي; 3: bare hamza seats, more plurals,
+# the vocabulary).
+VERSION = 3
 
 _REWRITTEN = ["subject", "body", "stems", "scope", "version"]
+
+# A hashed stand-in for a personal number (documents.py): never a word anyone types.
+_HASHED = re.compile(r"zx[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,23 @@ def write(rows: Sequence[Row], *, new: bool = False) -> None:
             update_fields=_REWRITTEN,
         )
         backend.after_upsert(cursor, [r.indexed() for r in rows])
+    # In sorted order: two registrations adding the same new words wait for each other
+    # instead of deadlocking.
+    Word.objects.bulk_create(
+        [Word(word=w) for w in vocabulary(rows)], ignore_conflicts=True, batch_size=2000
+    )
+
+
+def vocabulary(rows: Sequence[Row]) -> list[str]:
+    """The words of the documents' subjects and bodies (already normalised, space-separated)
+    that a slip may be corrected to: three to forty letters, no digits, no hashed numbers."""
+    words = {
+        word
+        for row in rows
+        for word in f"{row.subject} {row.body}".split()
+        if 3 <= len(word) <= 40 and not any(c.isdigit() for c in word)
+    }
+    return sorted(w for w in words if not _HASHED.fullmatch(w))
 
 
 def named_users(transaction_id: int) -> set[int]:

@@ -51,3 +51,20 @@ class AttemptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… {self.count}"
+
+
+class Word(models.Model):
+    """A word of the index, exactly as normalised (كلمة من الفهرس): what a one-letter slip is
+    corrected to and what "did you mean" offers. A word here is only a candidate: it is used
+    or shown only when a transaction the reader may see holds it (see queries.py), so the
+    table never tells anyone what hidden transactions say. Kept by the indexer; a word whose
+    transactions are gone stays, harmlessly (it can no longer be confirmed)."""
+
+    word = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = "كلمة مفهرسة"
+        verbose_name_plural = "مفردات الفهرس"
+
+    def __str__(self) -> str:
+        return self.word

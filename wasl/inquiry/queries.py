@@ -10,6 +10,7 @@ learns that a hidden transaction exists.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections import Counter
@@ -283,12 +284,30 @@ class Facet:
     count: int
 
 
+# The tiers of a search by words, best first.
+TIER_ALL = 1  # every word, exactly or through a derived form
+TIER_MOST = 2  # all but one word (or most words, when some are nowhere)
+TIER_FORGIVING = 3  # a word corrected from a one-letter slip
+TIER_NAMES = {TIER_ALL: "all_words", TIER_MOST: "most_words", TIER_FORGIVING: "forgiving"}
+
+
 @dataclass
 class Hit:
     transaction: Transaction
     score: float
     subject: list[tuple[str, bool]] = field(default_factory=list)
     snippet: list[tuple[str, bool]] = field(default_factory=list)
+    tier: int = TIER_ALL
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A word of the query found nowhere the reader may see, and the word of the index, one
+    letter away, that transactions they may see hold."""
+
+    typed: str
+    word: str
 
 
 @dataclass
@@ -300,6 +319,10 @@ class Results:
     per_page: int
     hits: list[Hit]
     facets: dict[str, list[Facet]]
+    tiers: dict[int, int] = field(default_factory=dict)
+    not_found: tuple[str, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    suggestion: str = ""
 
     @property
     def pages(self) -> int:
@@ -312,6 +335,14 @@ class Results:
 
 # (id, score, boost, state, kind, urgency, unit_id, entity_id)
 _Row = tuple[int, float, int, str, str, str, int, int]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    row: _Row
+    tier: int = TIER_ALL
+    score: float = 0.0
+    missing: tuple[str, ...] = ()
 
 
 def _filtered(actor: Actor, filters: Filters) -> QuerySet[Transaction]:
@@ -358,22 +389,47 @@ def _access_sql(actor: Actor, filters: Filters) -> tuple[str, tuple[Any, ...]]:
 
 
 def _index_rows(
-    actor: Actor, filters: Filters, groups: Sequence[Group], boost: tuple[str, list[Any]] | None
+    actor: Actor,
+    filters: Filters,
+    groups: Sequence[Group],
+    boost: tuple[str, list[Any]] | None,
+    weights: Sequence[float] = (),
+    limit: int | None = None,
 ) -> list[_Row]:
-    """Every visible, filtered transaction matching `groups`, best first, in one statement."""
-    match_sql, match_params = get_backend().match_sql(groups, scope_tokens(actor))
+    """Every visible, filtered transaction matching `groups` (the best `limit` of them), best
+    first, in one statement."""
+    match_sql, match_params = get_backend().match_sql(groups, scope_tokens(actor), weights)
     inner_sql, inner_params = _access_sql(actor, filters)
     boost_sql, boost_params = boost or ("0", [])
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
     # Built from this module's constant fragments, the backend's SQL and the ORM's compiled
-    # access rule; every value is a parameter.
+    # access rule; every value is a parameter (the limit is an int).
     sql = (
         f"SELECT t.id, m.score, {boost_sql} AS boost, t.state, t.kind, t.urgency, "  # noqa: S608
         f"t.unit_id, t.entity_id FROM ({match_sql}) m "
         "JOIN registry_transaction t ON t.id = m.id "
         f"WHERE EXISTS ({inner_sql}) "
-        "ORDER BY boost DESC, m.score DESC, t.registered_at DESC, t.id DESC"
+        f"ORDER BY boost DESC, m.score DESC, t.registered_at DESC, t.id DESC{limit_sql}"
     )
     return _fetch(sql, [*boost_params, *match_params, *inner_params])
+
+
+def _count_visible(actor: Actor, filters: Filters, keys: frozenset[str], cap: int) -> int:
+    """How many transactions `actor` may see (with `filters`) hold one of `keys`, counted up
+    to `cap`: through the same access rule as the results, so that neither a word's weight
+    nor a correction depends on what the reader may not see."""
+    match_sql, match_params = get_backend().match_sql(
+        [Group(frozenset(), keys)], scope_tokens(actor)
+    )
+    inner_sql, inner_params = _access_sql(actor, filters)
+    sql = (
+        "SELECT COUNT(*) FROM (SELECT m.id FROM ("  # noqa: S608
+        f"{match_sql}) m JOIN registry_transaction t ON t.id = m.id "
+        f"WHERE EXISTS ({inner_sql}) LIMIT {int(cap)}) x"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*match_params, *inner_params])
+        return int(cursor.fetchone()[0])
 
 
 def _fetch(sql: str, params: list[Any]) -> list[_Row]:
@@ -393,23 +449,200 @@ def _reference_rows(actor: Actor, filters: Filters, references: Sequence[str]) -
     return _fetch(sql, [*references, *inner_params])
 
 
-def _rows(actor: Actor, understood: Understood, filters: Filters) -> list[_Row]:
+@dataclass
+class _Found:
+    ranked: list[_Ranked]
+    not_found: tuple[str, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+
+
+def _rows(actor: Actor, understood: Understood, filters: Filters) -> _Found:
     if understood.kind == "reference":
-        return _reference_rows(actor, filters, understood.references)
+        return _plain(_reference_rows(actor, filters, understood.references))
     if understood.kind == "id_number":
         group = Group(frozenset({understood.id_number}), frozenset({understood.id_number}))
         boost = ("CASE WHEN t.party_id_number = %s THEN 1 ELSE 0 END", [understood.id_number])
-        return _index_rows(actor, filters, [group], boost)
+        return _plain(_index_rows(actor, filters, [group], boost))
     if understood.kind == "phone":
         tokens = frozenset(understood.phone_tokens)
         boost = ("CASE WHEN t.party_phone = %s THEN 1 ELSE 0 END", [understood.phone])
-        return _index_rows(actor, filters, [Group(tokens, tokens)], boost)
+        return _plain(_index_rows(actor, filters, [Group(tokens, tokens)], boost))
     if understood.kind == "words":
-        groups = [Group(w.exact, w.keys) for w in understood.words if not w.optional]
-        return _index_rows(actor, filters, groups, None)
+        return _word_rows(actor, filters, understood.words)
     if understood.kind == "filters":
-        return _index_rows(actor, filters, [], None)
-    return []
+        return _plain(_index_rows(actor, filters, [], None))
+    return _Found([])
+
+
+def _plain(rows: list[_Row]) -> _Found:
+    return _Found([_Ranked(row, TIER_ALL, float(row[1] or 0)) for row in rows])
+
+
+# ---------------------------------------------------------------------------------------------
+# Words in tiers: all words, most words, forgiving matches
+
+# Rows fetched by each query of the second and third tiers: a query that matches everything
+# loosely stays bounded (the first tier is every match, as before, for the count and facets).
+TIER_LIMIT = 1000
+# The second tier is looked for when the first has fewer results than this: past a few pages
+# of transactions with every word nobody reads on, and a query of common words that matches
+# a large share of the registry costs one statement, not one per word.
+MOST_WORDS_BELOW = 100
+# Visible transactions counted to weigh a word: beyond this a word is simply common.
+RARITY_CAP = 1000
+# Each matched word adds this times its weight, whether it matched exactly or through a
+# derived form; an exact form in the subject adds 10, in the body 4 (the backends' score).
+MATCH_WEIGHT = 2
+# Similar words of the vocabulary looked at, and corrections tried (most similar first, each
+# confirmed through the access rule), per unknown word. The vocabulary holds every indexed
+# word, hidden or not: words only hidden transactions hold are tried and passed over, so the
+# answer depends on them only if more than CORRECTIONS_TRIED of them are closer than the
+# first visible one — a word a slip away from twenty hidden words and no visible one.
+SIMILAR_LOOKED_AT = 100
+CORRECTIONS_TRIED = 20
+
+
+def rarity(count: int) -> float:
+    """A word's weight from how many visible transactions hold it (counted up to
+    RARITY_CAP): 1.7 for a common word, 7.2 for a word in one transaction."""
+    return 1.0 + math.log(1.0 + RARITY_CAP / (1.0 + min(count, RARITY_CAP)))
+
+
+def _most(total: int, found: int) -> bool:
+    """Whether `found` of `total` words is "most of them": all but one, or more than half."""
+    return found >= 1 and (total - found == 1 or 2 * found > total)
+
+
+def _word_rows(actor: Actor, filters: Filters, words: Sequence[analysis.QueryWord]) -> _Found:
+    """The three tiers of a search by words, every query through the access rule:
+
+    1. every required word (exactly or through a derived form), best first;
+    2. all but one word (when the first tier has fewer than MOST_WORDS_BELOW results) — or,
+       when some words are in no transaction the reader may see, the others, if they are
+       most of the query — each row saying which words it lacks;
+    3. with a word found nowhere replaced by the word of the index one letter away that
+       transactions the reader may see hold (rows already in tier 2 that match it move to
+       the top of tier 2).
+    """
+    required = [w for w in words if not w.optional]
+    groups = [Group(w.exact, w.keys) for w in required]
+    if not groups:
+        return _Found([])
+    k = len(groups)
+    if k == 1:
+        counts = [-1]  # not needed: the first tier tells whether the word is anywhere
+        weights = [1.0]
+    else:
+        # The keys alone find what the group finds: an exact form's keys are in the stems.
+        counts = [_count_visible(actor, filters, g.keys, RARITY_CAP) for g in groups]
+        weights = [rarity(n) for n in counts]
+    unknown = [i for i, n in enumerate(counts) if n == 0]
+    ranked: list[_Ranked] = []
+    seen: set[int] = set()
+
+    def add(rows: list[_Row], tier: int, matched: Sequence[int], missing: tuple[str, ...]) -> None:
+        base = MATCH_WEIGHT * sum(weights[i] for i in matched)
+        for row in rows:
+            if row[0] not in seen:
+                seen.add(row[0])
+                ranked.append(_Ranked(row, tier, float(row[1] or 0) + base, missing))
+
+    if not unknown:
+        add(_index_rows(actor, filters, groups, None, weights), TIER_ALL, range(k), ())
+        if k == 1 and not ranked:
+            unknown = [0]
+    if k > 1 and not unknown and len(ranked) < MOST_WORDS_BELOW:
+        for i in range(k):
+            rest = [j for j in range(k) if j != i]
+            rows = _index_rows(
+                actor,
+                filters,
+                [groups[j] for j in rest],
+                None,
+                [weights[j] for j in rest],
+                TIER_LIMIT,
+            )
+            add(rows, TIER_MOST, rest, (required[i].text,))
+    elif k > 1 and unknown and _most(k, k - len(unknown)):
+        rest = [j for j in range(k) if j not in unknown]
+        rows = _index_rows(
+            actor,
+            filters,
+            [groups[j] for j in rest],
+            None,
+            [weights[j] for j in rest],
+            TIER_LIMIT,
+        )
+        add(rows, TIER_MOST, rest, tuple(required[i].text for i in unknown))
+    most_end = len(ranked)
+
+    corrections: dict[int, Correction] = {}
+    for i in unknown:
+        found = _correction(actor, filters, required[i])
+        if found is not None:
+            corrections[i] = found
+    if corrections:
+        forgiving: list[Group] = []
+        forgiving_weights: list[float] = []
+        for j in range(k):
+            if j in corrections:
+                word = corrections[j].word
+                forgiving.append(Group(frozenset({word}), analysis.keys(word)))
+                forgiving_weights.append(1.0)
+            elif j not in unknown:
+                forgiving.append(groups[j])
+                forgiving_weights.append(weights[j])
+        rows = _index_rows(actor, filters, forgiving, None, forgiving_weights, TIER_LIMIT)
+        corrected = {row[0] for row in rows}
+        # Rows of the second tier that also hold the corrections go first in it.
+        head = [r for r in ranked[:most_end] if r.tier == TIER_MOST and r.row[0] in corrected]
+        still_missing = tuple(required[i].text for i in unknown if i not in corrections)
+        if head:
+            # They lack only what was not corrected.
+            head = [_Ranked(r.row, r.tier, r.score, still_missing) for r in head]
+            first = [r for r in ranked[:most_end] if r.tier == TIER_ALL]
+            rest_most = [
+                r for r in ranked[:most_end] if r.tier == TIER_MOST and r.row[0] not in corrected
+            ]
+            ranked = [*first, *sorted(head, key=_by_score), *rest_most]
+        add(rows, TIER_FORGIVING, [j for j in range(k) if j not in unknown], still_missing)
+
+    # The first tier is in the database's order; the others are sorted by their total score
+    # (the match, plus each matched word's weight), stably, within their tier.
+    first = [r for r in ranked if r.tier == TIER_ALL]
+    later = [r for r in ranked if r.tier != TIER_ALL]
+    if not corrections:
+        later.sort(key=lambda r: (r.tier, -r.score))
+    else:
+        later.sort(key=lambda r: r.tier)  # tier 2 is already in order (see above)
+    return _Found(
+        [*first, *later],
+        not_found=tuple(required[i].text for i in unknown),
+        corrections=tuple(corrections[i] for i in sorted(corrections)),
+    )
+
+
+def _by_score(ranked: _Ranked) -> float:
+    return -ranked.score
+
+
+def _correction(actor: Actor, filters: Filters, word: analysis.QueryWord) -> Correction | None:
+    """The word of the index, one letter away from `word`, that the most similar of the
+    transactions `actor` may see hold — or None. Candidates come from the vocabulary (every
+    indexed word, whoever may see it); each is used only once a visible transaction is shown
+    to hold it, so a correction never tells what hidden transactions say."""
+    typed = word.text
+    if len(word.exact) != 1 or typed not in word.exact:
+        return None  # a compound name: not corrected letter by letter
+    if not analysis.correctable(typed):
+        return None
+    candidates = analysis.rank_corrections(
+        typed, get_backend().similar_words(typed, SIMILAR_LOOKED_AT)
+    )
+    for candidate in candidates[:CORRECTIONS_TRIED]:
+        if _count_visible(actor, filters, analysis.keys(candidate), 1):
+            return Correction(typed, candidate)
+    return None
 
 
 _FACETS = ("state", "kind", "urgency", "unit", "entity")
@@ -478,25 +711,72 @@ def _transactions(ids: Sequence[int]) -> dict[int, Transaction]:
     return found
 
 
-def _hits(rows: Sequence[_Row], understood: Understood) -> list[Hit]:
-    by_id = _transactions([row[0] for row in rows])
+def _hits(
+    ranked: Sequence[_Ranked], understood: Understood, corrections: Sequence[Correction] = ()
+) -> list[Hit]:
+    by_id = _transactions([r.row[0] for r in ranked])
     wanted = understood.wanted
+    for correction in corrections:
+        wanted = wanted | analysis.keys(correction.word)
     hits = []
-    for row in rows:
-        txn = by_id.get(row[0])
+    for r in ranked:
+        txn = by_id.get(r.row[0])
         if txn is None:
             continue
         hits.append(
             Hit(
                 transaction=txn,
-                score=float(row[1] or 0),
+                score=r.score,
                 subject=analysis.segments(txn.subject, wanted)
                 if wanted
                 else [(txn.subject, False)],
                 snippet=analysis.snippet(txn.body, wanted) if txn.body else [],
+                tier=r.tier,
+                missing=r.missing,
             )
         )
     return hits
+
+
+def suggestion(
+    understood: Understood,
+    corrections: Sequence[Correction],
+    typed: dict[str, str] | None = None,
+    shown: dict[str, str] | None = None,
+) -> str:
+    """The query with its corrections: what "did you mean" offers, each word as the person
+    typed it (`typed`) and each correction as a result on the page writes it (`shown`)."""
+    if not corrections:
+        return ""
+    fixed = {c.typed: (shown or {}).get(c.word, c.word) for c in corrections}
+    return " ".join(
+        fixed.get(w.text) or (typed or {}).get(w.text, w.text) for w in understood.words
+    )
+
+
+def as_typed(text: str) -> dict[str, str]:
+    """Each normalised word of a query → the way it was typed (رخضه → رخضة), for showing the
+    person their own words back."""
+    out: dict[str, str] = {}
+    for chunk in text.split():
+        found = analysis.words(chunk)
+        if len(found) == 1 and found[0] not in out:
+            out[found[0]] = chunk.strip("\"'«»()[]{}،,.؛;:!؟?")
+    return out
+
+
+def shown_forms(hits: Sequence[Hit], words: Sequence[str]) -> dict[str, str]:
+    """Each of `words` (normalised) → how a marked word of the results writes it (رخصه →
+    رخصة). Only from the hits on the page: text the reader may see."""
+    wanted = set(words)
+    out: dict[str, str] = {}
+    for hit in hits:
+        for piece, marked in [*hit.subject, *hit.snippet]:
+            if marked and wanted - set(out):
+                found = analysis.words(piece)
+                if len(found) == 1 and found[0] in wanted and found[0] not in out:
+                    out[found[0]] = piece
+    return out
 
 
 def _entity_codes(actor: Actor) -> list[str]:
@@ -534,16 +814,30 @@ def search(
         understood = understand(text) if text else Understood("empty")
         return Results(understood, filters, 0, page, per_page, [], {})
     understood = _understand_for(actor, text, filters)
-    rows = _rows(actor, understood, filters)
+    found = _rows(actor, understood, filters)
+    ranked = found.ranked
     start = (page - 1) * per_page
+    hits = _hits(ranked[start : start + per_page], understood, found.corrections)
+    # Words are shown as the person typed them, corrections as the results write them.
+    typed = as_typed(text)
+    for hit in hits:
+        hit.missing = tuple(typed.get(w, w) for w in hit.missing)
+    shown = shown_forms(hits, [c.word for c in found.corrections])
     return Results(
         understood=understood,
         filters=filters,
-        total=len(rows),
+        total=len(ranked),
         page=page,
         per_page=per_page,
-        hits=_hits(rows[start : start + per_page], understood),
-        facets=_facets(rows) if rows else {},
+        hits=hits,
+        facets=_facets([r.row for r in ranked]) if ranked else {},
+        tiers=dict(Counter(r.tier for r in ranked)),
+        not_found=tuple(typed.get(w, w) for w in found.not_found),
+        corrections=tuple(
+            Correction(typed.get(c.typed, c.typed), shown.get(c.word, c.word))
+            for c in found.corrections
+        ),
+        suggestion=suggestion(understood, found.corrections, typed, shown),
     )
 
 
@@ -554,7 +848,7 @@ def export(actor: Actor, q: object, filters: Filters | None = None) -> list[Tran
     if _sees_nothing(actor):
         return []
     understood = _understand_for(actor, text, filters)
-    ids = [row[0] for row in _rows(actor, understood, filters)[:EXPORT_LIMIT]]
+    ids = [r.row[0] for r in _rows(actor, understood, filters).ranked[:EXPORT_LIMIT]]
     by_id: dict[int, Transaction] = {}
     for start in range(0, len(ids), 500):
         by_id.update(_transactions(ids[start : start + 500]))

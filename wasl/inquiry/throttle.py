@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 from django.db import transaction as db
 
-from wasl.core.errors import WaslError
+from wasl.core.errors import TooManyAttempts
 
 from .models import AttemptCounter
 
@@ -47,13 +47,8 @@ _BUMP = (
 )
 
 
-class Throttled(WaslError):
-    """Too many attempts (429)."""
-
-    status = 429
-    code = "too_many_attempts"
-    message_ar = "محاولات كثيرة خلال وقت قصير؛ انتظر قليلاً ثم أعد المحاولة."
-    message_en = "Too many attempts in a short time; wait a little and try again."
+class Throttled(TooManyAttempts):
+    """Too many attempts (429), with how long to wait."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core import hijri
@@ -24,11 +25,11 @@ from .api import export_response
 from .throttle import Throttled
 
 FACET_TITLES = {
-    "state": "الحالة",
-    "kind": "النوع",
-    "urgency": "درجة الاستعجال",
-    "entity": "الجهة",
-    "unit": "الإدارة",
+    "state": _("State"),
+    "kind": _("Kind"),
+    "urgency": _("Urgency"),
+    "entity": _("Entity"),
+    "unit": _("Unit"),
 }
 
 
@@ -84,13 +85,20 @@ def search(request: HttpRequest) -> HttpResponse:
             context["previous"] = "?" + urlencode({**params, "page": results.page - 1})
         if results.page < results.pages:
             context["next"] = "?" + urlencode({**params, "page": results.page + 1})
-        context["rows"] = [
-            {
-                "hit": hit,
-                "registered": hijri.format_dual(hit.transaction.registered_on),
-            }
-            for hit in results.hits
-        ]
+        if results.suggestion:
+            context["suggestion_href"] = "?" + urlencode({**params, "q": results.suggestion})
+        context["rows"] = []
+        previous_tier = queries.TIER_ALL
+        for hit in results.hits:
+            context["rows"].append(
+                {
+                    "hit": hit,
+                    "registered": hijri.format_dual(hit.transaction.registered_on),
+                    # A heading before the first result of a lower tier on this page.
+                    "tier_start": hit.tier if hit.tier != previous_tier else None,
+                }
+            )
+            previous_tier = hit.tier
     except WaslError as error:
         context["error"] = error
         status = 400

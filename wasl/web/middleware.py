@@ -4,7 +4,8 @@
   error is the API's JSON `{"code", "message_ar", "message_en"}` — also those that Django or
   django-ninja answer before or around the API's own handlers (a method the operation does not
   have, a body Django cannot parse, a Host header not allowed, a URL too long), which would
-  otherwise be HTML pages.
+  otherwise be HTML pages. A header field over WASL_MAX_HEADER_BYTES is refused with a 431 on
+  every path: that JSON under /api/, the "request not understood" page elsewhere.
 - `PrivateAnswers`: every page for a signed-in person, and every answer of the exchange between
   nodes, is marked ``no-store`` too. So answers that may carry personal data are kept by no
   browser history and no shared cache.
@@ -18,6 +19,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+
+from wasl.core.errors import TooManyAttempts
 
 API_PREFIX = "/api/"
 # The exchange between nodes carries letters and their files: never cached either.
@@ -40,11 +44,12 @@ MESSAGES: dict[int, tuple[str, str, str]] = {
     ),
     413: ("request_too_large", "حجم الطلب أكبر من المسموح.", "The request is too large."),
     414: ("uri_too_long", "عنوان الطلب أطول من المسموح.", "The request's address is too long."),
-    429: (
-        "too_many_attempts",
-        "محاولات كثيرة خلال وقت قصير؛ انتظر قليلاً ثم أعد المحاولة.",
-        "Too many attempts in a short time; wait a little and try again.",
+    431: (
+        "header_too_large",
+        "أحد حقول ترويسة الطلب أطول من المسموح.",
+        "A header field of the request is too large.",
     ),
+    429: (TooManyAttempts.code, TooManyAttempts.message_ar, TooManyAttempts.message_en),
     500: (
         "server_error",
         "حدث خطأ في الخادم؛ لم يُحفظ شيء من هذا الطلب. أعد المحاولة لاحقاً.",
@@ -71,6 +76,18 @@ def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
+def largest_header_field(request: HttpRequest) -> int:
+    """The size of the request's largest header field, name and value (WSGI gives each value
+    as the bytes it came as, one character a byte)."""
+    sizes = [
+        len(name) - 5 + len(value)
+        for name, value in request.META.items()
+        if name.startswith("HTTP_") and isinstance(value, str)
+    ]
+    sizes += [len(name) + len(request.META.get(name, "")) for name in ("CONTENT_TYPE",)]
+    return max(sizes, default=0)
+
+
 def url_length(request: HttpRequest) -> int:
     return len(request.path_info.encode("utf-8", "surrogateescape")) + len(
         request.META.get("QUERY_STRING", "")
@@ -85,6 +102,10 @@ class ApiErrors:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not is_api(request):
+            if largest_header_field(request) > settings.WASL_MAX_HEADER_BYTES:
+                # Before the session, the person and the language are read (from what may be
+                # that very header): the page in the default language.
+                return render(request, "400.html", status=431)
             return self.get_response(request)
         response = self.answer(request)
         return no_store(response)
@@ -96,6 +117,8 @@ class ApiErrors:
             return json_error(400, *BAD_HOST)
         if url_length(request) > settings.WASL_MAX_URL_BYTES:
             return json_error(414, *MESSAGES[414])
+        if largest_header_field(request) > settings.WASL_MAX_HEADER_BYTES:
+            return json_error(431, *MESSAGES[431])
         response = self.get_response(request)
         if response.status_code < 400 or response.get("Content-Type", "").startswith(
             "application/json"

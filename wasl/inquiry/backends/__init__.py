@@ -51,8 +51,20 @@ class Group:
 class Backend(Protocol):
     vendor: str
 
-    def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
-        """SQL selecting `id` and `score` of documents with one of `scope` and every group."""
+    def match_sql(
+        self, groups: Sequence[Group], scope: Sequence[str], weights: Sequence[float] = ()
+    ) -> tuple[str, list[object]]:
+        """SQL selecting `id` and `score` of documents with one of `scope` and every group.
+
+        The score is the same on every backend: for each group, 10 × its weight when one of
+        its exact forms is in the subject, plus 4 × its weight when one is in the body (a
+        match through the stems alone scores nothing here). `weights` (one per group, 1.0
+        when not given) say how rare each word is."""
+        ...
+
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        """Up to `limit` words of the vocabulary (inquiry_word) sharing trigrams with `word`,
+        most similar first. Candidates only: the caller ranks them and confirms them."""
         ...
 
     def before_upsert(self, cursor: Any, ids: Sequence[int]) -> None:
@@ -67,6 +79,19 @@ class Backend(Protocol):
     def optimise(self) -> None:
         """Merge the index after a bulk load (may be a no-op)."""
         ...
+
+
+SUBJECT_WEIGHT = 10
+BODY_WEIGHT = 4
+
+
+def group_weights(groups: Sequence[Group], weights: Sequence[float]) -> list[float]:
+    """One weight per group, as a plain float (it is written into SQL as a number)."""
+    if not weights:
+        return [1.0] * len(groups)
+    if len(weights) != len(groups):
+        raise ValueError("one weight per group")
+    return [round(float(w), 4) for w in weights]
 
 
 def get_backend() -> Backend:

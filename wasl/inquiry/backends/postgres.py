@@ -1,4 +1,5 @@
-"""PostgreSQL full text over inquiry_document.vector (see migration 0002)."""
+"""PostgreSQL full text over inquiry_document.vector (see migration 0002), and pg_trgm over
+the vocabulary (migration 0004)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 from django.db import connection
 
-from . import Group, safe_token
+from . import BODY_WEIGHT, SUBJECT_WEIGHT, Group, group_weights, safe_token
 
-# ts_rank weights, in PostgreSQL's order {D, C, B, A}: scope, stems, body, subject.
-WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
+# Below pg_trgm's default (0.3): a one-letter slip in a four-letter word shares only two of
+# its five padded trigrams with the right word (similarity 0.25). Candidates are ranked and
+# confirmed by the caller.
+SIMILARITY = 0.15
 
 
 def _lexemes(tokens: Sequence[str], weights: str) -> str:
@@ -41,29 +44,42 @@ def query_text(groups: Sequence[Group], scope: Sequence[str]) -> str:
 class PostgresBackend:
     vendor = "postgresql"
 
-    def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
-        if not groups:
-            sql = (
-                "SELECT d.transaction_id AS id, 0.0 AS score FROM inquiry_document d "
-                "WHERE d.vector @@ to_tsquery('simple', %s)"
-            )
-            return sql, [query_text(groups, scope)]
-        # Ranked on the words alone (ts_rank of an AND with the weightless scope is zero), and
-        # ts_rank ignores a lexeme's weight restriction, so the exact forms are ranked on
-        # their own and count ten times: an exact match ranks first.
-        exact = [token for group in groups for token in group.exact]
+    def match_sql(
+        self, groups: Sequence[Group], scope: Sequence[str], weights: Sequence[float] = ()
+    ) -> tuple[str, list[object]]:
+        # The same score as SQLite's (see Backend.match_sql): for each group, whether one of
+        # its exact forms is in the subject (weight A) or the body (weight B). Evaluated only
+        # on the rows the GIN index found.
+        terms: list[str] = []
+        params: list[object] = []
+        for group, rarity in zip(groups, group_weights(groups, weights), strict=True):
+            if not group.exact:
+                continue
+            for column, weight in (("A", SUBJECT_WEIGHT), ("B", BODY_WEIGHT)):
+                terms.append(
+                    "CASE WHEN d.vector @@ to_tsquery('simple', %s) "
+                    f"THEN {float(weight * rarity):.4f} ELSE 0 END"
+                )
+                params.append(_lexemes(group.exact, column))
+        score = " + ".join(terms) or "0.0"
         sql = (
-            f"SELECT d.transaction_id AS id, 10 * ts_rank({WEIGHTS}, d.vector, q.exact) "  # noqa: S608
-            f"+ ts_rank({WEIGHTS}, d.vector, q.words) AS score "
-            "FROM inquiry_document d, (SELECT to_tsquery('simple', %s) AS query, "
-            "to_tsquery('simple', %s) AS words, to_tsquery('simple', %s) AS exact) q "
-            "WHERE d.vector @@ q.query"
+            f"SELECT d.transaction_id AS id, {score} AS score "  # noqa: S608
+            "FROM inquiry_document d WHERE d.vector @@ to_tsquery('simple', %s)"
         )
-        return sql, [
-            query_text(groups, scope),
-            " & ".join(_groups_text(groups)),
-            _lexemes(exact, "AB") if exact else _lexemes(["zz"], "AB"),
-        ]
+        return sql, [*params, query_text(groups, scope)]
+
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        with connection.cursor() as cursor:
+            # Session-wide, the same value every time: `%` uses the threshold and the index.
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(SIMILARITY)]
+            )
+            cursor.execute(
+                "SELECT word FROM inquiry_word WHERE word %% %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT %s",
+                [word, word, int(limit)],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def before_upsert(self, cursor: Any, ids: Sequence[int]) -> None:
         return None  # the tsvector is a generated column: the GIN index follows the row

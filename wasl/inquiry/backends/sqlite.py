@@ -7,16 +7,15 @@ from typing import Any
 
 from django.db import connection
 
-from . import Group, safe_token
+from . import BODY_WEIGHT, SUBJECT_WEIGHT, Group, group_weights, safe_token
 
 # The score of a match: for each query word, 10 when its exact form is in the subject, 4 when
-# in the body (a stem-only match scores 0); ties go to the newest (the query layer's order).
+# in the body (a stem-only match scores 0), times the word's weight (its rarity); ties go to
+# the newest (the query layer's order).
 # Not bm25: bm25 computes each phrase's document frequency by walking its whole doclist on
 # every query, and the scope tokens and common words have doclists of every document of an
 # entity — 135 ms of a 185 ms query at 100,000 transactions. Each tier here is one more
 # doclist intersection, evaluated once.
-SUBJECT_WEIGHT = 10
-BODY_WEIGHT = 4
 _TIER = (
     "CASE WHEN rowid IN (SELECT rowid FROM inquiry_fts WHERE inquiry_fts MATCH %s) "
     "THEN {weight} ELSE 0 END"
@@ -66,16 +65,18 @@ class SqliteBackend:
         else:
             cursor.executemany(_INDEX, [list(r) for r in rows])
 
-    def match_sql(self, groups: Sequence[Group], scope: Sequence[str]) -> tuple[str, list[object]]:
+    def match_sql(
+        self, groups: Sequence[Group], scope: Sequence[str], weights: Sequence[float] = ()
+    ) -> tuple[str, list[object]]:
         tiers: list[str] = []
         params: list[object] = []
         scoped = f"scope : ({_phrases(scope)})"
-        for group in groups:
+        for group, rarity in zip(groups, group_weights(groups, weights), strict=True):
             if not group.exact:
                 continue
             for column, weight in (("subject", SUBJECT_WEIGHT), ("body", BODY_WEIGHT)):
-                # Constant text and an int weight; the match expression is a parameter.
-                tiers.append(_TIER.format(weight=int(weight)))
+                # Constant text and a float weight; the match expression is a parameter.
+                tiers.append(_TIER.format(weight=f"{float(weight * rarity):.4f}"))
                 params.append(f"{scoped} AND {column} : ({_phrases(group.exact)})")
         score = " + ".join(tiers) or "0"
         sql = (
@@ -83,6 +84,22 @@ class SqliteBackend:
             "FROM inquiry_fts WHERE inquiry_fts MATCH %s"
         )
         return sql, [*params, match_expression(groups, scope)]
+
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        padded = f"^^{word}$"  # as the vocabulary stores it (migration 0004)
+        grams = sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+        if not grams:
+            return []
+        # Each trigram quoted, so that nothing typed acts as FTS5 syntax.
+        expression = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w.word FROM inquiry_word_trigrams f "
+                "JOIN inquiry_word w ON w.id = f.rowid "
+                "WHERE inquiry_word_trigrams MATCH %s ORDER BY f.rank LIMIT %s",
+                [expression, int(limit)],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def optimise(self) -> None:
         """Merge the index into one segment, refresh the planner's statistics, and copy the

@@ -161,8 +161,17 @@ class Command(BaseCommand):
                 # answer; 0 lets it through up to gunicorn's hard 1 MB, so that Django refuses
                 # a URL over WASL_MAX_URL_BYTES with the API's JSON error (wasl/web/middleware.py).
                 "limit_request_line": 0,
+                # The same for a header field over gunicorn's 8 KB: it passes fields up to
+                # this bound, and Django refuses those over WASL_MAX_HEADER_BYTES with a 431.
+                "limit_request_field_size": header_field_bound(),
             }
         ).run()
+
+
+def header_field_bound() -> int:
+    """The largest header field gunicorn passes to Django: twice WASL_MAX_HEADER_BYTES, at
+    least 32 KB. It bounds what gunicorn buffers: 100 fields (its limit) of this size."""
+    return max(32 * 1024, 2 * settings.WASL_MAX_HEADER_BYTES)
 
 
 def refuse_an_unsafe_production() -> None:
