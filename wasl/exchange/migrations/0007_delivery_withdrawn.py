@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0005_chain_head_seal'),
+        ('exchange', '0006_chain_roster'),
     ]
 
     operations = [
