@@ -134,6 +134,17 @@ def _retry_now(cast: Cast) -> Callable[[], Any]:
     return lambda: delivery.retry_now([str(row.message_id)])
 
 
+def _retry_delivery(cast: Cast) -> Callable[[], Any]:
+    row = _to_police(cast)
+    delivery.settle([delivery.Result(row, code="refused", message="refused", retryable=False)])
+    return lambda: exchange.retry_delivery(cast.clerk.actor, str(row.message_id))
+
+
+def _withdraw_delivery(cast: Cast) -> Callable[[], Any]:
+    row = _to_police(cast)
+    return lambda: exchange.withdraw_delivery(cast.clerk.actor, str(row.message_id))
+
+
 def _init_node(cast: Cast) -> Callable[[], Any]:
     return lambda: members.init_node("NODE-T", "http://testserver")
 
@@ -267,6 +278,8 @@ CHANGES: dict[str, tuple[Callable[[Cast], Callable[[], Any]], str]] = {
     "wasl.exchange.services.send_letter": (_send, "exchange.letter.sent"),
     "wasl.exchange.delivery.settle": (_settle, "exchange.message.failed"),
     "wasl.exchange.delivery.retry_now": (_retry_now, "exchange.message.retried"),
+    "wasl.exchange.services.retry_delivery": (_retry_delivery, "exchange.message.retried"),
+    "wasl.exchange.services.withdraw_delivery": (_withdraw_delivery, "exchange.message.withdrawn"),
     "wasl.exchange.members.init_node": (_init_node, "exchange.node.initialised"),
     "wasl.exchange.members.join": (_join, "exchange.member.joined"),
     "wasl.exchange.members.rotate_key": (_rotate_key, "exchange.key.rotated"),

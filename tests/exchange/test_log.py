@@ -193,7 +193,13 @@ def test_a_proof_bundle_verifies_with_public_keys_only_outside_wasl(net, tmp_pat
     # The same bundle through the API, for a person who can see the transaction.
     r = api(net.clerk).get(f"/exchange/messages/{message_id}/proof")
     assert r.json()["message"] == json.loads(bundle.read_text())["message"]
-    assert api(net.outsider).get(f"/exchange/messages/{message_id}/proof").status_code == 404
+    assert {e["chain"] for e in r.json()["log"]} == {"EMK"}
+    # The receiver's clerk gets the copy its own entity holds (the same letter received), with
+    # its own chain's entries only; a person of neither entity gets nothing.
+    theirs = api(net.outsider).get(f"/exchange/messages/{message_id}/proof").json()
+    assert theirs["message"] == r.json()["message"]
+    assert {e["chain"] for e in theirs["log"]} == {"AMN-JED"}
+    assert api(net.security_clerk).get(f"/exchange/messages/{message_id}/proof").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,24 @@ def test_loaddemo_builds_the_region_once_and_a_second_run_adds_nothing():
     assert checked > after_first["transactions"]
     assert problems == []
 
+    # Exchange-ready: every entity with a registry unit is a member of the demo's node, and a
+    # letter from the Emirate to the Jeddah Amanah is delivered and registered there.
+    from wasl.directory.actors import actor_for
+    from wasl.exchange import delivery, services
+    from wasl.exchange.models import IncomingMessage, Member
+
+    assert Member.objects.filter(node__is_self=True, is_active=True).count() == (
+        Entity.objects.filter(units__is_registry=True, units__is_active=True).distinct().count()
+    )
+    sent = services.send_letter(
+        actor_for(clerk), unit=registry_unit, to=["AMN-JED"], subject="خطاب تجريبي عبر وصل"
+    )
+    delivery.deliver_due()
+    (message,) = sent.messages
+    message.refresh_from_db()
+    assert message.state == "delivered" and message.their_reference.startswith("AMN-JED-")
+    assert IncomingMessage.objects.get(message_id=message.message_id).transaction is not None
+
 
 def test_the_region_file_is_complete_and_well_formed():
     region = demo.load_region()

@@ -53,6 +53,7 @@ from wasl.registry import states
 from wasl.registry.models import Attachment, Referral, Transaction
 from wasl.registry.queries import visible_transactions
 from wasl.web import urls as web_urls
+from wasl.web.views import exchange as exchange_pages
 from wasl.web.workspace import UNIT_SESSION_KEY
 
 # The marker word in a transaction's subject, body, files and instructions (none is a part
@@ -367,6 +368,10 @@ def page_reads(world: World) -> list[tuple[str, dict[str, Any], str | None]]:
         "tid": txn_ids,
         "rid": list(Referral.objects.values_list("public_id", flat=True)),
         "aid": list(Attachment.objects.values_list("public_id", flat=True)),
+        "mid": [
+            *OutgoingMessage.objects.values_list("message_id", flat=True),
+            *IncomingMessage.objects.values_list("message_id", flat=True),
+        ],
     }
     t = world.txns
     chosen = [t[n] for n in ("own", "confidential", "top_secret", "other_entity", "hub")]
@@ -390,6 +395,8 @@ def page_reads(world: World) -> list[tuple[str, dict[str, Any], str | None]]:
         every: list[str | None] = [None]
         if "step" in converters:
             every = list(states.REFERRAL_STEPS if name == "rid" else states.TRANSACTION_STEPS)
+            if name == "mid":
+                every = list(exchange_pages.DELIVERY_STEPS)
         for value in [*ids[name], MISSING]:
             # One guard serves every step: each step of a sample, one step of the rest.
             steps = every if value in sample else every[-1:]
@@ -399,6 +406,8 @@ def page_reads(world: World) -> list[tuple[str, dict[str, Any], str | None]]:
                     kwargs["step"] = step
                 reads.append((reverse(f"web:{pattern.name}", kwargs=kwargs), {}, str(value)))
     reads += [("/inbox/", {}, None), ("/inbox/", {"all": "1"}, None), ("/register/", {}, None)]
+    reads += [("/inbox/", {"box": "incoming"}, None), ("/letters/", {}, None)]
+    reads += [("/letters/", {"state": s}, None) for s in ("pending", "delivered", "failed")]
     for x in [*chosen, t["letter_answer_copy"], t["rightsletter_answer_copy"]]:
         (marker,) = MARKER.findall(x.subject)[:1]
         reads.append(("/inquiry/", {"q": marker}, None))
@@ -460,14 +469,19 @@ def hidden_ids(world: World, seen: set[int]) -> set[str]:
             "public_id", flat=True
         )
     }
-    # A message is hidden when what its proof bundle names is (on one node, a letter is in
-    # the outbox and in the inbox: the bundle is the one sent from here).
-    mids = set(OutgoingMessage.objects.values_list("message_id", flat=True))
-    mids |= set(IncomingMessage.objects.values_list("message_id", flat=True))
-    for mid in mids:
-        named = proofs.named_transactions(proofs.find(str(mid)))
-        if not named or any(txn.pk not in seen for txn in named):
-            ids.add(str(mid))
+    # A message is hidden when no copy of it names only what the reader sees (on one node a
+    # letter is in the sender's outbox and in the receiver's inbox: each reader is given the
+    # copy of their own entity, `proofs.readable_by`).
+    copies: dict[str, list[Any]] = {}
+    for row in [*OutgoingMessage.objects.all(), *IncomingMessage.objects.all()]:
+        copies.setdefault(str(row.message_id), []).append(row)
+    for mid, rows in copies.items():
+        readable = False
+        for row in rows:
+            named = proofs.named_transactions(row)
+            readable |= bool(named) and all(txn.pk in seen for txn in named)
+        if not readable:
+            ids.add(mid)
     return ids
 
 

@@ -19,6 +19,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD, make_referred, make_transaction
+from wasl.exchange import delivery, members
+from wasl.exchange import services as exchange
+from wasl.exchange.models import IncomingMessage
 from wasl.registry import states
 from wasl.web.receipt import verification_code
 
@@ -128,6 +131,17 @@ OVERFLOW = """() => {
 def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, language: str) -> None:
     txn, ref = make_referred(cast, subject="طلب إفادة عن تعويض أرض في حي الروضة")
     make_transaction(cast, subject="معاملة سرية", confidentiality="confidential")
+    # A letter through Wasl, delivered: its pages on both sides.
+    members.init_node("NODE-T", "http://testserver")
+    for entity in (cast.emk, cast.amanah):
+        members.join(entity)
+    sent = exchange.send_letter(
+        cast.clerk.actor, unit=cast.registry, to=["AMN-JED"], subject="طلب إزالة تعديات"
+    )
+    delivery.deliver_due()
+    (message,) = sent.messages
+    received = IncomingMessage.objects.get(message_id=message.message_id).transaction
+    assert received is not None
     context, page = open_in(chromium, live_server, language)
     failures: dict[str, Any] = {}
     try:
@@ -159,6 +173,11 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
                 *(f"/t/{txn.public_id}/{step}/" for step in states.TRANSACTION_STEPS),
                 "/inquiry/",
                 "/inquiry/?q=تعويض",
+                "/letters/",
+                "/letters/send/",
+                f"/letters/send/?from={txn.public_id}",
+                f"/t/{sent.transaction.public_id}/",
+                f"/x/{message.message_id}/receipt/",
             ],
             failures,
         )
@@ -171,6 +190,19 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
         choose_language(page, language)
         sign_in(page, "rights_clerk")
         check(page, [f"/r/{ref.public_id}/{step}/" for step in states.REFERRAL_STEPS], failures)
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "outsider")
+        check(
+            page,
+            [
+                "/inbox/?box=incoming",
+                f"/t/{received.public_id}/",
+                f"/letters/send/?from={received.public_id}",
+                f"/x/{message.message_id}/receipt/",
+            ],
+            failures,
+        )
         page.context.clear_cookies()
         choose_language(page, language)
         sign_in(page, "executive")

@@ -43,6 +43,7 @@ def test_the_boxes_count_new_in_progress_due_soon_overdue_and_held(cast: Any) ->
         "in_progress": 1,
         "due_soon": 0,
         "overdue": 0,
+        "incoming": 0,
         "held": 1,
     }
     # Ten working days on (the default for normal urgency), both are due soon; later, late.

@@ -12,9 +12,12 @@ from django.urls import URLPattern, reverse
 
 from tests.conftest import make_referred
 from tests.web.conftest import PDF_BYTES, signed_in
+from wasl.exchange import delivery, members
+from wasl.exchange import services as exchange
 from wasl.registry import services as registry
 from wasl.registry import states
 from wasl.web import urls
+from wasl.web.views import exchange as exchange_pages
 from wasl.web.views import steps
 
 # Pages for everyone. The receipt's verification names its transaction by a code only Wasl can
@@ -22,9 +25,9 @@ from wasl.web.views import steps
 PUBLIC = {"home", "signin", "signout", "set_language", "verify_receipt"}
 
 
-def pages_with_ids(txn: Any, ref: Any, att: Any) -> dict[str, list[str]]:
+def pages_with_ids(txn: Any, ref: Any, att: Any, mid: Any) -> dict[str, list[str]]:
     """Every page of the workspace that names an object, with the ids of real ones."""
-    ids = {"tid": txn.public_id, "rid": ref.public_id, "aid": att.public_id}
+    ids = {"tid": txn.public_id, "rid": ref.public_id, "aid": att.public_id, "mid": mid}
     found: dict[str, list[str]] = {}
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
@@ -34,6 +37,8 @@ def pages_with_ids(txn: Any, ref: Any, att: Any) -> dict[str, list[str]]:
         kwargs: dict[str, Any] = {name: ids[name] for name in converters if name in ids}
         if "step" in converters:
             names = states.REFERRAL_STEPS if "rid" in converters else states.TRANSACTION_STEPS
+            if "mid" in converters:
+                names = exchange_pages.DELIVERY_STEPS
             found[pattern.name or ""] = [
                 reverse(f"web:{pattern.name}", kwargs={**kwargs, "step": s}) for s in names
             ]
@@ -51,7 +56,18 @@ def test_every_page_names_its_object_by_a_public_id_the_guard_checks(cast: Any) 
         filename="a.pdf",
         declared_type="application/pdf",
     )
-    pages = pages_with_ids(txn, ref, att)
+    # A letter sent to the governorate through Wasl and delivered: its receipt, its proof
+    # (the outsider, of the Amanah, is of neither entity).
+    members.init_node("NODE-T", "http://testserver")
+    for entity in (cast.emk, cast.jed):
+        members.join(entity)
+    sent = exchange.send_letter(
+        cast.clerk.actor, unit=cast.registry, to=["GOV-JED"], subject="خطاب"
+    )
+    delivery.deliver_due()
+    (message,) = sent.messages
+    mid = message.message_id
+    pages = pages_with_ids(txn, ref, att, mid)
     assert set(pages) == {
         "transaction",
         "receipt",
@@ -59,19 +75,24 @@ def test_every_page_names_its_object_by_a_public_id_the_guard_checks(cast: Any) 
         "referral_step",
         "attachment",
         "attachment_download",
+        "exchange_receipt",
+        "exchange_proof",
+        "delivery_step",
     }
     outsider, clerk, stranger = signed_in(cast.outsider), signed_in(cast.clerk), Client()
-    for paths in pages.values():
+    for name, paths in pages.items():
         for path in paths:
             shown = clerk.get(path)
             if shown.streaming:
                 b"".join(shown.streaming_content)  # read to the end, which closes the file
-            assert shown.status_code == 200, path
+            # The steps on a delivery are forms on the transaction page: POST only.
+            assert shown.status_code == (405 if name == "delivery_step" else 200), path
             assert outsider.get(path).status_code == 404, path
             assert outsider.post(path, {"reason": "x", "text": "x"}).status_code == 404, path
             unknown = path.replace(str(txn.public_id), str(uuid.uuid4()))
             unknown = unknown.replace(str(ref.public_id), str(uuid.uuid4()))
             unknown = unknown.replace(str(att.public_id), str(uuid.uuid4()))
+            unknown = unknown.replace(str(mid), str(uuid.uuid4()))
             assert clerk.get(unknown).status_code == 404, unknown
             away = stranger.get(path)
             assert away.status_code == 302 and away.url.startswith("/signin/"), path

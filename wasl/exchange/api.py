@@ -185,16 +185,40 @@ def member_directory(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _delivery(row: Any) -> dict[str, Any]:
+    return {
+        "message_id": str(row.message_id),
+        "receiver": row.receiver.code,
+        "state": row.state,
+        "transaction": str(row.transaction.public_id),
+    }
+
+
+@router.post(
+    "/exchange/messages/{mid}/retry",
+    response={200: dict, **ERRORS},
+    summary="Try again now to deliver a letter being sent or not delivered (the sending unit)",
+)
+@idempotent
+def retry_delivery(request: HttpRequest, mid: str) -> dict[str, Any]:
+    return _delivery(services.retry_delivery(_actor(request), mid))
+
+
+@router.post(
+    "/exchange/messages/{mid}/withdraw",
+    response={200: dict, **ERRORS},
+    summary="Withdraw a letter not yet delivered to one receiver (the sending unit)",
+)
+@idempotent
+def withdraw_delivery(request: HttpRequest, mid: str) -> dict[str, Any]:
+    return _delivery(services.withdraw_delivery(_actor(request), mid))
+
+
 @router.get(
     "/exchange/messages/{mid}/proof",
     response={200: dict, **ERRORS},
     summary="Proof bundle of a message: envelope, signature, receipt, public keys, log entries",
 )
 def proof(request: HttpRequest, mid: str) -> dict[str, Any]:
-    actor = _actor(request)
-    row = proofs.find(mid)
-    named = proofs.named_transactions(row)
     # One answer for a message that is not here and one the reader may not see.
-    if not named or not all(access.can_see(actor, txn) for txn in named):
-        raise proofs.missing()
-    return proofs.bundle(row)
+    return proofs.bundle(proofs.readable_by(_actor(request), mid))

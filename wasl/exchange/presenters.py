@@ -54,6 +54,8 @@ def delivery_line(row: OutgoingMessage) -> tuple[str, str]:
             ar += f"؛ حالتها لديهم: {_their_state_ar(row.their_state)}"
             en += f"; there: {row.their_state}"
         return ar, en
+    if row.state == DeliveryState.WITHDRAWN:
+        return (f"سُحبت قبل تسليمها إلى {name_ar}", f"Withdrawn before delivery to {name_en}")
     if row.state == DeliveryState.FAILED:
         _, reason_ar, reason_en, _ = CODES.get(row.last_error_code, (0, "", row.last_error, False))
         return (

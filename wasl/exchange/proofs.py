@@ -9,6 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from wasl.core.errors import NotFound
+from wasl.directory.actors import Actor
+from wasl.registry.access import can_see
 from wasl.registry.models import Transaction
 
 from . import envelope, members
@@ -33,6 +35,26 @@ def find(message_id: str) -> OutgoingMessage | IncomingMessage:
     if row is None:
         raise missing()
     return row
+
+
+def readable_by(actor: Actor, message_id: str) -> OutgoingMessage | IncomingMessage:
+    """The message as the reader knows it: as sent from here or as received here, whichever
+    names only transactions the reader may see. Two entities of one node hold the same
+    message twice (the sender's outbox, the receiver's inbox): each reader gets their own.
+    One answer (`missing`) for a message that is not here and one the reader may not see."""
+    if not envelope.UUID_RE.match(str(message_id)):
+        raise missing()
+    rows: list[OutgoingMessage | IncomingMessage | None] = [
+        OutgoingMessage.objects.filter(message_id=message_id).first(),
+        IncomingMessage.objects.filter(message_id=message_id).first(),
+    ]
+    for row in rows:
+        if row is None:
+            continue
+        named = named_transactions(row)
+        if named and all(can_see(actor, txn) for txn in named):
+            return row
+    raise missing()
 
 
 def transaction_of(row: OutgoingMessage | IncomingMessage) -> Transaction | None:
@@ -74,7 +96,13 @@ def bundle(row: OutgoingMessage | IncomingMessage) -> dict[str, Any]:
         }
         for key in MemberKey.objects.filter(key_id__in=key_ids).select_related("member")
     ]
-    entries = LogEntry.objects.filter(message_id=str(row.message_id)).order_by("chain", "seq")
+    # The entries of the chain of the member holding this copy (the sender's for a message
+    # sent, the receiver's for one received): what its own node could show, even when both
+    # entities live on one node.
+    holder = row.sender if isinstance(row, OutgoingMessage) else row.receiver
+    entries = LogEntry.objects.filter(message_id=str(row.message_id), chain=holder.code).order_by(
+        "chain", "seq"
+    )
     node = members.self_node()
     return {
         "format": FORMAT,

@@ -25,7 +25,7 @@ from django.db import transaction as db
 from django.utils import timezone
 
 from wasl.audit import services as audit
-from wasl.core.errors import InvalidInput
+from wasl.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wasl.directory.actors import Actor
 from wasl.directory.models import Unit
 from wasl.registry import access
@@ -438,6 +438,94 @@ def _deliver_after_commit() -> None:
     """Once the change commits, a delivery task takes what is due from the outbox. If the
     task cannot be enqueued, the messages wait for the worker's periodic look at the outbox."""
     db.on_commit(tasks.deliver_outbox.enqueue, robust=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Following a letter sent: another attempt now, or withdrawing it
+
+
+def _delivery_for_change(actor: Actor, message_id: object) -> OutgoingMessage:
+    """The outbox row of a letter `actor` sent (locked until the caller commits): a person
+    who may see its transaction and works in the unit that sent it. One answer (404) for a
+    message that is not here and one the person may not see."""
+    missing = NotFound("الرسالة غير موجودة.", "Message not found.", code="message_not_found")
+    try:
+        wanted = uuid.UUID(str(message_id))
+    except ValueError:
+        raise missing from None
+    row = (
+        OutgoingMessage.objects.select_for_update(of=("self",))
+        .select_related("sender", "receiver__entity", "transaction")
+        .filter(message_id=wanted, kind=Kind.LETTER)
+        .first()
+    )
+    if row is None or not access.can_see(actor, row.transaction):
+        raise missing
+    if not actor.works_in(row.transaction.unit_id):
+        raise Forbidden(
+            "يتابع الخطاب الإدارة التي أرسلته.",
+            "Only the unit that sent the letter follows its delivery.",
+            code="not_the_sending_unit",
+        )
+    return row
+
+
+def _delivery_changed(actor: Actor, action: str, row: OutgoingMessage, old: str) -> None:
+    now = timezone.now()
+    audit.record(
+        action,
+        chain=row.sender.code,
+        object_type="outgoing_message",
+        object_id=str(row.message_id),
+        actor_id=actor.user_id,
+        actor=actor.username,
+        data={
+            "state": [old, row.state],
+            "receiver": row.receiver.code,
+            "transaction": str(row.transaction.public_id),
+        },
+        at=now,
+    )
+
+
+def retry_delivery(actor: Actor, message_id: object) -> OutgoingMessage:
+    """Try again now to deliver a letter that is still being sent or could not be delivered
+    (إعادة المحاولة). Who: a clerk or head of the unit that sent it. From: pending or failed;
+    to: pending, due now. Records `exchange.message.retried` with the old and new state."""
+    with db.atomic():
+        row = _delivery_for_change(actor, message_id)
+        if row.state not in (DeliveryState.PENDING, DeliveryState.FAILED):
+            raise Conflict(
+                f"لا تُعاد محاولة التسليم لأن حالة الرسالة «{DeliveryState(row.state).label_ar}».",
+                f"Cannot try again: the message is {row.state}.",
+                code="not_retryable",
+            )
+        old = row.state
+        row.state, row.next_attempt_at = DeliveryState.PENDING, timezone.now()
+        row.save(update_fields=["state", "next_attempt_at"])
+        _delivery_changed(actor, "exchange.message.retried", row, old)
+        _deliver_after_commit()
+    return row
+
+
+def withdraw_delivery(actor: Actor, message_id: object) -> OutgoingMessage:
+    """Withdraw a letter not yet delivered to one receiver (سحب): no further attempt is
+    made. Who: a clerk or head of the unit that sent it. From: pending or failed. An attempt
+    already under way may still deliver it: its receipt is then recorded, and the page says
+    delivered. Records `exchange.message.withdrawn` with the old and new state."""
+    with db.atomic():
+        row = _delivery_for_change(actor, message_id)
+        if row.state not in (DeliveryState.PENDING, DeliveryState.FAILED):
+            raise Conflict(
+                f"لا تُسحب الرسالة لأن حالتها «{DeliveryState(row.state).label_ar}».",
+                f"Cannot withdraw: the message is {row.state}.",
+                code="not_withdrawable",
+            )
+        old = row.state
+        row.state = DeliveryState.WITHDRAWN
+        row.save(update_fields=["state"])
+        _delivery_changed(actor, "exchange.message.withdrawn", row, old)
+    return row
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,11 +20,13 @@ class Kind(Vocabulary):
 
 
 class DeliveryState(Vocabulary):
-    """Where an outgoing envelope is: in the outbox, delivered (receipt kept), or given up."""
+    """Where an outgoing envelope is: in the outbox, delivered (receipt kept), given up, or
+    withdrawn by its sender before it was delivered."""
 
     PENDING = "pending", _("Being sent")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Could not be delivered")
+    WITHDRAWN = "withdrawn", pgettext_lazy("delivery", "Withdrawn")
 
 
 class Outcome(Vocabulary):

@@ -45,6 +45,11 @@ SERVICE_FIELDS = {
     "file": "attachments",
     "text": "text",
     "reason": "reason",
+    # The exchange's letter (wasl.exchange.services.send_letter)
+    "restriction.level": "confidentiality",
+    "restriction.legal_basis": "legal_basis",
+    "restriction.until": "legal_basis",
+    "files": "attachments",
 }
 
 
@@ -271,11 +276,35 @@ class TextForm(WaslForm):
     )
 
 
+class WithFiles(forms.Form):
+    """A step that may carry the documents that go with it (the reply, the reason…), with
+    the rules of every upload (`registry.attachments.UploadLimits`)."""
+
+    attachments = MultipleFileField(
+        label=_("Attach documents"),
+        help_text=_("Optional: the reply or its supporting documents (PDF, images, Word, Excel)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
+        # The step's own fields first, its documents last.
+        self.order_fields([name for name in self.fields if name != "attachments"] + ["attachments"])
+
+
+class TextWithFilesForm(TextForm, WithFiles):
+    pass
+
+
+class ReasonWithFilesForm(ReasonForm, WithFiles):
+    pass
+
+
 def unit_choices(units: Iterable[Unit]) -> list[tuple[str, str]]:
     return [(str(u.public_id), name_of(u)) for u in units]
 
 
-class ReferForm(WaslForm):
+class ReferForm(WaslForm, WithFiles):
     to_units = forms.MultipleChoiceField(label=_("Refer to"), widget=forms.CheckboxSelectMultiple)
     instruction = forms.CharField(
         label=_("Instruction"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
@@ -293,7 +322,7 @@ class ReferForm(WaslForm):
         self.fields["to_units"].choices = unit_choices(units)
 
 
-class ForwardForm(WaslForm):
+class ForwardForm(WaslForm, WithFiles):
     to_unit = forms.ChoiceField(label=_("Forward to"))
     instruction = forms.CharField(
         label=_("Instruction"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
@@ -313,6 +342,65 @@ class AttachForm(WaslForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
+
+
+class LetterForm(WaslForm):
+    """خطاب إلى جهة عبر وصل — a letter to other entities, signed and delivered by Wasl."""
+
+    to = forms.ChoiceField(label=_("To"))
+    cc = forms.MultipleChoiceField(
+        label=_("Copy to"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("Optional; hold Ctrl (or ⌘) to choose several."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    body = forms.CharField(
+        label=_("Text of the letter"),
+        required=False,
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.LETTER)
+    classification = forms.ChoiceField(
+        label=_("Classification"), choices=Classification.choices, initial=Classification.GENERAL
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial="normal", widget=forms.RadioSelect
+    )
+    reply_due = DualDateField(label=_("Reply wanted by"), required=False)
+    confidentiality = forms.ChoiceField(
+        label=_("Confidentiality"),
+        choices=Confidentiality.choices,
+        initial="normal",
+        widget=forms.RadioSelect,
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis of the restriction"),
+        required=False,
+        max_length=500,
+        help_text=_("Required for a confidential letter."),
+    )
+    attachments = MultipleFileField(
+        label=_("Files to send"),
+        help_text=_("PDF, images, Word, Excel or text; several files at once."),
+    )
+    answers = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, receivers: Iterable[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        options = list(receivers)
+        self.fields["to"].choices = [("", _("— Choose an entity —")), *options]
+        self.fields["cc"].choices = options
+        self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to") and data.get("to") in (data.get("cc") or []):
+            self.add_error("cc", _("An entity is either a receiver or a copy receiver."))
+        return data
 
 
 class LinkForm(WaslForm):
@@ -336,7 +424,7 @@ SORTS = {
     "newest": _("Newest first"),
     "oldest": _("Oldest first"),
 }
-BOXES = ("open", "new", "in_progress", "due_soon", "overdue", "held")
+BOXES = ("open", "new", "in_progress", "due_soon", "overdue", "incoming", "held")
 
 
 class InboxFilterForm(forms.Form):

@@ -3,7 +3,11 @@
 Referrals waiting in the unit are those of `registry.queries.inbox`, the unit's own
 transactions that are back with it (registered, answered, returned, reopened) those of
 `registry.queries.owned_transactions`: both start from the access rule, and nothing here
-says again who may see what. Pages are cut with a keyset (the last row's sort key), so the
+says again who may see what. Letters that came from another entity through Wasl are
+registered in the receiving registry unit as its own transactions; until someone takes one
+(refers, closes or cancels it, so that it leaves the state "registered", or answers it
+through Wasl) it waits in the box of letters from other entities, not among the
+transactions back with the unit. Pages are cut with a keyset (the last row's sort key), so the
 hundredth page costs what the first does.
 """
 
@@ -15,17 +19,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from wasl.directory.actors import Actor
+from wasl.exchange.models import IncomingMessage
 from wasl.registry import calendar, queries
-from wasl.registry.models import Referral, Transaction
-from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES, ReferralState
+from wasl.registry.models import Link, Referral, Transaction
+from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES, ReferralState, State
+from wasl.registry.vocabulary import Direction, LinkKind
 
 PAGE_SIZE = 25
 DUE_SOON_WORKING_DAYS = 2
 REFERRAL_BOXES = ("open", "new", "in_progress", "due_soon", "overdue")
+# Boxes of the unit's own transactions rather than referrals.
+TRANSACTION_BOXES = ("incoming", "held")
 
 
 @dataclass
@@ -90,17 +98,44 @@ def _box_counts(qs: QuerySet[Referral], today: date) -> dict[str, int]:
 
 
 def counts(actor: Actor, unit_id: int, today: date) -> dict[str, int]:
-    """The boxes' counts: referrals in one query, held transactions in another."""
+    """The boxes' counts: referrals in one query, the unit's own transactions (letters from
+    other entities not yet taken, and those back with the unit) in another."""
     result = _box_counts(waiting_in(actor, unit_id), today)
-    result["held"] = held_in(actor, unit_id).order_by().count()
+    owned = queries.owned_transactions(actor, unit_id=unit_id).filter(
+        state__in=sorted(HELD_BY_OWNER)
+    )
+    waiting = _letter_not_taken()
+    found = owned.order_by().aggregate(
+        incoming=Count("id", filter=waiting), held=Count("id", filter=~waiting)
+    )
+    result.update({k: int(v or 0) for k, v in found.items()})
     return result
+
+
+def _letter_not_taken() -> Q:
+    """A letter that came from another entity through Wasl and that nobody has taken yet:
+    still as it was registered on arrival, and not answered through Wasl."""
+    came_through_wasl = Exists(IncomingMessage.objects.filter(transaction=OuterRef("pk")))
+    answered = Exists(Link.objects.filter(target=OuterRef("pk"), kind=LinkKind.ANSWERS))
+    return (
+        Q(state=State.REGISTERED, direction=Direction.INCOMING)
+        & Q(came_through_wasl)
+        & ~Q(answered)
+    )
+
+
+def incoming_in(actor: Actor, unit_id: int) -> QuerySet[Transaction]:
+    """Letters from other entities registered in the unit (its registry unit receives them)
+    that nobody has taken yet and that the person may see (الوارد من الجهات)."""
+    owned = queries.owned_transactions(actor, unit_id=unit_id)
+    return owned.filter(_letter_not_taken())
 
 
 def held_in(actor: Actor, unit_id: int) -> QuerySet[Transaction]:
     """The unit's own transactions that wait for it (in a state held by the owner) and that
-    the person may see."""
+    the person may see, less the letters from other entities not yet taken (their own box)."""
     owned = queries.owned_transactions(actor, unit_id=unit_id)
-    return owned.filter(state__in=sorted(HELD_BY_OWNER))
+    return owned.filter(state__in=sorted(HELD_BY_OWNER)).exclude(_letter_not_taken())
 
 
 def _parse_cursor(sort: str, cursor: str) -> tuple[date | None, int] | None:
@@ -160,11 +195,12 @@ def page(
     today = today or timezone.localdate()
     box_counts = counts(actor, unit_id, today) if with_counts else {}
     result = InboxPage(box=box, sort=sort, counts=box_counts)
-    if box == "held":
+    if box in TRANSACTION_BOXES:
         # Transactions have no due date of their own to sort by: oldest waiting first.
         sort = "newest" if sort == "newest" else "oldest"
         result.sort = sort
-        qs = filters.apply(held_in(actor, unit_id))
+        source = incoming_in if box == "incoming" else held_in
+        qs = filters.apply(source(actor, unit_id))
         qs = _keyset(qs, sort, cursor, due_field=None).select_related("correspondent", "unit")
         rows = list(qs[: size + 1])
         result.transactions = rows[:size]

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from wasl.exchange.states import DeliveryState, Role
 from wasl.registry.states import Action, ReferralState, State, Step
 from wasl.registry.vocabulary import (
     Classification,
@@ -47,6 +48,8 @@ VOCABULARIES: dict[str, type[models.TextChoices]] = {
     "link_kind": LinkKind,
     "action": Action,
     "step": Step,
+    "delivery_state": DeliveryState,
+    "addressed": Role,
 }
 
 

@@ -3,7 +3,7 @@ signed-in staff."""
 
 from django.urls import path
 
-from .views import files, inbox, register, signin, steps, transaction, verify
+from .views import exchange, files, inbox, register, signin, steps, transaction, verify
 
 app_name = "web"
 urlpatterns = [
@@ -19,6 +19,11 @@ urlpatterns = [
     path("verify/<str:code>/", verify.verify_receipt, name="verify_receipt"),
     path("t/<uuid:tid>/<slug:step>/", steps.transaction_step, name="transaction_step"),
     path("r/<uuid:rid>/<slug:step>/", steps.referral_step, name="referral_step"),
+    path("letters/", exchange.letters_sent, name="letters"),
+    path("letters/send/", exchange.send_letter, name="send_letter"),
+    path("x/<uuid:mid>/receipt/", exchange.receipt, name="exchange_receipt"),
+    path("x/<uuid:mid>/proof.json", exchange.proof, name="exchange_proof"),
+    path("x/<uuid:mid>/<slug:step>/", exchange.delivery_step, name="delivery_step"),
     path("a/<uuid:aid>/", files.attachment_preview, name="attachment"),
     path("a/<uuid:aid>/download/", files.attachment_download, name="attachment_download"),
 ]

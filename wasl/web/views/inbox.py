@@ -53,6 +53,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
         ("in_progress", _("In progress")),
         ("due_soon", _("Due soon")),
         ("overdue", _("Overdue")),
+        ("incoming", _("From other entities")),
         ("held", _("Back with the unit")),
     ]
     counts = result.counts if result else {}

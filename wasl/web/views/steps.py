@@ -88,6 +88,14 @@ def _reason(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
     return forms.ReasonForm(*args, **kwargs)
 
 
+def _text_files(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
+    return forms.TextWithFilesForm(*args, **kwargs)
+
+
+def _reason_files(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
+    return forms.ReasonWithFilesForm(*args, **kwargs)
+
+
 def _attach_form(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
     return forms.AttachForm(*args, **kwargs)
 
@@ -120,7 +128,7 @@ def _refer(on: On, data: dict[str, Any]) -> object:
 
 
 def _check_files(data: dict[str, Any]) -> None:
-    for upload in data["attachments"]:
+    for upload in data.get("attachments") or []:
         attachment_files.check(
             upload.chunks(), filename=upload.name, declared_type=upload.content_type or ""
         )
@@ -136,6 +144,21 @@ def _attach(on: On, data: dict[str, Any]) -> object:
             declared_type=upload.content_type or "",
         )
     return None
+
+
+def _files_then(
+    act: Callable[[On, dict[str, Any]], object],
+) -> Callable[[On, dict[str, Any]], object]:
+    """The step's documents first, then the step, in one database transaction (the step's
+    `once.submit`): the unit may attach while it holds the transaction or its referral, which
+    an answer, a return or a forward ends."""
+
+    def both(on: On, data: dict[str, Any]) -> object:
+        if data.get("attachments"):
+            _attach(on, data)
+        return act(on, data)
+
+    return both
 
 
 def _link(on: On, data: dict[str, Any]) -> object:
@@ -164,7 +187,9 @@ def _forward(on: On, data: dict[str, Any]) -> object:
 
 
 TRANSACTION_STEP_PAGES: dict[str, StepPage] = {
-    Step.REFER: StepPage(_refer_form, _refer, gettext_lazy("Referred.")),
+    Step.REFER: StepPage(
+        _refer_form, _files_then(_refer), gettext_lazy("Referred."), check=_check_files
+    ),
     Step.COMMENT: StepPage(
         _text,
         lambda on, data: services.comment(on.ws.actor, on.txn.public_id, text=data["text"]),
@@ -175,9 +200,12 @@ TRANSACTION_STEP_PAGES: dict[str, StepPage] = {
     ),
     Step.LINK: StepPage(_link_form, _link, gettext_lazy("Linked.")),
     Step.CLOSE: StepPage(
-        _reason,
-        lambda on, data: services.close(on.ws.actor, on.txn.public_id, reason=data["reason"]),
+        _reason_files,
+        _files_then(
+            lambda on, data: services.close(on.ws.actor, on.txn.public_id, reason=data["reason"])
+        ),
         gettext_lazy("Closed."),
+        check=_check_files,
     ),
     Step.REOPEN: StepPage(
         _reason,
@@ -198,19 +226,31 @@ REFERRAL_STEP_PAGES: dict[str, StepPage] = {
         gettext_lazy("Receipt acknowledged."),
     ),
     Step.ANSWER: StepPage(
-        _text,
-        lambda on, data: services.answer(on.ws.actor, on.referral().public_id, text=data["text"]),
+        _text_files,
+        _files_then(
+            lambda on, data: services.answer(
+                on.ws.actor, on.referral().public_id, text=data["text"]
+            )
+        ),
         gettext_lazy("Answer sent."),
+        check=_check_files,
     ),
     Step.RETURN: StepPage(
-        _reason,
-        lambda on, data: services.return_referral(
-            on.ws.actor, on.referral().public_id, reason=data["reason"]
+        _reason_files,
+        _files_then(
+            lambda on, data: services.return_referral(
+                on.ws.actor, on.referral().public_id, reason=data["reason"]
+            )
         ),
         gettext_lazy("Returned."),
+        check=_check_files,
     ),
     Step.FORWARD: StepPage(
-        _forward_form, _forward, gettext_lazy("Forwarded."), default_field="to_unit"
+        _forward_form,
+        _files_then(_forward),
+        gettext_lazy("Forwarded."),
+        default_field="to_unit",
+        check=_check_files,
     ),
 }
 assert set(REFERRAL_STEP_PAGES) == set(REFERRAL_STEPS), "a page for every referral step"
@@ -263,14 +303,30 @@ def transaction_step(request: HttpRequest, ws: Workspace, tid: Any, step: str) -
         return not_allowed(request, ws, error_message(error), status=error.status)
 
 
+@csrf_exempt  # checked below, once the rights to upload are: the check reads the body
 @staff_page(needs_unit=False)
 @require_http_methods(["GET", "POST"])
 def referral_step(request: HttpRequest, ws: Workspace, rid: Any, step: str) -> HttpResponse:
-    """A step on a referral: acknowledge, answer, return, forward."""
+    """A step on a referral: acknowledge, answer, return, forward — the last three with the
+    documents that go with them (checked before they are stored, as on `transaction_step`:
+    the unit that may take the step is the unit that may attach, asked before a byte of the
+    body is read)."""
     if step not in REFERRAL_STEP_PAGES:
         raise Http404
     ref = access.get_referral_for(ws.actor, rid)
-    return _take(request, On(ws, ref.transaction, ref), step)
+    on = On(ws, ref.transaction, ref)
+    if request.method == "POST" and _page_of(step, on).check is not None:
+        try:
+            services.check_may_attach(ws.actor, on.txn.public_id)
+        except NotFound:
+            raise
+        except WaslError as error:
+            return not_allowed(request, ws, error_message(error))
+    try:
+        return csrf_protect(_take)(request, on, step)
+    except RequestDataTooBig:
+        error = attachment_files.too_large()
+        return not_allowed(request, ws, error_message(error), status=error.status)
 
 
 def _take(request: HttpRequest, on: On, step: str) -> HttpResponse:

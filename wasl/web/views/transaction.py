@@ -15,7 +15,7 @@ from wasl.registry.states import OPEN_REFERRAL_STATES, State, Step
 
 from .. import once
 from ..workspace import Workspace, staff_page
-from . import steps
+from . import exchange, steps
 from .files import PREVIEWABLE
 
 
@@ -82,4 +82,5 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
         },
         "holders": holders,
         "previewable": PREVIEWABLE,
+        "exchange": exchange.exchange_context(ws, txn),
     }
