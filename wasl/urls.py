@@ -27,6 +27,7 @@ urlpatterns = [
     path("inquiry/", include("wasl.inquiry.urls")),
     path("exchange/", include("wasl.exchange.urls")),
     path("dashboards/", include("wasl.dashboards.urls")),
+    path("notifications/", include("wasl.notifications.urls")),
     # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).
     path("kiosk/", inquiry_views.kiosk, name="kiosk"),
     path("", include("wasl.web.urls")),
