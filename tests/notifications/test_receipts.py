@@ -126,7 +126,7 @@ def test_probe_hostile_receipts_never_500_and_never_change_a_notification(notifi
         }
         body = json.dumps(data).encode()
         forged = rng.random() < 0.8
-        signature = "sha256=" + "%064x" % rng.getrandbits(256) if forged else None
+        signature = f"sha256={rng.getrandbits(256):064x}" if forged else None
         answer = post(body, signature=signature)
         attempts += 1
         errors_5xx += answer.status_code >= 500
