@@ -20,11 +20,11 @@ import logging
 import re
 from typing import Any
 
-from django.db import IntegrityError
 from django.db import transaction as db
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
+from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
 
@@ -56,17 +56,31 @@ def step_of(event: Event, txn: Transaction) -> str | None:
 
 
 def on_event(published: Published) -> None:
-    """In the step's transaction: queue what the visitor should hear about this event. A
-    failure here is logged and never undoes the step (a savepoint of its own)."""
+    """In the step's transaction: queue what the visitor should hear about this event. One
+    read (the step's templates with the entity's names and the visitor's choices), then one
+    write in a savepoint of its own: a failure is logged and never undoes the step."""
     event, txn = published.event, published.transaction
     if txn.party_type not in VISITORS:
         return
     step = step_of(event, txn)
     if step is None:
         return
+    registering = step == Step.REGISTERED
+    if registering and not txn.party_phone:
+        return  # nobody has had the chance to give another number yet
+    templates = templates_for(txn, step, Channel.SMS, with_contact=not registering)
+    if not templates:
+        logger.warning("notifications: no SMS template for %s", step)
+        return
+    contact = _contact_from(templates[0], txn)
+    mandatory = step in MANDATORY
+    # E-mail is not sent yet: a mandatory message goes by SMS whatever the channel chosen.
+    if not contact.phone or not (mandatory or (contact.sms and contact.optional)):
+        return
+    template = choose(templates, contact.language)
     try:
         with db.atomic():
-            made = queue(event, txn, step)
+            made = queue(event, txn, step, contact, template)
     except Exception:
         logger.exception("notifications: could not queue %s of %s", step, txn.reference)
         return
@@ -74,28 +88,32 @@ def on_event(published: Published) -> None:
         db.on_commit(tasks.enqueue_send, robust=True)
 
 
-def contact_for(txn: Transaction) -> Contact:
-    """The visitor's choices for `txn`, made from the party as registered the first time."""
-    contact, _ = Contact.objects.get_or_create(
-        transaction_id=txn.pk, defaults={"phone": txn.party_phone}
+def contact_of(txn: Transaction) -> Contact:
+    """The visitor's choices for `txn`: those kept (`services.set_contact`), else the party's
+    number as registered, in Arabic, with every message. Not saved: a row is kept only once
+    someone changes the choices."""
+    kept = Contact.objects.filter(transaction_id=txn.pk).first()
+    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone)
+
+
+def _contact_from(row: Template, txn: Transaction) -> Contact:
+    kept = getattr(row, "contact_language", None)
+    if kept is None:  # no row kept (or not read: the step registers the transaction)
+        return Contact(transaction_id=txn.pk, phone=txn.party_phone)
+    return Contact(
+        transaction_id=txn.pk,
+        phone=row.contact_phone,
+        language=kept,
+        sms=row.contact_sms,
+        optional=row.contact_optional,
     )
-    return contact
 
 
-def queue(event: Event, txn: Transaction, step: str) -> list[Notification]:
-    """Write the notifications of `step` on `txn` (inside the caller's transaction)."""
-    contact = contact_for(txn)
-    mandatory = step in MANDATORY
-    if not mandatory and not contact.optional:
-        return []
-    # E-mail is not sent yet: a mandatory message goes by SMS whatever the channel chosen.
-    if not contact.phone or (not contact.sms and not mandatory):
-        return []
-    template = template_for(txn.entity_id, step, Channel.SMS, contact.language)
-    if template is None:
-        logger.warning("notifications: no SMS template for %s", step)
-        return []
-    body = render(template.body, txn, template.language)
+def queue(event: Event, txn: Transaction, step: str, contact: Contact, template: Template) -> bool:
+    """Write the SMS of `step` on `txn` to `contact` (inside the caller's transaction).
+    False when nothing is left to send (over the parts cap, or already written)."""
+    names = {Language.AR: template.entity_ar, Language.EN: template.entity_en}
+    body = render(template.body, txn.reference, names[template.language])
     counted = sms.count(body, template.language)
     now = timezone.now()
     too_long = counted.parts > conf.get("WASL_SMS_MAX_PARTS")
@@ -109,45 +127,54 @@ def queue(event: Event, txn: Transaction, step: str) -> list[Notification]:
         body=body,
         encoding=counted.encoding,
         parts=counted.parts,
-        mandatory=mandatory,
+        mandatory=step in MANDATORY,
         status=Status.TECHNICAL_FAILURE if too_long else Status.QUEUED,
         error=f"too_many_parts: {counted.parts}" if too_long else "",
         next_attempt_at=None if too_long else now,
         created_at=now,
         status_at=now,
     )
-    try:
-        with db.atomic():
-            notification.save()
-    except IntegrityError:  # this event's message to this number is already written
-        return []
-    return [] if too_long else [notification]
+    # One statement; a second handler run for the same event writes nothing.
+    made = Notification.objects.bulk_create([notification], ignore_conflicts=True)
+    return bool(made) and not too_long
 
 
-def template_for(entity_id: int, step: str, channel: str, language: str) -> Template | None:
-    """The entity's own active template, else the default; in `language`, else Arabic."""
-    rows = list(
+def templates_for(
+    txn: Transaction, step: str, channel: str, *, with_contact: bool
+) -> list[Template]:
+    """The active templates of `step` (the entity's own and the defaults, both languages),
+    each with the entity's names (`entity_ar`, `entity_en`) and, `with_contact`, the kept
+    choices of the visitor (`contact_*`, None when none are kept): one query."""
+    entity = Entity.objects.filter(pk=txn.entity_id)
+    extra: dict[str, Any] = {
+        "entity_ar": Subquery(entity.values("name_ar")),
+        "entity_en": Subquery(entity.values("name_en")),
+    }
+    if with_contact:
+        kept = Contact.objects.filter(transaction_id=txn.pk)
+        for name in ("phone", "language", "sms", "optional"):
+            extra[f"contact_{name}"] = Subquery(kept.values(name))
+    return list(
         Template.objects.filter(
-            Q(entity__isnull=True) | Q(entity_id=entity_id),
+            Q(entity__isnull=True) | Q(entity_id=txn.entity_id),
             step=step,
             channel=channel,
             is_active=True,
-            language__in={language, Language.AR},
-        )
+        ).annotate(**extra)
     )
 
-    def rank(row: Template) -> tuple[int, int]:
-        return (row.language != language, row.entity_id is None)
 
-    return min(rows, key=rank) if rows else None
+def choose(templates: list[Template], language: str) -> Template:
+    """In `language` if there is one, else Arabic; the entity's own before the default."""
+
+    def rank(row: Template) -> tuple[bool, bool, bool]:
+        return (row.language != language, row.language != Language.AR, row.entity_id is None)
+
+    return min(templates, key=rank)
 
 
-def render(body: str, txn: Transaction, language: str) -> str:
+def render(body: str, reference: str, entity: str) -> str:
     """The template with its placeholders filled: {reference} and {entity} only, so that a
     template never shows what the visitor should not read (the subject, a unit)."""
-    entity = txn.entity
-    values: dict[str, Any] = {
-        "reference": txn.reference,
-        "entity": entity.name_en if language == Language.EN else entity.name_ar,
-    }
-    return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), body)
+    values = {"reference": reference, "entity": entity}
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

@@ -8,6 +8,7 @@ from wasl.directory.actors import Actor
 from wasl.registry import rights
 from wasl.registry.models import Transaction
 
+from . import outbox
 from .models import Contact, Notification
 from .outbox import VISITORS
 from .states import Language
@@ -22,11 +23,7 @@ def sent_for(txn: Transaction) -> list[Notification]:
 def contact_of(txn: Transaction) -> Contact | None:
     """The visitor's choices for `txn` (as they would be made now when none are kept), or
     None when the transaction has no visitor to notify."""
-    if txn.party_type not in VISITORS:
-        return None
-    return Contact.objects.filter(transaction_id=txn.pk).first() or Contact(
-        transaction_id=txn.pk, phone=txn.party_phone
-    )
+    return outbox.contact_of(txn) if txn.party_type in VISITORS else None
 
 
 def section(actor: Actor, txn: Transaction) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from wasl.directory.models import entity_code_of
 from wasl.registry import access, rights
 
 from .models import Contact
-from .outbox import VISITORS, contact_for
+from .outbox import VISITORS, contact_of
 from .states import Language
 
 
@@ -54,7 +54,7 @@ def set_contact(
                 "Only a citizen, resident or company party is notified.",
                 code="no_visitor",
             )
-        contact = contact_for(txn)
+        contact = contact_of(txn)
         fields = ["phone", "language", "sms", "optional"]
         old = {name: getattr(contact, name) for name in fields}
         contact.phone, contact.language, contact.sms, contact.optional = (
@@ -66,7 +66,7 @@ def set_contact(
         new = {name: getattr(contact, name) for name in fields}
         if new == old:
             return contact
-        contact.save(update_fields=[*fields, "updated_at"])
+        contact.save()  # the first change writes the row
         audit.record(
             "notifications.contact.changed",
             chain=entity_code_of(txn.entity_id),

@@ -25,8 +25,8 @@ class Channel(Vocabulary):
 
 
 class Language(Vocabulary):
-    AR = "ar", "العربية"
-    EN = "en", "English"
+    AR = "ar", _("Arabic")
+    EN = "en", _("English")
 
 
 class Status(Vocabulary):
