@@ -58,7 +58,7 @@ RECEIPT_STATUS = {
 }
 MAX_BODY = 64 * 1024
 KEEP = 1000  # messages remembered for GET /messages
-CALLBACK_TRIES = 5
+CALLBACK_TRIES = 10  # over about half a minute: a receiver that is restarting gets its receipts
 
 
 class Provider:
@@ -140,7 +140,7 @@ def post_receipt(url: str, body: bytes, secret: str) -> str:
                 return result
         except OSError as error:
             result = type(error).__name__
-        time.sleep(0.2 * 2**attempt)
+        time.sleep(min(0.2 * 2**attempt, 5.0))
     return result
 
 

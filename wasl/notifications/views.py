@@ -8,6 +8,7 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,7 +146,15 @@ def fake_provider_messages() -> tuple[list[dict[str, Any]] | None, str]:
             data = json.loads(answer.read(4 * 1024 * 1024))
     except (OSError, ValueError):
         return None, url
-    return (data if isinstance(data, list) else None), url
+    if not isinstance(data, list):
+        return None, url
+    received = [m for m in data if isinstance(m, dict)]
+    for message in received:
+        try:
+            message["received"] = datetime.fromisoformat(str(message.get("received_at")))
+        except ValueError:
+            message["received"] = None
+    return received, url
 
 
 @signed_in
