@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "WASL_NOTIFY_BACKOFF_BASE_SECONDS": 5.0,
     "WASL_NOTIFY_BACKOFF_MAX_SECONDS": 3600.0,
     "WASL_NOTIFY_MAX_ATTEMPTS": 8,
+    # A message taken by the provider whose receipt has not come after this long is given
+    # up as a temporary failure (GOV.UK Notify waits 72 hours).
+    "WASL_NOTIFY_RECEIPT_WAIT_SECONDS": 72 * 3600.0,
     # A claimed message comes back to the queue after this long if its worker died.
     "WASL_NOTIFY_LEASE_SECONDS": 60.0,
     "WASL_NOTIFY_BATCH_SIZE": 50,

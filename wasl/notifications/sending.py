@@ -61,6 +61,19 @@ def claim(limit: int) -> list[Notification]:
     return list(Notification.objects.filter(pk__in=picked, next_attempt_at=lease).order_by("id"))
 
 
+def expire_unanswered(now: datetime | None = None) -> int:
+    """Messages the provider took whose receipt never came (`WASL_NOTIFY_RECEIPT_WAIT_SECONDS`)
+    end as a temporary failure with no further attempt; a late receipt still settles them."""
+    now = now or timezone.now()
+    wait = timedelta(seconds=conf.get("WASL_NOTIFY_RECEIPT_WAIT_SECONDS"))
+    return Notification.objects.filter(status=Status.SENDING, sent_at__lt=now - wait).update(
+        status=Status.TEMPORARY_FAILURE,
+        status_at=now,
+        next_attempt_at=None,
+        error="no delivery receipt from the provider",
+    )
+
+
 def send_due(limit: int | None = None, provider: providers.SmsProvider | None = None) -> Counts:
     """One pass: claim what is due and send it."""
     claimed = claim(limit or conf.get("WASL_NOTIFY_BATCH_SIZE"))

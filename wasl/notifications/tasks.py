@@ -18,7 +18,9 @@ MAX_PASSES = 20
 
 @task()
 def send_due() -> dict[str, int]:
-    """Send what is due, batch after batch, until nothing is (or `MAX_PASSES`)."""
+    """Send what is due, batch after batch, until nothing is (or `MAX_PASSES`); give up on
+    the receipts that never came."""
+    sending.expire_unanswered()
     total = sending.Counts()
     for _ in range(MAX_PASSES):
         counts = sending.send_due()
