@@ -112,3 +112,13 @@ def test_the_demo_page_lists_what_the_fake_provider_received(cast, settings, fak
     html = signed_in(cast.clerk).get("/notifications/demo/sms").content.decode()
     assert txn.reference in html
     assert PHONE in html
+
+
+def test_a_transaction_with_no_visitor_has_no_notifications_section(cast):
+    from tests.conftest import make_transaction
+    from wasl.registry import services as registry
+
+    txn = make_transaction(cast, party=registry.Party(), correspondent_code="GOV-JED")
+    html = signed_in(cast.clerk).get(f"/t/{txn.public_id}/").content.decode()
+    assert txn.reference in html
+    assert 'id="notifications-title"' not in html
