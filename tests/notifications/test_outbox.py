@@ -169,3 +169,13 @@ def test_an_entitys_own_template_wins(cast):
 def test_a_party_phone_is_stored_normalised(cast):
     txn = make_transaction(cast, party=citizen("+966 50 123 4567"))
     assert sent(txn)[0].to == PHONE
+
+
+def test_without_template_rows_the_defaults_in_code_are_sent(cast):
+    from wasl.notifications.defaults import SMS
+    from wasl.notifications.models import Template
+
+    Template.objects.all().delete()
+    txn = make_visitor_transaction(cast)
+    expected = SMS["registered"][0].format(reference=txn.reference, entity=cast.emk.name_ar)
+    assert sent(txn)[0].body == expected

@@ -16,8 +16,8 @@ from .states import Channel, Language, Status, Step
 class Template(models.Model):
     """قالب إشعار — the text a visitor gets at one step, in one channel and language.
 
-    `entity` empty: the default of every entity; an entity's own row wins. Placeholders:
-    {reference}, {entity}, {unit}."""
+    `entity` empty: the default of every entity; an entity's own row wins; without either,
+    the text in code (`defaults.SMS`). Placeholders: {reference}, {entity}."""
 
     entity = models.ForeignKey(
         Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -26,7 +26,6 @@ class Template(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=2, choices=Language.choices)
     body = models.TextField()
-    is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -21,14 +21,15 @@ import re
 from typing import Any
 
 from django.db import transaction as db
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
 from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
 
-from . import conf, sms, tasks
+from . import conf, defaults, sms, tasks
 from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
 
@@ -57,8 +58,9 @@ def step_of(event: Event, txn: Transaction) -> str | None:
 
 def on_event(published: Published) -> None:
     """In the step's transaction: queue what the visitor should hear about this event. One
-    read (the step's templates with the entity's names and the visitor's choices), then one
-    write in a savepoint of its own: a failure is logged and never undoes the step."""
+    read (the step's texts in both languages, the entity's names and the visitor's kept
+    choices), then one write in a savepoint of its own: a failure is logged and never undoes
+    the step."""
     event, txn = published.event, published.transaction
     if txn.party_type not in VISITORS:
         return
@@ -68,19 +70,17 @@ def on_event(published: Published) -> None:
     registering = step == Step.REGISTERED
     if registering and not txn.party_phone:
         return  # nobody has had the chance to give another number yet
-    templates = templates_for(txn, step, Channel.SMS, with_contact=not registering)
-    if not templates:
-        logger.warning("notifications: no SMS template for %s", step)
-        return
-    contact = _contact_from(templates[0], txn)
+    found = read_step(txn, step, Channel.SMS, with_contact=not registering)
+    contact = _contact_from(found, txn)
     mandatory = step in MANDATORY
     # E-mail is not sent yet: a mandatory message goes by SMS whatever the channel chosen.
     if not contact.phone or not (mandatory or (contact.sms and contact.optional)):
         return
-    template = choose(templates, contact.language)
+    language = contact.language if contact.language in Language.values else Language.AR
+    body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
     try:
         with db.atomic():
-            made = queue(event, txn, step, contact, template)
+            made = queue(event, txn, step, contact, language, body)
     except Exception:
         logger.exception("notifications: could not queue %s of %s", step, txn.reference)
         return
@@ -96,25 +96,24 @@ def contact_of(txn: Transaction) -> Contact:
     return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone)
 
 
-def _contact_from(row: Template, txn: Transaction) -> Contact:
-    kept = getattr(row, "contact_language", None)
-    if kept is None:  # no row kept (or not read: the step registers the transaction)
+def _contact_from(found: dict[str, Any], txn: Transaction) -> Contact:
+    if found.get("contact_language") is None:  # none kept (or not read: just registered)
         return Contact(transaction_id=txn.pk, phone=txn.party_phone)
     return Contact(
         transaction_id=txn.pk,
-        phone=row.contact_phone,
-        language=kept,
-        sms=row.contact_sms,
-        optional=row.contact_optional,
+        phone=found["contact_phone"],
+        language=found["contact_language"],
+        sms=found["contact_sms"],
+        optional=found["contact_optional"],
     )
 
 
-def queue(event: Event, txn: Transaction, step: str, contact: Contact, template: Template) -> bool:
+def queue(
+    event: Event, txn: Transaction, step: str, contact: Contact, language: str, body: str
+) -> bool:
     """Write the SMS of `step` on `txn` to `contact` (inside the caller's transaction).
     False when nothing is left to send (over the parts cap, or already written)."""
-    names = {Language.AR: template.entity_ar, Language.EN: template.entity_en}
-    body = render(template.body, txn.reference, names[template.language])
-    counted = sms.count(body, template.language)
+    counted = sms.count(body, language)
     now = timezone.now()
     too_long = counted.parts > conf.get("WASL_SMS_MAX_PARTS")
     notification = Notification(
@@ -122,7 +121,7 @@ def queue(event: Event, txn: Transaction, step: str, contact: Contact, template:
         event=event,
         step=step,
         channel=Channel.SMS,
-        language=template.language,
+        language=language,
         to=contact.phone,
         body=body,
         encoding=counted.encoding,
@@ -139,38 +138,27 @@ def queue(event: Event, txn: Transaction, step: str, contact: Contact, template:
     return bool(made) and not too_long
 
 
-def templates_for(
-    txn: Transaction, step: str, channel: str, *, with_contact: bool
-) -> list[Template]:
-    """The active templates of `step` (the entity's own and the defaults, both languages),
-    each with the entity's names (`entity_ar`, `entity_en`) and, `with_contact`, the kept
-    choices of the visitor (`contact_*`, None when none are kept): one query."""
-    entity = Entity.objects.filter(pk=txn.entity_id)
-    extra: dict[str, Any] = {
-        "entity_ar": Subquery(entity.values("name_ar")),
-        "entity_en": Subquery(entity.values("name_en")),
-    }
+def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) -> dict[str, Any]:
+    """In one query, from the transaction's entity: its names (`name_ar`, `name_en`), the
+    text of `step` in each language (`body_ar`, `body_en`: the entity's own template, else
+    the default row, else the default in code, `defaults.SMS`) and, `with_contact`, the
+    visitor's kept choices (`contact_*`, None when none are kept)."""
+    texts = Template.objects.filter(step=step, channel=channel)
+    extra: dict[str, Any] = {}
+    for language in Language.values:
+        own = texts.filter(entity_id=OuterRef("pk"), language=language).values("body")[:1]
+        default = texts.filter(entity__isnull=True, language=language).values("body")[:1]
+        extra[f"body_{language}"] = Coalesce(Subquery(own), Subquery(default))
     if with_contact:
         kept = Contact.objects.filter(transaction_id=txn.pk)
         for name in ("phone", "language", "sms", "optional"):
             extra[f"contact_{name}"] = Subquery(kept.values(name))
-    return list(
-        Template.objects.filter(
-            Q(entity__isnull=True) | Q(entity_id=txn.entity_id),
-            step=step,
-            channel=channel,
-            is_active=True,
-        ).annotate(**extra)
+    found: dict[str, Any] = (
+        Entity.objects.filter(pk=txn.entity_id).values("name_ar", "name_en").annotate(**extra).get()
     )
-
-
-def choose(templates: list[Template], language: str) -> Template:
-    """In `language` if there is one, else Arabic; the entity's own before the default."""
-
-    def rank(row: Template) -> tuple[bool, bool, bool]:
-        return (row.language != language, row.language != Language.AR, row.entity_id is None)
-
-    return min(templates, key=rank)
+    for index, language in enumerate(Language.values):
+        found[f"body_{language}"] = found[f"body_{language}"] or defaults.SMS[step][index]
+    return found
 
 
 def render(body: str, reference: str, entity: str) -> str:
