@@ -19,14 +19,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 ## demo: set up everything, load the demo region and run it as in production on
-## http://127.0.0.1:8000: the processes of the Procfile (server, worker and the local OpenID
-## Connect provider of the Tawasul portal on 127.0.0.1:8001), started by honcho
+## http://127.0.0.1:8000: the processes of the Procfile (server, worker, the local OpenID
+## Connect provider of the Tawasul portal on 127.0.0.1:8001, the fake SMS provider on 8025 —
+## what it received: /notifications/demo/sms), started by honcho
+DEMO_SMS := WASL_SMS_PROVIDER=http WASL_SMS_URL=http://127.0.0.1:8025 \
+	WASL_SMS_CALLBACK_URL=http://127.0.0.1:8000/notifications/receipts/sms \
+	WASL_SMS_RECEIPT_SECRET=demo-only-receipts-secret WASL_DEMO=1
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
 	$(BIN)/wasl loadportaldemo
 	$(BIN)/wasl collectstatic --no-input -v0
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
+	$(DEMO_SMS) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
 
 ## dev: Django's development server on http://127.0.0.1:8000, DEBUG on, reloading on every change
 dev: $(STAMP)

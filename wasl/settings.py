@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "wasl.inquiry",
     "wasl.exchange",
     "wasl.dashboards",
+    "wasl.notifications",
     "wasl.web",
 ]
 

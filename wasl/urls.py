@@ -28,6 +28,7 @@ urlpatterns = [
     path("portal/", include("wasl.portal.urls")),
     path("exchange/", include("wasl.exchange.urls")),
     path("dashboards/", include("wasl.dashboards.urls")),
+    path("notifications/", include("wasl.notifications.urls")),
     # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).
     path("kiosk/", inquiry_views.kiosk, name="kiosk"),
     path("", include("wasl.web.urls")),

@@ -41,7 +41,7 @@ def test_every_job_is_due_at_once_then_after_its_interval(db, ran):
     assert ran == everything
     assert schedule.enqueue_due(now + timedelta(seconds=1)) == []
     later = now + timedelta(seconds=11)
-    assert schedule.enqueue_due(later) == ["exchange.deliver_due"]
+    assert schedule.enqueue_due(later) == ["exchange.deliver_due", "notifications.send_due"]
     assert schedule.enqueue_due(now + timedelta(days=1, seconds=1)) == everything
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from wasl.dashboards import tasks as dashboards
 from wasl.directory import idempotency
 from wasl.exchange import tasks as exchange
+from wasl.notifications import tasks as notifications
 
 from . import tasks as housekeeping
 from .models import PeriodicJob
@@ -38,6 +39,13 @@ SCHEDULE = (
         timedelta(seconds=10),
         "outbox messages whose worker died come due again when their lease ends; retries "
         "are tasks of their own, this only catches what nothing else will",
+    ),
+    Periodic(
+        "notifications.send_due",
+        notifications.send_due,
+        timedelta(seconds=10),
+        "notifications to retry come due (a backend that cannot defer leaves them to this), "
+        "and those whose worker died come back when their lease ends",
     ),
     Periodic(
         "dashboards.followup",

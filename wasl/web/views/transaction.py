@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from wasl.notifications import queries as notifications
 from wasl.registry import access, presenters
 from wasl.registry.models import Attachment, Event, Referral, Transaction
 from wasl.registry.states import OPEN_REFERRAL_STATES, State, Step
@@ -83,4 +84,5 @@ def _detail_context(ws: Workspace, txn: Transaction) -> dict[str, Any]:
         "holders": holders,
         "previewable": PREVIEWABLE,
         "exchange": exchange.exchange_context(ws, txn),
+        "notify": notifications.section(ws.actor, txn),
     }

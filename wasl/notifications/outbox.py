@@ -1,0 +1,168 @@
+"""The outbox: what a visitor is told, written in the same database transaction as the step.
+
+`on_event` is subscribed to the registry's events (`apps.py`, in the step's transaction): for
+the steps a visitor hears about (registered with its reference, referred onward, answer ready,
+closed) it renders the step's template in the visitor's language and writes one queued
+`Notification` per channel; after the commit the sender task takes it (`tasks`).
+
+Which steps, for whom:
+- a visitor is the transaction's party — a citizen, resident or company — with a mobile number;
+- `registered` always goes (mandatory: the reference number is how the visitor follows the
+  matter), the others only when the visitor takes optional messages;
+- `referred` only on the first referral away from the owning unit (not when units are added),
+  and never for a confidential matter; the message names no unit;
+- `answered` only when the last open referral is answered (the transaction is `answered`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.db import transaction as db
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from wasl.directory.models import Entity
+from wasl.registry.events import Published
+from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
+
+from . import conf, defaults, sms, tasks
+from .models import Contact, Notification, Template
+from .states import MANDATORY, Channel, Language, Status, Step
+
+logger = logging.getLogger("wasl.notifications")
+
+VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
+PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
+
+
+def step_of(event: Event, txn: Transaction) -> str | None:
+    """The step a visitor hears about that `event` is, if any (see the module's rules)."""
+    states = event.data.get("state") if isinstance(event.data, dict) else None
+    new_state = states[1] if isinstance(states, list) and len(states) == 2 else None
+    if event.action == "registered":
+        return Step.REGISTERED
+    if event.action == "referred":
+        if txn.confidentiality != Confidentiality.NORMAL or states is None:
+            return None
+        return Step.REFERRED if states[0] != new_state else None
+    if event.action == "answered" and new_state == "answered":
+        return Step.ANSWERED
+    if event.action == "closed":
+        return Step.CLOSED
+    return None
+
+
+def on_event(published: Published) -> None:
+    """In the step's transaction: queue what the visitor should hear about this event. One
+    read (the step's texts in both languages, the entity's names and the visitor's kept
+    choices), then one write in a savepoint of its own: a failure is logged and never undoes
+    the step."""
+    event, txn = published.event, published.transaction
+    if txn.party_type not in VISITORS:
+        return
+    step = step_of(event, txn)
+    if step is None:
+        return
+    registering = step == Step.REGISTERED
+    if registering and not txn.party_phone:
+        return  # nobody has had the chance to give another number yet
+    found = read_step(txn, step, Channel.SMS, with_contact=not registering)
+    contact = _contact_from(found, txn)
+    mandatory = step in MANDATORY
+    # E-mail is not sent yet: a mandatory message goes by SMS whatever the channel chosen.
+    if not contact.phone or not (mandatory or (contact.sms and contact.optional)):
+        return
+    language = contact.language if contact.language in Language.values else Language.AR
+    body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+    try:
+        with db.atomic():
+            made = queue(event, txn, step, contact, language, body)
+    except Exception:
+        logger.exception("notifications: could not queue %s of %s", step, txn.reference)
+        return
+    if made:
+        db.on_commit(tasks.enqueue_send, robust=True)
+
+
+def contact_of(txn: Transaction) -> Contact:
+    """The visitor's choices for `txn`: those kept (`services.set_contact`), else the party's
+    number as registered, in Arabic, with every message. Not saved: a row is kept only once
+    someone changes the choices."""
+    kept = Contact.objects.filter(transaction_id=txn.pk).first()
+    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone)
+
+
+def _contact_from(found: dict[str, Any], txn: Transaction) -> Contact:
+    if found.get("contact_language") is None:  # none kept (or not read: just registered)
+        return Contact(transaction_id=txn.pk, phone=txn.party_phone)
+    return Contact(
+        transaction_id=txn.pk,
+        phone=found["contact_phone"],
+        language=found["contact_language"],
+        sms=found["contact_sms"],
+        optional=found["contact_optional"],
+    )
+
+
+def queue(
+    event: Event, txn: Transaction, step: str, contact: Contact, language: str, body: str
+) -> bool:
+    """Write the SMS of `step` on `txn` to `contact` (inside the caller's transaction).
+    False when nothing is left to send (over the parts cap, or already written)."""
+    counted = sms.count(body, language)
+    now = timezone.now()
+    too_long = counted.parts > conf.get("WASL_SMS_MAX_PARTS")
+    notification = Notification(
+        transaction=txn,
+        event=event,
+        step=step,
+        channel=Channel.SMS,
+        language=language,
+        to=contact.phone,
+        body=body,
+        encoding=counted.encoding,
+        parts=counted.parts,
+        mandatory=step in MANDATORY,
+        status=Status.TECHNICAL_FAILURE if too_long else Status.QUEUED,
+        error=f"too_many_parts: {counted.parts}" if too_long else "",
+        next_attempt_at=None if too_long else now,
+        created_at=now,
+        status_at=now,
+    )
+    # One statement; a second handler run for the same event writes nothing.
+    made = Notification.objects.bulk_create([notification], ignore_conflicts=True)
+    return bool(made) and not too_long
+
+
+def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) -> dict[str, Any]:
+    """In one query, from the transaction's entity: its names (`name_ar`, `name_en`), the
+    text of `step` in each language (`body_ar`, `body_en`: the entity's own template, else
+    the default row, else the default in code, `defaults.SMS`) and, `with_contact`, the
+    visitor's kept choices (`contact_*`, None when none are kept)."""
+    texts = Template.objects.filter(step=step, channel=channel)
+    extra: dict[str, Any] = {}
+    for language in Language.values:
+        own = texts.filter(entity_id=OuterRef("pk"), language=language).values("body")[:1]
+        default = texts.filter(entity__isnull=True, language=language).values("body")[:1]
+        extra[f"body_{language}"] = Coalesce(Subquery(own), Subquery(default))
+    if with_contact:
+        kept = Contact.objects.filter(transaction_id=txn.pk)
+        for name in ("phone", "language", "sms", "optional"):
+            extra[f"contact_{name}"] = Subquery(kept.values(name))
+    found: dict[str, Any] = (
+        Entity.objects.filter(pk=txn.entity_id).values("name_ar", "name_en").annotate(**extra).get()
+    )
+    for index, language in enumerate(Language.values):
+        found[f"body_{language}"] = found[f"body_{language}"] or defaults.SMS[step][index]
+    return found
+
+
+def render(body: str, reference: str, entity: str) -> str:
+    """The template with its placeholders filled: {reference} and {entity} only, so that a
+    template never shows what the visitor should not read (the subject, a unit)."""
+    values = {"reference": reference, "entity": entity}
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

@@ -1,0 +1,48 @@
+"""The notifications' words, declared once: the steps a visitor hears about, the channels,
+the languages, and the statuses of a notification as a provider reports them (the statuses of
+GOV.UK Notify). Models, pages and the receipt endpoint take their values from here."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from wasl.registry.vocabulary import Vocabulary
+
+
+class Step(Vocabulary):
+    """What a visitor is told about."""
+
+    REGISTERED = "registered", _("Registered, with its reference")
+    REFERRED = "referred", _("Referred onward")
+    ANSWERED = "answered", _("Answer ready")
+    CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+
+
+class Channel(Vocabulary):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class Language(Vocabulary):
+    AR = "ar", _("Arabic")
+    EN = "en", _("English")
+
+
+class Status(Vocabulary):
+    """Where a notification is."""
+
+    QUEUED = "queued", pgettext_lazy("notification", "Queued")
+    SENDING = "sending", pgettext_lazy("notification", "Sending")
+    DELIVERED = "delivered", pgettext_lazy("notification", "Delivered")
+    TEMPORARY_FAILURE = "temporary_failure", _("Temporary failure, will retry")
+    PERMANENT_FAILURE = "permanent_failure", _("Permanent failure")
+    TECHNICAL_FAILURE = "technical_failure", _("Technical failure")
+
+
+# Statuses after which nothing changes a notification, not even a late receipt.
+FINAL = frozenset({Status.DELIVERED, Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE})
+# Statuses in which the sender picks a notification up when it is due.
+DUE = frozenset({Status.QUEUED, Status.TEMPORARY_FAILURE})
+# Messages the visitor cannot switch off: the reference number is how they follow their matter.
+MANDATORY = frozenset({Step.REGISTERED})

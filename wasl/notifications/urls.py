@@ -1,0 +1,12 @@
+"""Mounted at /notifications/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("receipts/sms", views.sms_receipt, name="sms_receipt"),
+    path("t/<uuid:tid>/contact", views.contact, name="contact"),
+    path("demo/sms", views.demo_sms, name="demo_sms"),
+]
