@@ -95,11 +95,11 @@ def test_a_whole_lifecycle_through_the_api_costs_a_fixed_number_of_queries(cast,
     # server), nothing after. Registering and referring also read the units they name.
     # Registering indexes the text for the inquiry (the document and its new words; one
     # statement more on SQLite, FTS5). The visitor has a mobile number: each step also queues
-    # their SMS (the templates with the visitor's choices, read in one query; SAVEPOINT, the
-    # notification, RELEASE).
-    register = 17 if is_postgres() else 18
-    assert counts == {"register": register, "refer": 16, "answer": 16, "close": 14}
-    assert sum(counts.values()) == register + 46
+    # their SMS (the templates with the visitor's choices, read in one query; the
+    # notification).
+    register = 15 if is_postgres() else 16
+    assert counts == {"register": register, "refer": 14, "answer": 14, "close": 12}
+    assert sum(counts.values()) == register + 40
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -16,7 +16,6 @@ Which steps, for whom:
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -32,8 +31,6 @@ from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
 from . import conf, defaults, sms, tasks
 from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
-
-logger = logging.getLogger("wasl.notifications")
 
 VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
 PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
@@ -59,8 +56,8 @@ def step_of(event: Event, txn: Transaction) -> str | None:
 def on_event(published: Published) -> None:
     """In the step's transaction: queue what the visitor should hear about this event. One
     read (the step's texts in both languages, the entity's names and the visitor's kept
-    choices), then one write in a savepoint of its own: a failure is logged and never undoes
-    the step."""
+    choices), then one write. Both in the step's transaction and sharing its fate: a step
+    whose message cannot be written is not taken (nothing half-done, no message lost)."""
     event, txn = published.event, published.transaction
     if txn.party_type not in VISITORS:
         return
@@ -78,13 +75,7 @@ def on_event(published: Published) -> None:
         return
     language = contact.language if contact.language in Language.values else Language.AR
     body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
-    try:
-        with db.atomic():
-            made = queue(event, txn, step, contact, language, body)
-    except Exception:
-        logger.exception("notifications: could not queue %s of %s", step, txn.reference)
-        return
-    if made:
+    if queue(event, txn, step, contact, language, body):
         db.on_commit(tasks.enqueue_send, robust=True)
 
 
