@@ -6,6 +6,7 @@ and every answer a client got must name that transaction."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -100,7 +101,9 @@ class Client:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
-        except (OSError, urllib.error.URLError):
+        except (OSError, urllib.error.URLError, http.client.HTTPException):
+            # Refused, reset, or cut off in the middle of the answer (IncompleteRead) by the
+            # kill: no answer arrived.
             return None
 
     def load(self, stop: threading.Event) -> None:
