@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "wasl.inquiry",
     "wasl.exchange",
     "wasl.dashboards",
+    "wasl.reports",
     "wasl.web",
 ]
 
