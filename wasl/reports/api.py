@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
 from wasl.core.errors import NotFound
 from wasl.directory.actors import actor_for
@@ -43,6 +44,14 @@ class ReportIn(Schema):
     address: str = ""
     answers: dict[str, Any] = {}
     contact: ContactIn | None = None
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def contact_is_an_object(cls, value: Any) -> Any:
+        # ninja's Schema reads attributes off any object: "x" would pass as an empty contact.
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("contact must be an object")
+        return value
 
 
 class NearbyParams(Schema):
