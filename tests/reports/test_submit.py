@@ -3,6 +3,7 @@ receives its category in the area that contains it; refusals leave nothing behin
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -186,3 +187,21 @@ def test_loading_the_reference_data_twice_changes_nothing(municipal):
     again = services.load_reference_data()
     assert (Category.objects.count(), Area.objects.count()) == before
     assert again.grants == 0 and again.missing == []
+
+
+def test_a_token_holder_retrying_with_the_same_key_gets_one_report(municipal, api):
+    client = api(municipal.cast.outsider)
+    body = report_data()
+    answers = [
+        client.client.post(
+            "/api/v1/reports",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="call-0001",
+            **client.headers,
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json()["reference"] == answers[1].json()["reference"]
+    assert Report.objects.count() == 1

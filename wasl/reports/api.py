@@ -13,6 +13,7 @@ from pydantic import field_validator
 
 from wasl.core.errors import NotFound
 from wasl.directory.actors import actor_for
+from wasl.directory.idempotency import idempotent
 from wasl.directory.tokens import user_for_token
 
 from . import presenters, queries, services
@@ -108,6 +109,7 @@ def nearby(request: HttpRequest, params: Query[NearbyParams]) -> dict[str, Any]:
     response={201: dict, **ERRORS},
     summary="Submit a 940 report (anonymous, or as the holder of a bearer token)",
 )
+@idempotent  # a token holder's retry with the same Idempotency-Key gets the first answer
 def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     user = _bearer_user(request)
     contact = payload.contact or ContactIn()
