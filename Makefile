@@ -29,6 +29,7 @@ demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
 	$(BIN)/wasl loadportaldemo
+	$(BIN)/wasl load940
 	$(BIN)/wasl collectstatic --no-input -v0
 	$(DEMO_SMS) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
 

@@ -18,6 +18,7 @@ from wasl.directory.tokens import user_for_token
 from wasl.exchange.api import router as exchange_router
 from wasl.inquiry.api import router as inquiry_router
 from wasl.registry.api import router as registry_router
+from wasl.reports.api import router as reports_router
 from wasl.web.signin import client_address, record_refused_token
 
 
@@ -43,6 +44,7 @@ api.add_router("/", registry_router)
 api.add_router("/", inquiry_router)
 api.add_router("/", exchange_router)
 api.add_router("/", dashboards_router)
+api.add_router("/", reports_router)
 
 
 def _error(

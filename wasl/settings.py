@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "wasl.exchange",
     "wasl.dashboards",
     "wasl.notifications",
+    "wasl.reports",
     "wasl.web",
 ]
 

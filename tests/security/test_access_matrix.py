@@ -318,7 +318,9 @@ def api_reads(world: World) -> list[tuple[str, dict[str, Any], str | None]]:
     att_ids = [str(a.public_id) for a in Attachment.objects.all()]
     msg_ids = [str(m) for m in OutgoingMessage.objects.values_list("message_id", flat=True)]
     msg_ids += [str(m) for m in IncomingMessage.objects.values_list("message_id", flat=True)]
-    path_values = {"tid": txn_ids, "aid": att_ids, "mid": msg_ids}
+    # A 940 report's public version is found by its transaction's reference (wasl/reports).
+    refs = [x.reference for x in t.values()]
+    path_values = {"tid": txn_ids, "aid": att_ids, "mid": msg_ids, "reference": refs}
     markers = [m for x in t.values() for m in MARKER.findall(x.subject)]
     units = [str(u) for u in Unit.objects.values_list("public_id", flat=True)]
     query_values: dict[str, list[str]] = {

@@ -1,0 +1,51 @@
+"""The public version of a report: what anyone may read. No contact details, no reporter,
+no answers to the category's questions (they may name people), no internal notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Report
+from .queries import CLOSED_STATES
+
+
+def status_of(report: Report) -> str:
+    return "closed" if report.transaction.state in CLOSED_STATES else "open"
+
+
+def public(report: Report) -> dict[str, Any]:
+    txn = report.transaction
+    return {
+        "reference": txn.reference,
+        "category": report.category.code,
+        "category_ar": report.category.name_ar,
+        "category_en": report.category.name_en,
+        "status": status_of(report),
+        "state": txn.state,
+        "description": report.description,
+        "address": report.address,
+        "lat": report.lat,
+        "lon": report.lon,
+        "area": report.area.code,
+        "area_ar": report.area.name_ar,
+        "area_en": report.area.name_en,
+        "district_ar": report.district.name_ar if report.district else "",
+        "district_en": report.district.name_en if report.district else "",
+        "unit_ar": txn.unit.name_ar,
+        "unit_en": txn.unit.name_en,
+        "requested_at": report.created_at,
+        "updated_at": txn.updated_at,
+        "due_date": txn.due_date,
+    }
+
+
+def for_staff(report: Report) -> dict[str, Any]:
+    return {
+        **public(report),
+        "transaction_id": str(report.transaction.public_id),
+        "channel": report.channel,
+        "answers": report.answers,
+        "contact_name": report.contact_name,
+        "contact_phone": report.contact_phone,
+        "contact_email": report.contact_email,
+    }

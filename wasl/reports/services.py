@@ -1,0 +1,512 @@
+"""Every change of Balagh 940: loading categories and areas, submitting a report, API keys.
+
+A report is registered through the registry's own `register_transaction`, by the channel's
+system account (`wasl-940`, a clerk of every receiving unit), in the unit that receives the
+report's category in the area that contains it; the `Report` row is written in the same
+database transaction, so a refusal anywhere leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction as db
+from django.utils import timezone
+
+from wasl.audit import services as audit
+from wasl.core import identity
+from wasl.core.errors import InvalidInput, NotFound
+from wasl.core.text import clean_text
+from wasl.directory import services as directory
+from wasl.directory.actors import Actor, actor_for
+from wasl.directory.models import Entity, Unit, entity_code_of
+from wasl.registry import calendar
+from wasl.registry import services as registry
+from wasl.registry.vocabulary import Classification, Direction, Kind
+
+from . import geo
+from .errors import NoReceivingUnit, OutsideServiceArea
+from .models import Area, Category, Open311Key, Report
+from .vocabulary import URGENCY_OF, AreaKind, Channel, Priority, QuestionType
+
+DATA = Path(__file__).parent / "data"
+CATEGORIES_FILE = DATA / "categories.json"
+AREAS_FILE = DATA / "areas.geojson"
+CHANNEL_USERNAME = "wasl-940"
+DESCRIPTION_MAX = 4_000  # Open311 GeoReport v2's limit, for every channel
+ADDRESS_MAX = 300
+WORKING_HOURS_PER_DAY = 8
+# Mainland Saudi Arabia and its coast, roughly: anything else is surely a typing error.
+REGION_BOUNDS = (16.0, 32.5, 34.5, 56.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data
+
+
+@dataclass
+class Loaded:
+    categories: int = 0
+    areas: int = 0
+    grants: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def load_reference_data(
+    categories_file: Path = CATEGORIES_FILE, areas_file: Path = AREAS_FILE
+) -> Loaded:
+    """Load (or update) the categories and areas from the app's data files, and make the
+    channel's account a clerk of every receiving unit that exists. Idempotent.
+
+    Areas whose entity is not in the directory are still loaded (reports there are refused
+    with `no_receiving_unit`) and named in `missing`."""
+    loaded = Loaded()
+    with categories_file.open(encoding="utf-8") as f:
+        categories = json.load(f)["categories"]
+    with areas_file.open(encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    with db.atomic():
+        for item in categories:
+            Priority(item["priority"])
+            for q in item.get("questions", []):
+                QuestionType(q["type"])
+            Category.objects.update_or_create(
+                code=item["code"],
+                defaults={
+                    "group": item.get("group", ""),
+                    "name_ar": item["name_ar"],
+                    "name_en": item["name_en"],
+                    "description_ar": item.get("description_ar", ""),
+                    "description_en": item.get("description_en", ""),
+                    "unit_code": item["unit"],
+                    "routes": item.get("routes", {}),
+                    "sla_hours": int(item["sla_hours"]),
+                    "priority": item["priority"],
+                    "questions": item.get("questions", []),
+                },
+            )
+            loaded.categories += 1
+        entities = {e.code: e for e in Entity.objects.all()}
+        by_code: dict[str, Area] = {}
+        # Sub-municipalities before their districts.
+        for feature in sorted(features, key=lambda f: f["properties"]["kind"] == "district"):
+            props, geometry = feature["properties"], feature["geometry"]
+            AreaKind(props["kind"])
+            rings = geometry["coordinates"]
+            min_lat, max_lat, min_lon, max_lon = geo.bounds(rings)
+            entity = entities.get(props.get("entity", ""))
+            if props.get("entity") and entity is None:
+                loaded.missing.append(props["entity"])
+            area, _ = Area.objects.update_or_create(
+                code=props["code"],
+                defaults={
+                    "kind": props["kind"],
+                    "name_ar": props["name_ar"],
+                    "name_en": props["name_en"],
+                    "entity": entity,
+                    "parent": by_code.get(props.get("parent", "")),
+                    "polygon": rings,
+                    "min_lat": min_lat,
+                    "max_lat": max_lat,
+                    "min_lon": min_lon,
+                    "max_lon": max_lon,
+                },
+            )
+            by_code[area.code] = area
+            loaded.areas += 1
+        user, _ = directory.ensure_person(
+            username=CHANNEL_USERNAME, first_name="بلاغات", last_name="940"
+        )
+        for category in Category.objects.filter(is_active=True):
+            for area in by_code.values():
+                if area.kind != AreaKind.SUB_MUNICIPALITY:
+                    continue
+                unit = _receiving_unit(category, area)
+                if unit is not None:
+                    loaded.grants += directory.grant(user, unit, "clerk")[1]
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing by place
+
+
+def locate(lat: float, lon: float) -> tuple[Area, Area | None]:
+    """The sub-municipality that contains the point, and its district if one does; raise
+    `OutsideServiceArea` when no area does. A bounding-box query first, then the polygons."""
+    candidates = list(
+        Area.objects.filter(
+            min_lat__lte=lat, max_lat__gte=lat, min_lon__lte=lon, max_lon__gte=lon
+        ).order_by("kind", "code")
+    )
+    area = next(
+        (
+            a
+            for a in candidates
+            if a.kind == AreaKind.SUB_MUNICIPALITY and geo.in_polygon(lon, lat, a.polygon)
+        ),
+        None,
+    )
+    if area is None:
+        raise OutsideServiceArea(field="location")
+    district = next(
+        (
+            a
+            for a in candidates
+            if a.kind == AreaKind.DISTRICT
+            and a.parent_id == area.pk
+            and geo.in_polygon(lon, lat, a.polygon)
+        ),
+        None,
+    )
+    return area, district
+
+
+def _receiving_unit(category: Category, area: Area) -> Unit | None:
+    route = str(category.routes.get(area.code, ""))
+    units = Unit.objects.select_related("entity").filter(is_active=True, entity__is_active=True)
+    if route:
+        entity_code, _, unit_code = route.partition("/")
+        return units.filter(entity__code=entity_code, code=unit_code).first()
+    if area.entity_id is None:
+        return None
+    return units.filter(entity_id=area.entity_id, code=category.unit_code).first()
+
+
+def receiving_unit(category: Category, area: Area) -> Unit:
+    """The unit that receives `category` in `area` (the category's route for the area, or its
+    unit code in the area's entity)."""
+    unit = _receiving_unit(category, area)
+    if unit is None:
+        raise NoReceivingUnit()
+    return unit
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def parse_point(lat: object, lon: object) -> tuple[float, float]:
+    """Latitude and longitude as finite numbers inside the kingdom's box, or InvalidInput."""
+    values = []
+    for name, value in (("lat", lat), ("lon", lon)):
+        number: float | None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str) and len(value) <= 32:
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        else:
+            number = None
+        if number is None or not math.isfinite(number):
+            raise InvalidInput(
+                "الإحداثيات يجب أن تكون أرقاماً (خط العرض وخط الطول بالدرجات).",
+                f"'{name}' must be a number of degrees.",
+                code="invalid_location",
+                field=name,
+            )
+        values.append(number)
+    lat_f, lon_f = values
+    min_lat, max_lat, min_lon, max_lon = REGION_BOUNDS
+    if not (min_lat <= lat_f <= max_lat and min_lon <= lon_f <= max_lon):
+        raise OutsideServiceArea(field="location")
+    return lat_f, lon_f
+
+
+def active_category(code: object) -> Category:
+    category = None
+    if isinstance(code, str) and len(code) <= 40:
+        category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise InvalidInput(
+            "فئة البلاغ غير معروفة.",
+            "Unknown report category (service_code).",
+            code="unknown_category",
+            field="category",
+        )
+    return category
+
+
+def clean_answers(category: Category, answers: object) -> dict[str, Any]:
+    """The answers to the category's questions, checked against their types; required ones
+    must be there, unknown ones are refused."""
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise InvalidInput(
+            "إجابات الأسئلة غير صحيحة.",
+            "'answers' must be an object.",
+            code="invalid_answers",
+            field="answers",
+        )
+    questions = {q["code"]: q for q in category.questions}
+    unknown = sorted(str(k)[:40] for k in answers if k not in questions)
+    if unknown:
+        raise InvalidInput(
+            "سؤال غير معروف لهذه الفئة.",
+            f"Unknown question(s) for this category: {', '.join(unknown[:5])}.",
+            code="unknown_question",
+            field="answers",
+        )
+    cleaned: dict[str, Any] = {}
+    for code, q in questions.items():
+        value = answers.get(code)
+        if value in (None, "", []):
+            if q.get("required"):
+                raise InvalidInput(
+                    f"أجب عن السؤال «{q['label_ar']}».",
+                    f"Answer the question '{q['label_en']}'.",
+                    code="answer_required",
+                    field=f"answers.{code}",
+                )
+            continue
+        cleaned[code] = _answer(q, value)
+    return cleaned
+
+
+def _answer(q: dict[str, Any], value: Any) -> Any:
+    kind, field_name = q["type"], f"answers.{q['code']}"
+
+    def wrong() -> InvalidInput:
+        return InvalidInput(
+            f"إجابة غير صحيحة عن «{q['label_ar']}».",
+            f"Wrong answer type for '{q['label_en']}' ({kind}).",
+            code="invalid_answer",
+            field=field_name,
+        )
+
+    keys = {v["key"] for v in q.get("values", [])}
+    if kind in (QuestionType.STRING, QuestionType.TEXT):
+        return clean_text(
+            value,
+            field=field_name,
+            max_length=200 if kind == QuestionType.STRING else 2000,
+            multiline=kind == QuestionType.TEXT,
+            label_ar=q["label_ar"],
+            label_en=q["label_en"],
+        )
+    if kind == QuestionType.NUMBER:
+        if isinstance(value, bool):
+            raise wrong()
+        try:
+            number = float(value) if isinstance(value, int | float | str) else math.nan
+        except ValueError:
+            raise wrong() from None
+        if not math.isfinite(number) or abs(number) > 1e9:
+            raise wrong()
+        return int(number) if number.is_integer() else number
+    if kind == QuestionType.DATETIME:
+        if not isinstance(value, str) or len(value) > 40:
+            raise wrong()
+        try:
+            return datetime.fromisoformat(value).isoformat()
+        except ValueError:
+            raise wrong() from None
+    if kind == QuestionType.SINGLE:
+        if not isinstance(value, str) or value not in keys:
+            raise wrong()
+        return value
+    if kind == QuestionType.MULTI:
+        items = value if isinstance(value, list) else [value]
+        if (
+            not items
+            or len(items) > len(keys)
+            or any(not isinstance(v, str) or v not in keys for v in items)
+        ):
+            raise wrong()
+        return sorted(set(items))
+    raise wrong()
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The reporter's contact details, if given: never in a public answer."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def _clean_contact(contact: Contact) -> dict[str, str]:
+    fields = {
+        "contact_name": clean_text(
+            contact.name,
+            field="contact.name",
+            max_length=200,
+            required=False,
+            label_ar="اسم المبلّغ",
+            label_en="Reporter's name",
+        ),
+        "contact_phone": identity.normalise_phone(contact.phone) if contact.phone else "",
+        "contact_email": "",
+    }
+    if contact.email:
+        email = contact.email if isinstance(contact.email, str) else ""
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(
+                "البريد الإلكتروني غير صحيح.",
+                "Invalid e-mail address.",
+                code="invalid_email",
+                field="contact.email",
+            ) from None
+        fields["contact_email"] = email[:254]
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Submitting
+
+
+def channel_actor() -> Actor:
+    user = get_user_model().objects.filter(username=CHANNEL_USERNAME, is_active=True).first()
+    if user is None:
+        raise NoReceivingUnit()
+    return actor_for(user)
+
+
+def submit_report(
+    *,
+    category: object,
+    lat: object,
+    lon: object,
+    description: object,
+    channel: str,
+    address: object = "",
+    answers: object = None,
+    contact: Contact | None = None,
+    reported_by_id: int | None = None,
+    api_key: Open311Key | None = None,
+) -> Report:
+    """Submit a report (تقديم بلاغ) from any channel.
+
+    Who: anyone (anonymous on the API and Open311 with a key, a signed-in person, or a
+    call-centre agent for a caller). Checks everything first; then, in one database
+    transaction, registers the transaction in the receiving unit of the category in the
+    area that contains the point (due after the category's SLA in working days), writes the
+    report and records `reports.report.submitted`.
+    """
+    Channel(channel)
+    found = active_category(category)
+    lat_f, lon_f = parse_point(lat, lon)
+    text = clean_text(
+        description,
+        field="description",
+        max_length=DESCRIPTION_MAX,
+        multiline=True,
+        label_ar="وصف البلاغ",
+        label_en="Description",
+    )
+    place = clean_text(
+        address,
+        field="address",
+        max_length=ADDRESS_MAX,
+        required=False,
+        label_ar="العنوان",
+        label_en="Address",
+    )
+    cleaned_answers = clean_answers(found, answers)
+    contact_fields = _clean_contact(contact or Contact())
+    area, district = locate(lat_f, lon_f)
+    unit = receiving_unit(found, area)
+    actor = channel_actor()
+    now = timezone.now()
+    days = max(1, math.ceil(found.sla_hours / WORKING_HOURS_PER_DAY))
+    where = district or area
+    with db.atomic():
+        txn = registry.register_transaction(
+            actor,
+            unit=unit,
+            # A caller has no ID number to give: the report is the amanah's own matter, its
+            # reporter kept on the report (an incoming transaction would need a party).
+            direction=Direction.INTERNAL,
+            kind=Kind.REPORT,
+            subject=f"بلاغ 940: {found.name_ar} — {where.name_ar}",
+            body=text,
+            classification=Classification.MUNICIPAL,
+            urgency=URGENCY_OF[Priority(found.priority)],
+            due_date=calendar.due_after(timezone.localdate(now), days),
+        )
+        report = Report.objects.create(
+            transaction=txn,
+            category=found,
+            lat=lat_f,
+            lon=lon_f,
+            area=area,
+            district=district,
+            address=place,
+            description=text,
+            answers=cleaned_answers,
+            channel=channel,
+            reported_by_id=reported_by_id,
+            api_key=api_key,
+            created_at=now,
+            **contact_fields,
+        )
+        audit.record(
+            "reports.report.submitted",
+            chain=entity_code_of(txn.entity_id),
+            object_type="report",
+            object_id=str(report.public_id),
+            actor_id=reported_by_id,
+            actor=CHANNEL_USERNAME,
+            data={
+                "reference": txn.reference,
+                "category": found.code,
+                "area": area.code,
+                "unit": unit.code,
+                "channel": channel,
+            },
+            at=now,
+        )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Open311 API keys
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_open311_key(name: str) -> str:
+    """Make an Open311 client's API key; the only time the key itself is seen. Records
+    `reports.open311_key.created`."""
+    name = clean_text(name, field="name", max_length=120, label_ar="الاسم", label_en="Name")
+    key = "o311_" + secrets.token_urlsafe(32)
+    with db.atomic():
+        made = Open311Key.objects.create(name=name, key_hash=_key_hash(key), prefix=key[:12])
+        audit.record(
+            "reports.open311_key.created",
+            chain="system",
+            object_type="open311_key",
+            object_id=str(made.pk),
+            data={"name": name, "prefix": made.prefix},
+        )
+    return key
+
+
+def open311_key(key: object) -> Open311Key:
+    """The active key `key`, or NotFound (the Open311 views answer 403)."""
+    found = None
+    if isinstance(key, str) and 0 < len(key) <= 200:
+        found = Open311Key.objects.filter(key_hash=_key_hash(key), is_active=True).first()
+    if found is None:
+        raise NotFound("مفتاح Open311 غير صالح.", "Invalid api_key.", code="invalid_api_key")
+    return found
