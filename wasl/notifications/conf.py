@@ -4,10 +4,9 @@ variables alone."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from django.conf import settings
+from wasl import env_settings
 
 DEFAULTS: dict[str, Any] = {
     # Which adapter sends SMS (`providers.PROVIDERS`): "log" writes messages to the log and
@@ -42,17 +41,4 @@ DEFAULTS: dict[str, Any] = {
 
 
 def get(name: str) -> Any:
-    default = DEFAULTS[name]
-    value = getattr(settings, name, None)
-    if value is None:
-        raw = os.environ.get(name)
-        if raw is None or raw == "":
-            return default
-        value = raw
-    if isinstance(default, bool):
-        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, float):
-        return float(value)
-    return value
+    return env_settings.read(name, DEFAULTS[name])
