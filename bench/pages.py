@@ -10,8 +10,8 @@ measured in the same run.
 Generates N transactions with bench/generate.py (the same data as the inquiry and dashboard
 benchmarks), builds the roll-ups and the search index, and signs in as the clerk of the unit
 that holds the most referrals. Each client reads, in turn, transactions of that unit and
-searches for words of their subjects (a different one each time), the inbox and the unit's
-dashboard for the current Hijri month. Prints requests/s and p50/p95 per page (medians over
+searches for words of their subjects (a different one each time), the inbox and their own
+dashboard (`/dashboards/person/<username>/`) for the current Hijri month. Prints requests/s and p50/p95 per page (medians over
 the rounds) beside three floors: the bare WSGI application, a trivial page (`GET /signin/`
 without a session: server, middleware, a template) and `GET /api/v1/me`; then each page's
 p95 ÷ the trivial page's p95 (the issue's target: within 3×, and under 150 ms p95).
