@@ -141,7 +141,7 @@ def _step_page(
             "name": tr(definition["name"]),
             "title": tr(steps[index]["title"]),
             "number": index + 1,
-            "count": len(steps),
+            "total": len(steps),
             "last": index == len(steps) - 1,
             "fields": field_views(
                 definition, index, answers, verdict, posted=posted, errors=errors
