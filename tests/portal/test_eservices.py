@@ -362,3 +362,25 @@ def test_a_service_whose_unit_is_missing_is_refused_plainly_and_the_draft_kept(
     assert Application.objects.get().state == "draft" and not Transaction.objects.exists()
     assert ServiceVersion.objects.count() == 1
     assert attachment_files  # the draft's file stays kept for later
+
+
+def test_an_administrator_edits_a_service_as_a_new_version(cast: Cast, waiver: Service) -> None:
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/eservices/service/{waiver.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "test-waiver" in page
+    edited = copy.deepcopy(WAIVER)
+    edited["sla_working_days"] = 5
+    answer = client.post(url, {"is_active": "on", "definition": json.dumps(edited)})
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    waiver.refresh_from_db()
+    assert waiver.current is not None and waiver.current.number == 2
+    assert waiver.current.definition["sla_working_days"] == 5
+    edited["audience"] = "everyone"
+    answer = client.post(url, {"is_active": "on", "definition": json.dumps(edited)})
+    assert answer.status_code == 200 and "does not match the schema" in answer.content.decode()
+    assert ServiceVersion.objects.count() == 2

@@ -146,7 +146,12 @@ def _step_page(
             "fields": field_views(
                 definition, index, answers, verdict, posted=posted, errors=errors
             ),
-            "errors": [(k, error_text(e)) for k, e in (errors or {}).items()],
+            # In the order of the fields, as the page shows them.
+            "errors": [
+                (f["key"], error_text((errors or {})[f["key"]]))
+                for f in steps[index]["fields"]
+                if f["key"] in (errors or {})
+            ],
             "browser": {
                 **browser_rules(definition),
                 "answers": answers_for_browser(answers),
