@@ -384,3 +384,29 @@ def test_an_administrator_edits_a_service_as_a_new_version(cast: Cast, waiver: S
     answer = client.post(url, {"is_active": "on", "definition": json.dumps(edited)})
     assert answer.status_code == 200 and "does not match the schema" in answer.content.decode()
     assert ServiceVersion.objects.count() == 2
+
+
+def test_a_second_submission_of_the_same_application_registers_nothing(
+    cast: Cast, waiver: Service
+) -> None:
+    client = signed_in(CITIZEN.subject)
+    review = fill_to_review(client)
+    assert client.post(review).status_code == 302
+    assert client.post(review).status_code == 404  # submitted: no longer a draft
+    assert Transaction.objects.count() == 1
+    record("e-service: submitted twice", attempts=2, duplicated=Transaction.objects.count() - 1)
+
+
+def test_the_catalogue_costs_the_same_queries_for_33_services(
+    cast: Cast, waiver: Service, django_assert_max_num_queries: Any
+) -> None:
+    client = signed_in(CITIZEN.subject)
+    start(client)
+    with django_assert_max_num_queries(5) as few:
+        page = client.get("/portal/services/")
+    services.load_demo_services()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/portal/services/")
+    text = page.content.decode()
+    assert text.count('class="card es-service"') == 19  # 18 demo + the test service
+    assert "طلب خطاب متعلق بالإقامة" not in text  # a residents' service

@@ -290,7 +290,8 @@ def read_step(
                 if upload is not None:
                     result.checked[key] = check_upload(f, upload)
                     result.uploads[key] = upload
-                    value = {"filename": result.checked[key].filename, "sha256": "pending"}
+                    # Stored only once the whole step is right (services.save_step).
+                    value = {"filename": result.checked[key].filename, "pending": True}
                 elif post.get(name + "_remove"):
                     value = None
                 else:

@@ -32,7 +32,7 @@ def logic_data(answers: dict[str, Any], applicant_kind: str) -> dict[str, Any]:
     """What the rules read: the answers (a kept file as its name) and the applicant's kind."""
     data: dict[str, Any] = {}
     for key, value in answers.items():
-        if isinstance(value, dict) and "sha256" in value:
+        if isinstance(value, dict) and "filename" in value:
             data[key] = value.get("filename", "")
         else:
             data[key] = value

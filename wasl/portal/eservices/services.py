@@ -389,7 +389,8 @@ def submit_application(person: Person, application_id: object) -> Application:
         for _, f in fields(definition):
             value = answers.get(f["key"])
             if f["type"] == "file" and value is not None:
-                if not attachment_files.blob_path(value.get("sha256", "")).exists():
+                sha256 = value.get("sha256")
+                if not sha256 or not attachment_files.blob_path(sha256).exists():
                     raise InvalidInput(
                         f"«{f['label']['ar']}»: الملف لم يعد محفوظًا؛ أرفقه مرة أخرى.",
                         f"{f['label']['en']}: the file is no longer kept; attach it again.",

@@ -165,7 +165,7 @@ def _step_page(
 def answers_for_browser(answers: dict[str, Any]) -> dict[str, Any]:
     """The answers of the other steps, as the rules read them (a file as its name)."""
     return {
-        k: (v.get("filename", "") if isinstance(v, dict) and "sha256" in v else v)
+        k: (v.get("filename", "") if isinstance(v, dict) and "filename" in v else v)
         for k, v in answers.items()
     }
 
