@@ -88,12 +88,13 @@ def _number(f: dict[str, Any], raw: str) -> int | float | None:
     if (low is not None and number < Decimal(str(low))) or (
         high is not None and number > Decimal(str(high))
     ):
-        raise _wrong(
-            f,
-            "number_out_of_range",
-            f"يجب أن يكون بين {low} و{high}.",
-            f"must be between {low} and {high}.",
-        )
+        if low is not None and high is not None:
+            ar, en = f"يجب أن يكون بين {low} و{high}.", f"must be between {low} and {high}."
+        elif low is not None:
+            ar, en = f"يجب ألا يقل عن {low}.", f"must be at least {low}."
+        else:
+            ar, en = f"يجب ألا يزيد على {high}.", f"must be at most {high}."
+        raise _wrong(f, "number_out_of_range", ar, en)
     return int(number) if number == number.to_integral_value() else float(number)
 
 
