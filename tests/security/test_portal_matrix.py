@@ -1,13 +1,15 @@
 """The portal's part of the access matrix (issues 15 and 18): every portal page, read by each
 demo person signed in through the real OpenID Connect provider and by someone not signed in,
 over the matters of three people (each with a matter in the Emirate, a confidential one and
-one in another entity, with a document each) and of nobody (an internal memo).
+one in another entity, with a document each; an e-service application submitted through the
+pages and one left a draft) and of nobody (an internal memo).
 
 The portal's pages are enumerated from its URL patterns: a new page is read here without a
 change; a new kind of path parameter fails until the matrix is told how to fill it. A leak is
 an answer that holds anything identifying a matter that is not the reader's own (its
 reference, public id, the marker word of its subject and its document); an existence oracle
-is a document of someone else answered differently from one that does not exist.
+is a document or application of someone else answered differently from one that does not
+exist.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, reverse
 
 from tests.conftest import Cast, make_transaction
 from tests.portal.conftest import provider, sign_in, sso  # noqa: F401 — the portal's fixtures
+from tests.portal.eservice_fixtures import WAIVER, deed, services_file, step_one
 from tests.security.report import record
 from tests.security.test_access_matrix import MISSING, body_text, comparable
 from wasl.portal import urls as portal_urls
+from wasl.portal.eservices import services as eservices
+from wasl.portal.eservices.models import Application
 from wasl.portal.people import DEMO_PEOPLE
 from wasl.registry import services as registry
 from wasl.registry.models import Attachment, Transaction
@@ -45,6 +50,8 @@ class World:
     # Per person: the documents offered to them (those of their non-confidential matters:
     # `portal.queries.own_documents`).
     offered: dict[str, set[str]] = field(default_factory=dict)
+    # Per person: their e-service applications (a draft and a submitted one).
+    applications: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _marker(n: int) -> str:
@@ -111,23 +118,45 @@ def build_world(cast: Cast) -> World:
     return world
 
 
+def patterns(resolvers: list[Any], namespace: str = "portal") -> list[tuple[str, URLPattern]]:
+    """Every URL pattern of the portal with its namespaced name, included ones too."""
+    out = []
+    for pattern in resolvers:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if pattern.namespace else namespace
+            out += patterns(pattern.url_patterns, inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            out.append((f"{namespace}:{pattern.name}", pattern))
+    return out
+
+
 def reads(world: World) -> list[tuple[str, str | None]]:
-    """Every portal page: those without an object once, those with one for every document
-    of everyone and for one that does not exist."""
-    ids = {"did": [d for docs in world.documents.values() for d in docs]}
+    """Every portal page: those without an object once, those with one for every object of
+    everyone and for one that does not exist."""
+    ids = {
+        "did": [d for docs in world.documents.values() for d in docs],
+        "aid": [a for apps in world.applications.values() for a in apps],
+        "code": [WAIVER["code"]],  # the catalogue is public to whoever may apply
+    }
     out: list[tuple[str, str | None]] = []
-    for pattern in portal_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern)
+    for name, pattern in patterns(portal_urls.urlpatterns):
         if pattern.name in NOT_READS:
             continue
         converters = set(pattern.pattern.converters)
         if not converters:
-            out.append((reverse(f"portal:{pattern.name}"), None))
+            out.append((reverse(name), None))
             continue
-        (name,) = converters
-        assert name in ids, f"{pattern.name}: teach the portal matrix to fill <{name}>"
-        for value in [*ids[name], str(MISSING)]:
-            out.append((reverse(f"portal:{pattern.name}", kwargs={name: value}), value))
+        (kind,) = converters - {"step"}
+        assert kind in ids, f"{name}: teach the portal matrix to fill <{kind}>"
+        steps = [1, 2] if "step" in converters else [None]
+        values = [*ids[kind], *([] if kind == "code" else [str(MISSING)])]
+        for value in values:
+            for step in steps:
+                kwargs: dict[str, Any] = {kind: value}
+                if step is not None:
+                    kwargs["step"] = step
+                out.append((reverse(name, kwargs=kwargs), None if kind == "code" else value))
     return out
 
 
@@ -146,7 +175,7 @@ def read_all(
 ) -> None:
     mine = world.owned.get(who, set())
     forbidden = set().union(*(s for key, s in world.owned.items() if key != who)) - mine
-    answers: dict[str, tuple[int, str]] = {}
+    answers: dict[tuple[str, str], tuple[int, str]] = {}
     for path, oid in paths:
         response = client.get(path)
         tally.attempts += 1
@@ -162,13 +191,16 @@ def read_all(
         if oid is not None and oid in world.offered.get(who, set()):
             assert response.status_code == 200, where  # one's own document is readable
             tally.own_documents_read += 1
-        elif oid is not None:
-            answers[oid] = (response.status_code, comparable(text, oid))
-    missing = answers.pop(str(MISSING))
-    for oid, answer in answers.items():
+        elif oid is not None and oid not in mine:
+            template = path.replace(oid, "{id}")
+            answers[(template, oid)] = (response.status_code, comparable(text, oid))
+    for (template, oid), answer in answers.items():
+        if oid == str(MISSING):
+            continue
         tally.oracle_attempts += 1
+        missing = answers[(template, str(MISSING))]
         if answer != missing:
-            tally.oracles.append(f"{who} {oid}: {answer[0]} vs {missing[0]}")
+            tally.oracles.append(f"{who} {template} {oid}: {answer[0]} vs {missing[0]}")
 
 
 @pytest.fixture
@@ -176,21 +208,49 @@ def world(cast: Cast) -> World:
     return build_world(cast)
 
 
+def apply(client: Client, world: World, who: str) -> None:
+    """Through the pages, as the person: one application submitted, then one left a draft."""
+    started = client.post(f"/portal/services/{WAIVER['code']}/start/")
+    assert started.status_code == 302, started.content[:500]
+    answer = client.post(started["Location"], step_one(DEMO_PEOPLE[3].id_number))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    answer = client.post(
+        answer["Location"],
+        {"f_deed": deed(), "f_place_lat": "21.4", "f_place_lon": "39.8", "f_phone": "0501234567"},
+    )
+    assert answer.status_code == 302 and answer["Location"].endswith("/review/")
+    assert client.post(answer["Location"]).status_code == 302
+    draft = client.post(f"/portal/services/{WAIVER['code']}/start/")
+    assert draft.status_code == 302, draft.content[:500]
+    apps = Application.objects.filter(person__id_number=who)
+    assert sorted(apps.values_list("state", flat=True)) == ["draft", "submitted"]
+    world.applications[who] = [str(a) for a in apps.values_list("public_id", flat=True)]
+    world.owned[who] |= set(world.applications[who])
+    submitted = apps.get(state="submitted").transaction
+    assert submitted is not None
+    world.owned[who] |= {submitted.reference, str(submitted.public_id)}
+
+
 def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: World) -> None:
+    eservices.import_services(services_file({**WAIVER, "audience": "both"}), by="test")
+    clients = {}
+    for person in DEMO_PEOPLE[:3]:
+        client = clients[person.id_number] = Client(raise_request_exception=False)
+        signed = sign_in(client, person.subject)
+        assert signed.status_code == 302, signed.content[:300]
+        apply(client, world, person.id_number)
     paths = reads(world)
     tally = Tally()
     read_all("anonymous", Client(raise_request_exception=False), paths, world, tally)
     for person in DEMO_PEOPLE[:3]:
-        client = Client(raise_request_exception=False)
-        signed = sign_in(client, person.subject)
-        assert signed.status_code == 302, signed.content[:300]
+        client = clients[person.id_number]
         # Signed in for real: the person's own matters are on their page (by reference; a
         # confidential matter's subject is not shown, as the public inquiry does not).
         matters = client.get(reverse("portal:matters")).content.decode()
         references = {
             ref for ref in world.owned[person.id_number] if re.fullmatch(r"[A-Z-]+-\d+-\d+", ref)
         }
-        assert len(references) == 3 and all(ref in matters for ref in references)
+        assert len(references) == 4 and all(ref in matters for ref in references)
         read_all(person.id_number, client, paths, world, tally)
     print(
         f"portal matrix: {tally.attempts} reads, {len(tally.leaks)} leaks, "
@@ -203,10 +263,18 @@ def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: Wor
         leaks=len(tally.leaks) + len(tally.oracles),
         errors_5xx=len(tally.errors_5xx),
     )
-    # The matrix read what it claims: every page, every document as its owner and as others.
-    assert len(paths) >= len(portal_urls.urlpatterns) - len(NOT_READS)
+    # The matrix read what it claims: every page, every document and application as its
+    # owner and as the others.
+    assert len(paths) >= len(patterns(portal_urls.urlpatterns)) - len(NOT_READS)
     assert tally.own_documents_read == 3 * 2
-    assert tally.oracle_attempts == 4 * (4 * 3) - 3 * 2
+    # Others' documents (12, or 9 for a person) and applications (6, or 4) on every page
+    # that takes one, as the missing one is answered.
+    application_pages = sum(
+        1 + ("step" in p.pattern.converters)
+        for _, p in patterns(portal_urls.urlpatterns)
+        if "aid" in p.pattern.converters
+    )
+    assert tally.oracle_attempts == (12 + 9 * 3) + application_pages * (6 + 4 * 3)
     assert tally.errors_5xx == [], "\n".join(tally.errors_5xx[:20])
     assert tally.leaks == [], f"{len(tally.leaks)} leaks:\n" + "\n".join(tally.leaks[:30])
     assert tally.oracles == [], f"{len(tally.oracles)} oracles:\n" + "\n".join(tally.oracles[:30])
