@@ -17,6 +17,8 @@ class Step(Vocabulary):
     REFERRED = "referred", _("Referred onward")
     ANSWERED = "answered", _("Answer ready")
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+    # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
+    RECEIVED = "received", _("E-mail received")
 
 
 class Channel(Vocabulary):
