@@ -101,3 +101,42 @@ def wait_for(check: Any, timeout: float = 30.0, what: str = "condition") -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+US = "wasl@wasl.localhost"
+
+
+def mail_from_visitor(
+    subject: str,
+    body: str = "أرفق لكم صورة الصك المطلوبة.",
+    *,
+    sender: str = VISITOR,
+    in_reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+) -> bytes:
+    """An e-mail as a visitor's mail client writes it."""
+    from email.message import EmailMessage as Message
+    from email.utils import make_msgid
+
+    message = Message()
+    message["From"] = f"محمد الحربي <{sender}>"
+    message["To"] = US
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="mail.example.sa")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    for filename, content_type, data in attachments:
+        main, _, sub = content_type.partition("/")
+        message.add_attachment(data, maintype=main, subtype=sub, filename=filename)
+    return message.as_bytes()
+
+
+def receive(raw: bytes) -> Any:
+    from wasl.mail import services as mail
+
+    return mail.receive(raw, mail.Envelope(via="smtp", mail_from=VISITOR, recipients=(US,)))

@@ -83,6 +83,15 @@ def parse(raw: bytes) -> Parsed:
         return parsed
     assert isinstance(message, EmailMessage)
     parsed.defects = [type(d).__name__ for d in message.defects][:20]
+    try:
+        _read(message, raw, parsed)
+    except Exception as error:  # a case no rule above foresaw: the raw text, and say so
+        parsed.defects.append(f"unreadable: {type(error).__name__}")
+        parsed.text = parsed.text or _clip(raw.decode("utf-8", "replace"))
+    return parsed
+
+
+def _read(message: EmailMessage, raw: bytes, parsed: Parsed) -> None:
     parsed.from_name, parsed.from_address = _sender(message, parsed)
     parsed.to, parsed.to_count = _recipients(message, parsed)
     parsed.subject = _clip(" ".join(_header(message, "Subject", parsed).split()), SUBJECT_MAX)
@@ -93,10 +102,9 @@ def parse(raw: bytes) -> Parsed:
     parsed.thread = list(dict.fromkeys(thread))[:50]
     parsed.bounce = _bounce(message, parsed)
     parsed.automatic = _automatic(message, parsed)
-    text, attachments = _walk(message, parsed)
+    text, attachments = _walk(message, raw, parsed)
     parsed.text = _clip(strip_quoted(text))
     parsed.attachments = attachments
-    return parsed
 
 
 def _header(message: Message, name: str, parsed: Parsed) -> str:
@@ -165,6 +173,7 @@ def _bounce(message: EmailMessage, parsed: Parsed) -> Bounce | None:
         return None
     recipients: list[str] = []
     statuses: list[str] = []
+    reported = False
     original = ""
     for index, part in enumerate(message.walk()):
         if index > PARTS_MAX:
@@ -172,19 +181,20 @@ def _bounce(message: EmailMessage, parsed: Parsed) -> Bounce | None:
         kind = part.get_content_type()
         if kind == "message/delivery-status":
             for fields in _status_groups(part):
-                action = fields.get("action", "").lower()
-                if action and action != "failed":
-                    continue
                 recipient = fields.get("final-recipient") or fields.get("original-recipient", "")
-                if recipient:
-                    recipients.append(recipient.split(";")[-1].strip().strip("<>"))
-                statuses.append(fields.get("status", ""))
+                if not recipient:
+                    continue  # the per-message group (Reporting-MTA …)
+                reported = True
+                if fields.get("action", "").lower() != "failed":
+                    continue  # delayed, delivered, relayed: nothing failed yet
+                recipients.append(recipient.split(";")[-1].strip().strip("<>"))
+                statuses.append(fields.get("status", "").strip())
         elif kind in {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}:
             ids = MESSAGE_ID.findall(_headers_text(part))
             original = original or (ids[0] if ids else "")
-    if not recipients and not statuses:
+    if not reported:
         return None
-    permanent = any(s.strip().startswith("5") for s in statuses) or not any(statuses)
+    permanent = bool(recipients) and all(not s or s.startswith("5") for s in statuses)
     return Bounce(recipients[:20], statuses[:20], original, permanent)
 
 
@@ -218,7 +228,7 @@ def _headers_text(part: Message) -> str:
     return ""
 
 
-def _walk(message: EmailMessage, parsed: Parsed) -> tuple[str, list[Attached]]:
+def _walk(message: EmailMessage, raw: bytes, parsed: Parsed) -> tuple[str, list[Attached]]:
     """The message's text (its text/plain, else its text/html made into text) and attachments."""
     plain: list[str] = []
     markup: list[str] = []
@@ -246,7 +256,27 @@ def _walk(message: EmailMessage, parsed: Parsed) -> tuple[str, list[Attached]]:
             markup.append(_text_of(part, parsed))
     if plain:
         return "\n\n".join(plain), attachments
-    return "\n\n".join(html_to_text(m) for m in markup), attachments
+    if markup:
+        return "\n\n".join(html_to_text(m) for m in markup), attachments
+    return _unparsed_text(raw, parsed), attachments
+
+
+def _unparsed_text(raw: bytes, parsed: Parsed) -> str:
+    """A multipart whose parts could not be found (a missing boundary): its body, read from
+    the raw bytes as text, without the lines that are only MIME's own."""
+    head_end = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    if not head_end:
+        return ""
+    data = raw[min(head_end) :].strip()
+    if not data:
+        return ""
+    parsed.defects.append("body read without its MIME structure")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1256", "replace")
+    mime = re.compile(r"^(--\S*|content-[a-z-]+:.*|mime-version:.*)$", re.IGNORECASE)
+    return "\n".join(line for line in text.splitlines() if not mime.match(line.strip()))
 
 
 def _filename(part: Message, parsed: Parsed) -> str:

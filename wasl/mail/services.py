@@ -334,7 +334,10 @@ def _bounce(row: InboundMessage, bounce: parsing.Bounce) -> InboundMessage:
         notification = ours.filter(message_id=bounce.original_message_id).first()
     if notification is None and bounce.recipients:
         notification = ours.filter(to__iexact=bounce.recipients[0]).order_by("-id").first()
-    reason = f"bounce {', '.join(s for s in bounce.statuses if s) or '(no status)'}"
+    if bounce.permanent:
+        reason = f"bounce {', '.join(s for s in bounce.statuses if s) or '(no status)'}"
+    else:
+        reason = "delivery delayed or partial: " + (", ".join(bounce.statuses) or "no failure")
     row.outcome = Outcome.BOUNCE
     row.reason = reason[:300]
     if notification is None:
