@@ -22,6 +22,16 @@ DEFAULTS: dict[str, Any] = {
     "WASL_MAIL_ANSWERS_PER_ADDRESS_PER_DAY": 5,
     # Where the raw messages are kept (default: MEDIA_ROOT/mail).
     "WASL_MAIL_RAW_DIR": "",
+    # Polling an existing mailbox by IMAP (`wasl mail poll`, and the worker's schedule): off
+    # while WASL_MAIL_IMAP_HOST is empty.
+    "WASL_MAIL_IMAP_HOST": "",
+    "WASL_MAIL_IMAP_PORT": 993,
+    "WASL_MAIL_IMAP_SSL": True,
+    "WASL_MAIL_IMAP_USER": "",
+    "WASL_MAIL_IMAP_PASSWORD": "",
+    "WASL_MAIL_IMAP_FOLDER": "INBOX",
+    "WASL_MAIL_IMAP_BATCH": 50,
+    "WASL_MAIL_IMAP_TIMEOUT_SECONDS": 30.0,
     # The folder where the local SMTP server of the demo (`python -m wasl.mail.devserver`)
     # keeps what it receives, read by the demo page.
     "WASL_MAIL_DEV_DIR": "",

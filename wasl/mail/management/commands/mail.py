@@ -1,4 +1,5 @@
-"""`wasl mail serve` (the SMTP listener) and `wasl mail receive FILE` (one message from a file
+"""`wasl mail serve` (the SMTP listener), `wasl mail poll` (the IMAP mailbox, once) and
+`wasl mail receive FILE` (one message from a file
 or standard input, as a mail server's pipe would hand it over)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wasl.mail import conf, services, smtp
+from wasl.mail import conf, imap, services, smtp
 
 
 class Command(BaseCommand):
@@ -23,12 +24,18 @@ class Command(BaseCommand):
         serve = sub.add_parser("serve", help="listen for SMTP")
         serve.add_argument("--host", default=None)
         serve.add_argument("--port", type=int, default=None)
+        sub.add_parser("poll", help="take the unseen messages of the IMAP mailbox once")
         receive = sub.add_parser("receive", help="take one message from a file (- for stdin)")
         receive.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "serve":
             self.serve(options["host"] or conf.get("WASL_MAIL_HOST"), options["port"])
+        elif options["action"] == "poll":
+            if not imap.configured():
+                raise CommandError("WASL_MAIL_IMAP_HOST is not set")
+            polled = imap.poll()
+            self.stdout.write(json.dumps(polled.__dict__))
         else:
             self.receive(options["file"])
 
