@@ -238,3 +238,18 @@ def test_ten_thousand_recipients_in_to_are_counted_not_kept(referred):
     assert row.outcome == "added"
     assert row.to_count == 10_000
     assert len(row.to) <= 1000
+
+
+def test_wasl_mail_receive_takes_a_message_from_a_file(referred, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    txn, ours = referred
+    path = tmp_path / "answer.eml"
+    path.write_bytes(mail_from_visitor("رد", in_reply_to=ours.message_id))
+    out = StringIO()
+    call_command("mail", "receive", str(path), stdout=out)
+    said = json.loads(out.getvalue())
+    assert (said["outcome"], said["transaction"]) == ("added", txn.reference)

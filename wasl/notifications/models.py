@@ -118,6 +118,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["transaction", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # The automatic answers to one address in a day (wasl.mail's cap).
+            models.Index(fields=["to", "created_at"]),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -50,4 +50,8 @@ class Migration(migrations.Migration):
             name='step',
             field=models.CharField(choices=[('registered', 'Registered, with its reference'), ('referred', 'Referred onward'), ('answered', 'Answer ready'), ('closed', 'Closed'), ('received', 'E-mail received')], max_length=20),
         ),
+        migrations.AddIndex(
+            model_name='notification',
+            index=models.Index(fields=['to', 'created_at'], name='notificatio_to_a47c7b_idx'),
+        ),
     ]
