@@ -38,7 +38,8 @@ from django.db import transaction as db
 from django.utils import timezone
 
 from wasl.audit import services as audit
-from wasl.core.errors import WaslError
+from wasl.core.errors import Forbidden, InvalidInput, WaslError
+from wasl.core.text import clean_text
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor
 from wasl.directory.models import entity_code_of
@@ -47,14 +48,15 @@ from wasl.notifications import outbox, tasks
 from wasl.notifications.emails import OUR_HEADER
 from wasl.notifications.models import Contact, Notification
 from wasl.notifications.states import Channel, Language, Status, Step
+from wasl.registry import access
 from wasl.registry import attachments as attachment_files
 
 # The registry's own helper that appends the timeline event, the audit record with the digests
 # of the rows written, and publishes the event: one way of recording a step, reused rather than
 # copied (a public name for it belongs in the registry; see the report of #17).
 from wasl.registry import services as registry
-from wasl.registry.models import Attachment, Transaction
-from wasl.registry.states import transaction_step
+from wasl.registry.models import Attachment, Event, Referral, Transaction
+from wasl.registry.states import OPEN_REFERRAL_STATES, transaction_step
 
 from . import conf, parsing
 from .models import InboundMessage
@@ -62,6 +64,7 @@ from .vocabulary import Outcome
 
 logger = logging.getLogger("wasl.mail")
 SYSTEM_USERNAME = "wasl-mail"
+REPLY_MAX = 5_000
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,84 @@ def mail_actor() -> Actor:
         username=SYSTEM_USERNAME, first_name="وصل", last_name="البريد الإلكتروني"
     )
     return Actor(user_id=user.pk, username=SYSTEM_USERNAME)
+
+
+# ---------------------------------------------------------------------------------------------
+# Answering the visitor
+
+
+def reply_to_visitor(actor: Actor, transaction_id: object, *, text: object) -> Event:
+    """Answer the visitor by e-mail (الرد على صاحب المعاملة بالبريد): the text as written, to
+    the address they registered, In-Reply-To their latest message that joined the matter (and
+    References to ours), so that it stays in one thread. Records `commented` (data: channel
+    `email`, direction `out`) with its audit record, and queues the e-mail (step `reply`), in
+    one database transaction.
+
+    Who: a clerk or head of the unit that holds the transaction now (the owning unit, or a unit
+    with an open referral). From: any state in which a comment may be added. Refused when the
+    visitor gave no address, or when it is failing (a bounce)."""
+    text = clean_text(
+        text,
+        field="text",
+        max_length=REPLY_MAX,
+        multiline=True,
+        label_ar="نص الرد",
+        label_en="Answer",
+    )
+    with db.atomic():
+        txn = access.get_transaction_for(actor, transaction_id, for_update=True)
+        holds = actor.works_in(txn.unit_id) or (
+            Referral.objects.filter(
+                transaction_id=txn.pk,
+                state__in=OPEN_REFERRAL_STATES,
+                to_unit_id__in=actor.working_unit_ids,
+            ).exists()
+        )
+        if not holds:
+            raise Forbidden(
+                "المعاملة ليست لدى إدارتك الآن.",
+                "Your unit does not hold this transaction.",
+                code="not_holder",
+            )
+        transaction_step("comment", txn.state)
+        contact = Contact.objects.filter(transaction_id=txn.pk).first()
+        if contact is None or not contact.email:
+            raise InvalidInput(
+                "لم يسجل صاحب المعاملة بريداً إلكترونياً.",
+                "The visitor gave no e-mail address.",
+                code="no_email",
+            )
+        if contact.email_failing:
+            raise InvalidInput(
+                "بريد صاحب المعاملة لا يستقبل الرسائل؛ صحّحه أولاً.",
+                "The visitor's e-mail address is failing; correct it first.",
+                code="email_failing",
+            )
+        theirs = (
+            InboundMessage.objects.filter(transaction_id=txn.pk, outcome=Outcome.ADDED)
+            .exclude(message_id="")
+            .order_by("-received_at", "-id")
+            .values_list("message_id", flat=True)
+            .first()
+        )
+        now = timezone.now()
+        txn.updated_at = now
+        txn.save(update_fields=["updated_at"])
+        event = registry._record(
+            actor,
+            txn,
+            "commented",
+            now,
+            unit_id=txn.unit_id if actor.works_in(txn.unit_id) else None,
+            note=text,
+            data={"channel": "email", "direction": "out", "to": contact.email},
+        )
+        language = contact.language if contact.language in Language.values else Language.AR
+        outbox.queue_email(
+            event, txn, Step.REPLY, contact.email, language, in_reply_to=theirs or "", body=text
+        )
+        db.on_commit(tasks.enqueue_send, robust=True)
+    return event
 
 
 # ---------------------------------------------------------------------------------------------

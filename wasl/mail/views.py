@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from wasl.core.errors import NotFound, WaslError
 from wasl.directory.actors import actor_for
 from wasl.notifications.views import demo_enabled, signed_in
 
@@ -35,6 +36,33 @@ def triage(request: HttpRequest) -> HttpResponse:
     are not the visitor, mail that found no transaction, mail about a cancelled matter."""
     items = queries.to_triage(actor_for(request.user))
     return render(request, "mail/triage.html", {"items": items})
+
+
+@signed_in
+@require_POST
+def reply(request: HttpRequest, tid: Any) -> HttpResponse:
+    """POST /mail/t/<id>/reply — the holding unit answers the visitor by e-mail, from the
+    transaction page."""
+    back = reverse("web:transaction", args=[tid]) + "#notifications-title"
+    english = get_language() == "en"
+    try:
+        services.reply_to_visitor(
+            actor_for(request.user),
+            tid,
+            text=request.POST.get("text", "")[: services.REPLY_MAX + 1],
+        )
+    except NotFound:
+        raise Http404 from None
+    except WaslError as error:
+        messages.error(request, error.message_en if english else error.message_ar)
+        return redirect(back)
+    messages.success(
+        request,
+        "The answer is on its way to the visitor's e-mail."
+        if english
+        else "أُرسل الرد إلى بريد صاحب المعاملة.",
+    )
+    return redirect(back)
 
 
 @signed_in

@@ -56,6 +56,7 @@ SUBJECT = {
     "answered": ("صدرت الإفادة", "The answer is ready"),
     "closed": ("إغلاق معاملتكم", "Your matter is closed"),
     "received": ("وصلت رسالتكم", "Your e-mail was received"),
+    "reply": ("رد على رسالتكم", "An answer to your e-mail"),
 }
 
 

@@ -5,7 +5,7 @@ Every message carries the reference at the head of its subject, our own Message-
 the row was written), In-Reply-To and References to the earlier messages of the same matter
 (so that mail clients thread them, and so that an answer finds its matter: `wasl.mail`),
 `Auto-Submitted` (RFC 3834: these are automatic messages, an auto-responder must not answer
-them), and a plain text body with an HTML alternative, right-to-left when Arabic.
+them; not on a person's answer to the visitor), and a plain text body with an HTML alternative, right-to-left when Arabic.
 
 An SMTP server that takes a message has taken responsibility for it: we count it delivered;
 a bounce that comes back later (a delivery status notification) marks the message and the
@@ -77,13 +77,16 @@ def build(row: Notification, thread: list[str]) -> EmailMultiAlternatives:
     references = [*thread, *([row.in_reply_to] if row.in_reply_to else [])]
     headers = {
         "Message-ID": row.message_id,
-        # RFC 3834: an automatic answer to a person's message is auto-replied, the rest
-        # auto-generated; either way, no auto-responder answers it.
-        "Auto-Submitted": "auto-replied" if row.step == Step.RECEIVED else "auto-generated",
-        "X-Auto-Response-Suppress": "All",
         "Content-Language": row.language,
         OUR_HEADER: str(row.public_id),
     }
+    if row.step != Step.REPLY:  # a person's answer is not automatic
+        # RFC 3834: an automatic answer to a person's message is auto-replied, the rest
+        # auto-generated; either way, no auto-responder answers it.
+        headers["Auto-Submitted"] = (
+            "auto-replied" if row.step == Step.RECEIVED else "auto-generated"
+        )
+        headers["X-Auto-Response-Suppress"] = "All"
     if references:
         headers["In-Reply-To"] = references[-1]
         headers["References"] = " ".join(references)

@@ -137,14 +137,23 @@ def queue(
 
 
 def queue_email(
-    event: Event, txn: Transaction, step: str, to: str, language: str, *, in_reply_to: str = ""
+    event: Event,
+    txn: Transaction,
+    step: str,
+    to: str,
+    language: str,
+    *,
+    in_reply_to: str = "",
+    body: str | None = None,
 ) -> bool:
     """Write the e-mail of `step` on `txn` to `to` (inside the caller's transaction), in the
-    entity's e-mail template (else the default in code), its subject led by the reference and
-    its Message-ID made now (a retry sends the same one). `in_reply_to`: the visitor's message
-    this one answers. False when it was already written."""
-    found = read_step(txn, step, Channel.EMAIL, with_contact=False)
+    entity's e-mail template (else the default in code) or the `body` a person wrote, its
+    subject led by the reference and its Message-ID made now (a retry sends the same one).
+    `in_reply_to`: the visitor's message this one answers. False when it was already written."""
     index = Language.values.index(language)
+    if body is None:
+        found = read_step(txn, step, Channel.EMAIL, with_contact=False)
+        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
     now = timezone.now()
     notification = Notification(
         transaction=txn,
@@ -154,7 +163,7 @@ def queue_email(
         language=language,
         to=to,
         subject=f"{txn.reference} — {defaults.SUBJECT[step][index]}",
-        body=render(found[f"body_{language}"], txn.reference, found[f"name_{language}"]),
+        body=body,
         message_id=make_msgid(domain=conf.get("WASL_EMAIL_DOMAIN")),
         in_reply_to=in_reply_to[:250],
         mandatory=step in MANDATORY,

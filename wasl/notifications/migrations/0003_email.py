@@ -43,12 +43,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='step',
-            field=models.CharField(choices=[('registered', 'Registered, with its reference'), ('referred', 'Referred onward'), ('answered', 'Answer ready'), ('closed', 'Closed'), ('received', 'E-mail received')], max_length=20),
+            field=models.CharField(choices=[('registered', 'Registered, with its reference'), ('referred', 'Referred onward'), ('answered', 'Answer ready'), ('closed', 'Closed'), ('received', 'E-mail received'), ('reply', "Answer to the visitor's e-mail")], max_length=20),
         ),
         migrations.AlterField(
             model_name='template',
             name='step',
-            field=models.CharField(choices=[('registered', 'Registered, with its reference'), ('referred', 'Referred onward'), ('answered', 'Answer ready'), ('closed', 'Closed'), ('received', 'E-mail received')], max_length=20),
+            field=models.CharField(choices=[('registered', 'Registered, with its reference'), ('referred', 'Referred onward'), ('answered', 'Answer ready'), ('closed', 'Closed'), ('received', 'E-mail received'), ('reply', "Answer to the visitor's e-mail")], max_length=20),
         ),
         migrations.AddIndex(
             model_name='notification',
