@@ -253,3 +253,22 @@ def test_wasl_mail_receive_takes_a_message_from_a_file(referred, tmp_path):
     call_command("mail", "receive", str(path), stdout=out)
     said = json.loads(out.getvalue())
     assert (said["outcome"], said["transaction"]) == ("added", txn.reference)
+
+
+def test_the_audit_log_still_verifies_after_mail_joined_a_matter(cast, referred):
+    from wasl.mail import services as mail_services
+    from wasl.registry import integrity
+
+    txn, ours = referred
+    receive(
+        mail_from_visitor(
+            "صك",
+            in_reply_to=ours.message_id,
+            attachments=(("صك.pdf", "application/pdf", PDF),),
+        )
+    )
+    mail_services.reply_to_visitor(cast.clerk.actor, txn.public_id, text="وصل الصك.")
+    assert list(integrity.cross_check()) == []
+    from wasl.audit import services as audit
+
+    assert audit.verify_all()[1] == []
