@@ -68,7 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py --write $(PERF) --command "make bench"
 
 ## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
-bench-all: bench bench-inquiry bench-dashboards bench-web bench-exchange
+bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange
 
 clean:
 	rm -rf $(VENV) var
@@ -103,6 +103,12 @@ bench-dashboards: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python bench/web_inbox.py --n $(N) --database $(DB) --write $(PERF) \
 		--command "make bench-web N=$(N) DB=$(DB)"
+
+## bench-pages: the inbox, a transaction, a search and the person's dashboard over HTTP, signed in,
+## at N transactions, beside a trivial page
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-pages N=$(N) DB=$(DB)"
 
 ## bench-exchange: letters posted over the API between two nodes on loopback
 bench-exchange: $(STAMP)
