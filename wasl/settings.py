@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "wasl.dashboards",
     "wasl.notifications",
     "wasl.reports",
+    "wasl.mail",
     "wasl.web",
 ]
 
