@@ -268,8 +268,7 @@ def _account_here(entity: Entity, user: Any) -> None:
     elsewhere = Membership.objects.filter(user=user).exclude(unit__entity=entity).exists()
     if elsewhere or not _manageable(user):
         raise Conflict(
-            "هذا الحساب ليس للجهة وحدها (ينتمي إلى جهة أخرى أو هو حساب النظام): "
-            "يغيّره مدير النظام.",
+            "هذا الحساب ليس للجهة وحدها (ينتمي إلى جهة أخرى أو هو حساب النظام): يغيّره مدير النظام.",
             "This account is not this entity's alone (it belongs to another entity too, or "
             "Wasl uses it): a system administrator changes it.",
             code="account_not_managed_here",
@@ -354,7 +353,7 @@ def change_memberships(
                 m.is_active = keep
                 m.save(update_fields=["is_active"])
         present = {(m.unit_id, m.role) for m in here}
-        for unit_id, role in sorted(wanted - present):
+        for _unit_id, role in sorted(wanted - present):
             here.append(Membership.objects.create(user=user, unit=unit, role=role))
         new = _memberships_view(here)
         if old == new:
@@ -550,7 +549,9 @@ def mark_registry_unit(actor: Actor, entity: Entity, unit: Unit) -> Unit:
         _lock_entity(entity)
         unit = _unit_here(entity, unit)
         before = list(
-            Unit.objects.select_for_update().filter(entity=entity, is_registry=True).order_by("code")
+            Unit.objects.select_for_update()
+            .filter(entity=entity, is_registry=True)
+            .order_by("code")
         )
         old = [u.code for u in before]
         if old == [unit.code]:
@@ -580,9 +581,9 @@ def set_unit_heads(actor: Actor, entity: Entity, unit: Unit, usernames: Iterable
         unit = _unit_here(entity, unit)
         users = {
             u.username: u
-            for u in get_user_model().objects.filter(
-                username__in=wanted, is_active=True, memberships__unit__entity=entity
-            ).distinct()
+            for u in get_user_model()
+            .objects.filter(username__in=wanted, is_active=True, memberships__unit__entity=entity)
+            .distinct()
         }
         strangers = [name for name in wanted if name not in users]
         if strangers:
