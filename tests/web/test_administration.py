@@ -5,6 +5,7 @@ answered in the person's language with nothing changed."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -332,3 +333,83 @@ def test_keys_show_fingerprints_and_rotate(cast: Any) -> None:
     assert AuditRecord.objects.filter(
         action="exchange.key.rotation_requested", actor="admin"
     ).exists()
+
+
+ADMIN_PAGES = [
+    ("people", "/administration/EMK/"),
+    ("invite", "/administration/EMK/people/new/"),
+    ("person", "/administration/EMK/people/clerk/"),
+    ("units", "/administration/EMK/units/"),
+    ("unit", "/administration/EMK/units/{rights}/"),
+    ("calendar", "/administration/EMK/calendar/"),
+    ("due-times", "/administration/EMK/due-times/"),
+    ("keys", "/administration/EMK/keys/"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_pages_in_a_browser(
+    chromium: Any, live_server: Any, cast: Any, language: str, tmp_path: Any
+) -> None:
+    """At 390 and 1366 px, in both languages: no sideways scrolling, axe-core finds nothing,
+    and an error typed by keyboard alone is announced beside its field."""
+    from tests.web.conftest import screenshot_path
+    from tests.web.test_axe import choose_language, open_in, sign_in, too_wide, violations
+    from wasl.registry import holidays
+
+    members.init_node("NODE-T", "http://testserver")
+    members.join(cast.emk)
+    holidays.add_holiday(
+        cast.admin.actor,
+        cast.emk,
+        day=date(2027, 2, 22),
+        name_ar="يوم التأسيس",
+        name_en="Founding Day",
+    )
+    context, page = open_in(chromium, live_server, language)
+    failures: dict[str, Any] = {}
+    try:
+        choose_language(page, language)
+        sign_in(page, "admin")
+        for name, path in ADMIN_PAGES:
+            page.goto(path.format(rights=cast.rights.public_id))
+            assert "/signin/" not in page.url
+            if found := violations(page) + too_wide(page):
+                failures[path] = found
+            for width in (390, 1366):
+                page.set_viewport_size({"width": width, "height": 900})
+                shot = screenshot_path(f"administration-{name}-{language}-{width}.png", tmp_path)
+                page.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 10_000
+        # A holiday date that is not a date, by keyboard alone.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/administration/EMK/calendar/")
+        page.locator("#id_day").focus()
+        page.keyboard.type("1448/13/40")
+        page.keyboard.press("Tab")
+        page.keyboard.type("عطلة")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".field__error")
+        assert page.locator("#id_day").get_attribute("aria-invalid") == "true"
+        if found := violations(page):
+            failures["calendar with an error"] = found
+    finally:
+        context.close()
+    assert failures == {}, failures
+
+
+def test_the_password_rules_apply_on_the_link_page(cast: Any) -> None:
+    response = signed_in(cast.admin).post("/administration/EMK/people/clerk/reset/")
+    (link,) = re.findall(r'value="(http://testserver/password/[^"]+)"', response.content.decode())
+    person = Client()
+    page = person.get(link, follow=True)
+    short = person.post(
+        page.redirect_chain[-1][0], {"new_password1": "abc", "new_password2": "abc"}
+    )
+    assert short.status_code == 200
+    assert (
+        "كلمة المرور" in short.content.decode() and 'aria-invalid="true"' in short.content.decode()
+    )
+    cast.clerk.user.refresh_from_db()
+    assert not cast.clerk.user.has_usable_password()
