@@ -268,3 +268,18 @@ def test_another_entitys_administrator_cannot_rotate_our_key(cast: Any) -> None:
     assert AuditRecord.objects.filter(
         action="exchange.key.rotation_requested", actor="admin", chain="EMK"
     ).exists()
+
+
+def test_the_exchange_account_keeps_its_place(cast: Any) -> None:
+    members.init_node("NODE-T", "http://testserver")
+    members.join(cast.emk)
+    with pytest.raises(Conflict) as caught:
+        admin.change_memberships(
+            cast.admin.actor, cast.emk, members.SYSTEM_USERNAME, unit=cast.rights, roles=["clerk"]
+        )
+    assert caught.value.code == "service_account"
+    with pytest.raises(InvalidInput):
+        admin.set_unit_heads(cast.admin.actor, cast.emk, cast.rights, [members.SYSTEM_USERNAME])
+    assert Membership.objects.filter(
+        user__username=members.SYSTEM_USERNAME, unit=cast.registry, is_active=True
+    ).exists()

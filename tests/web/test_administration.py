@@ -413,3 +413,27 @@ def test_the_password_rules_apply_on_the_link_page(cast: Any) -> None:
     )
     cast.clerk.user.refresh_from_db()
     assert not cast.clerk.user.has_usable_password()
+
+
+# Session, person, memberships, units of the header; then the page's own reads.
+QUERIES = {"/administration/EMK/": 8, "/administration/EMK/units/": 7}
+
+
+@pytest.mark.parametrize("path", list(QUERIES))
+def test_the_lists_take_the_same_queries_however_long(
+    cast: Any, path: str, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(cast.admin)
+    client.get(path)  # the session and the first reads settle
+    with django_assert_num_queries(QUERIES[path]):
+        assert client.get(path).status_code == 200
+    for i in range(5):
+        unit, _ = directory.ensure_unit(
+            entity=cast.emk, code=f"U{i}", name_ar=f"إدارة {i}", name_en="", parent=cast.rights
+        )
+        user, _ = directory.ensure_person(username=f"p{i}", first_name="س", last_name="ع")
+        directory.grant(user, unit, "clerk")
+        directory.grant(user, cast.rights, "unit_head")
+    with django_assert_num_queries(QUERIES[path]):
+        page = client.get(path)
+    assert "p4" in page.content.decode() or "U4" in page.content.decode()

@@ -83,6 +83,10 @@ class PersonRow:
         return sorted({m.role for m in self.active_memberships})
 
     @property
+    def is_service(self) -> bool:
+        return self.user.username in SERVICE_ACCOUNTS
+
+    @property
     def is_active(self) -> bool:
         return bool(self.user.is_active and self.active_memberships)
 
@@ -344,6 +348,12 @@ def change_memberships(
     with transaction.atomic():
         _lock_entity(entity)
         user, here = _locked_person(entity, username)
+        if user.username in SERVICE_ACCOUNTS:
+            raise Conflict(
+                "هذا حساب يستعمله وصل نفسه: لا تتغير أدواره من هنا.",
+                "Wasl itself uses this account: its roles do not change here.",
+                code="service_account",
+            )
         _unit_here(entity, unit)
         old = _memberships_view(here)
         wanted = {(unit.pk, role) for role in chosen}
@@ -585,7 +595,7 @@ def set_unit_heads(actor: Actor, entity: Entity, unit: Unit, usernames: Iterable
             .objects.filter(username__in=wanted, is_active=True, memberships__unit__entity=entity)
             .distinct()
         }
-        strangers = [name for name in wanted if name not in users]
+        strangers = [n for n in wanted if n not in users or n in SERVICE_ACCOUNTS]
         if strangers:
             raise InvalidInput(
                 "المدير يجب أن يكون من موظفي الجهة العاملين: " + "، ".join(strangers),
