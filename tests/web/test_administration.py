@@ -382,6 +382,27 @@ def test_the_pages_in_a_browser(
                 shot = screenshot_path(f"administration-{name}-{language}-{width}.png", tmp_path)
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 10_000
+        # The one-time link, given and opened.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto("/administration/EMK/people/clerk/")
+        page.locator("form[action$='/reset/'] button").click()
+        page.wait_for_selector("#one-time-link")
+        link = page.locator("#one-time-link").input_value()
+        for name, url in [("link", None), ("set-password", link)]:
+            if url:
+                page.context.clear_cookies()
+                choose_language(page, language)
+                page.goto(url)
+                page.wait_for_selector("#id_new_password1")
+            if found := violations(page) + too_wide(page):
+                failures[name] = found
+            for width in (390, 1366):
+                page.set_viewport_size({"width": width, "height": 900})
+                shot = screenshot_path(f"administration-{name}-{language}-{width}.png", tmp_path)
+                page.screenshot(path=str(shot), full_page=True)
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "admin")
         # A holiday date that is not a date, by keyboard alone.
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto("/administration/EMK/calendar/")
