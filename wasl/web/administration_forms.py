@@ -25,6 +25,12 @@ def _unit_choices(units: Iterable[Unit], *, blank: str | None = None) -> list[tu
     return ([("", blank)] if blank is not None else []) + rows
 
 
+def _bilingual(form: forms.Form) -> None:
+    """Each name box in the direction and language of what is typed in it."""
+    form.fields["name_ar"].widget.attrs.update({"dir": "rtl", "lang": "ar"})
+    form.fields["name_en"].widget.attrs.update({"dir": "ltr", "lang": "en"})
+
+
 def role_choices() -> list[tuple[str, Any]]:
     return [(role, ROLES[role]) for role in Role.values]
 
@@ -81,13 +87,9 @@ class UnitForm(WaslForm):
 
     def __init__(self, *args: Any, units: Iterable[Unit] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.name_ar_attrs()
+        _bilingual(self)
         self.units = {str(u.public_id): u for u in units}
         self.fields["parent"].choices = _unit_choices(units, blank=_("— At the top —"))
-
-    def name_ar_attrs(self) -> None:
-        self.fields["name_ar"].widget.attrs.update({"dir": "rtl", "lang": "ar"})
-        self.fields["name_en"].widget.attrs.update({"dir": "ltr", "lang": "en"})
 
     def chosen_parent(self) -> Unit | None:
         return self.units.get(self.cleaned_data.get("parent") or "")
@@ -99,8 +101,7 @@ class RenameForm(WaslForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name_ar"].widget.attrs.update({"dir": "rtl", "lang": "ar"})
-        self.fields["name_en"].widget.attrs.update({"dir": "ltr", "lang": "en"})
+        _bilingual(self)
 
 
 class HeadsForm(WaslForm):
@@ -127,5 +128,4 @@ class HolidayForm(WaslForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name_ar"].widget.attrs.update({"dir": "rtl", "lang": "ar"})
-        self.fields["name_en"].widget.attrs.update({"dir": "ltr", "lang": "en"})
+        _bilingual(self)
