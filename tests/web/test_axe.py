@@ -220,6 +220,23 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
             ],
             failures,
         )
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "admin")
+        check(
+            page,
+            [
+                "/administration/EMK/",
+                "/administration/EMK/people/new/",
+                "/administration/EMK/people/clerk/",
+                "/administration/EMK/units/",
+                f"/administration/EMK/units/{cast.rights.public_id}/",
+                "/administration/EMK/calendar/",
+                "/administration/EMK/due-times/",
+                "/administration/EMK/keys/",
+            ],
+            failures,
+        )
     finally:
         context.close()
     assert failures == {}, "\n".join(
