@@ -7,15 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.responses import Status
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 
-from wasl.core.errors import NotFound
+from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import actor_for
 from wasl.directory.idempotency import idempotent
 from wasl.directory.tokens import user_for_token
 
+from . import photos as photo_files
 from . import presenters, queries, services
 from .vocabulary import Channel
 
@@ -111,8 +113,41 @@ def nearby(request: HttpRequest, params: Query[NearbyParams]) -> dict[str, Any]:
 )
 @idempotent  # a token holder's retry with the same Idempotency-Key gets the first answer
 def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
+    return Status(201, _submit(request, payload, []))
+
+
+@router.post(
+    "/reports/with-photos",
+    auth=None,
+    response={201: dict, **ERRORS},
+    summary="Submit a 940 report with up to 5 photos (multipart: `report` is the JSON of "
+    "POST /reports, `photos` the files)",
+)
+@decorate_view(photo_files.photo_uploads)
+@idempotent
+def submit_with_photos(
+    request: HttpRequest,
+    report: Form[str],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status[dict[str, Any]]:
+    try:
+        payload = ReportIn.model_validate_json(report)
+    except ValidationError:
+        raise InvalidInput(
+            "حقل report يجب أن يكون بيانات البلاغ بصيغة JSON كما في POST /reports.",
+            "The 'report' field must be the report's JSON, as for POST /reports.",
+            code="validation_error",
+            field="report",
+        ) from None
+    files = request.FILES.getlist("photos")
+    return Status(201, _submit(request, payload, photo_files.prepare_all(files)))
+
+
+def _submit(request: HttpRequest, payload: ReportIn, prepared: list[Any]) -> dict[str, Any]:
     user = _bearer_user(request)
     contact = payload.contact or ContactIn()
+    # An anonymous reporter gets a follow-up key, once, to confirm, reopen or rate later.
+    key = services.new_reporter_key() if user is None else ""
     report = services.submit_report(
         category=payload.category,
         lat=payload.lat,
@@ -123,8 +158,86 @@ def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
         contact=services.Contact(contact.name, contact.phone, contact.email),
         channel=Channel.API,
         reported_by_id=user.pk if user is not None else None,
+        photos=prepared,
+        reporter_key=key,
     )
-    return Status(201, presenters.public(report))
+    answer = presenters.public_detail(report)
+    if key:
+        answer["reporter_key"] = key
+    return answer
+
+
+class FeedbackIn(Schema):
+    reporter_key: str = ""
+
+
+class ReopenIn(FeedbackIn):
+    reason: str
+
+
+class RateIn(FeedbackIn):
+    rating: int
+    note: str = ""
+
+
+def _reporter(request: HttpRequest, payload: FeedbackIn) -> services.Reporter:
+    user = _bearer_user(request)
+    return services.Reporter(user_id=user.pk if user else None, key=payload.reporter_key[:200])
+
+
+@router.post(
+    "/reports/{reference}/confirm",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter confirms the fix (bearer token of the reporter, or reporter_key)",
+)
+def confirm(request: HttpRequest, reference: str, payload: FeedbackIn) -> dict[str, Any]:
+    report = services.confirm_report(_reporter(request, payload), reference)
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/reopen",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter reopens a closed report within the window, with a reason",
+)
+def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str, Any]:
+    report = services.reopen_by_reporter(
+        _reporter(request, payload), reference, reason=payload.reason
+    )
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/rate",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter rates the service from 1 to 5, once, after the report is closed",
+)
+def rate(request: HttpRequest, reference: str, payload: RateIn) -> dict[str, Any]:
+    report = services.rate_report(
+        _reporter(request, payload), reference, rating=payload.rating, note=payload.note
+    )
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/close",
+    response={200: dict, **ERRORS},
+    summary="Staff close a report with proof (multipart: `note`, and 1-5 `photos`)",
+)
+@decorate_view(photo_files.photo_uploads)
+@idempotent
+def close(
+    request: HttpRequest,
+    reference: str,
+    note: Form[str] = "",
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    prepared = photo_files.prepare_all(request.FILES.getlist("photos"))
+    report = services.close_report(actor_for(request.auth), reference, note=note, photos=prepared)
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
 
 
 @router.get(
@@ -137,7 +250,7 @@ def public_report(request: HttpRequest, reference: str) -> dict[str, Any]:
     report = queries.public_report(reference)
     if report is None:
         raise NotFound()
-    return presenters.public(report)
+    return presenters.public_detail(report)
 
 
 @router.get(

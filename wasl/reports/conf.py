@@ -1,0 +1,27 @@
+"""The settings of Balagh 940, each read once here (Django settings, then the environment,
+then the default)."""
+
+from __future__ import annotations
+
+from wasl import env_settings
+
+# Up to this many photos on a report (the issue's limit), and on a closing proof.
+PHOTOS_MAX = 5
+
+
+def photo_max_bytes() -> int:
+    """The largest photo received, before it is resized (10 MB: any phone's full-size JPEG)."""
+    return int(env_settings.read("WASL_REPORT_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def feedback_days() -> int:
+    """Days after closing in which the reporter may confirm or reopen a report."""
+    return int(env_settings.read("WASL_REPORT_FEEDBACK_DAYS", 7))
+
+
+def map_tiles() -> tuple[str, str]:
+    """A tile server's address template and attribution for the maps; none by default (the
+    district polygons are the base layer)."""
+    url = str(env_settings.read("WASL_MAP_TILE_URL", ""))
+    attribution = str(env_settings.read("WASL_MAP_TILE_ATTRIBUTION", ""))
+    return url, attribution
