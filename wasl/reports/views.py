@@ -66,8 +66,12 @@ def take_call(request: HttpRequest, code: str) -> HttpResponse:
             photo_files.read_body(request)
         except WaslError as error:
             form = CallForm(category)
-            form.add_error("photos", _message(error, request))
-            context = {"category": category, "form": form, "nearby": []}
+            context = {
+                "category": category,
+                "form": form,
+                "nearby": [],
+                "refusal": _message(error, request),
+            }
             return render(request, "reports/take_call.html", context, status=error.status)
     return _take_call(request, category)
 
@@ -202,9 +206,13 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             photo_files.read_body(request)
         except WaslError as error:
-            form = CloseForm()
-            form.add_error("photos", _message(error, request))
-            return _close_page(request, reference, form, status=error.status)
+            return _close_page(
+                request,
+                reference,
+                CloseForm(),
+                status=error.status,
+                refusal=_message(error, request),
+            )
     return _close(request, reference)
 
 
@@ -236,7 +244,11 @@ def _close(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _close_page(
-    request: HttpRequest, reference: str, form: CloseForm, status: int = 200
+    request: HttpRequest,
+    reference: str,
+    form: CloseForm,
+    status: int = 200,
+    refusal: str = "",
 ) -> HttpResponse:
     report = queries.staff_report(actor_for(request.user), reference)
     if report is None:
@@ -246,6 +258,7 @@ def _close_page(
         "status": services.report_status(report),
         "form": form,
         "feedback_days": conf.feedback_days(),
+        "refusal": refusal,
     }
     return with_csp(render(request, "reports/close.html", context, status=status))
 
