@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
-from pydantic import ValidationError, field_validator
+from pydantic import StrictInt, ValidationError, field_validator
 
 from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import actor_for
@@ -176,7 +176,7 @@ class ReopenIn(FeedbackIn):
 
 
 class RateIn(FeedbackIn):
-    rating: int
+    rating: StrictInt  # not "5", not true: a whole number, as the schema says
     note: str = ""
 
 
