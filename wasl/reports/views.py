@@ -237,7 +237,7 @@ def _close(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The report is closed; the reporter is told and may confirm or reopen it."),
+                _("The report is closed; the reporter may confirm or reopen it."),
             )
             return redirect("reports:public", reference=reference)
     return _close_page(request, reference, form, status=400)

@@ -14,7 +14,10 @@
     zoomControl: false,
     attributionControl: true,
     scrollWheelZoom: false,
-    keyboard: true
+    keyboard: true,
+    // Without a tile layer the map has no zoom limits; a lone point would zoom forever.
+    minZoom: 5,
+    maxZoom: 18
   });
   L.control.zoom({
     position: rtl ? "topright" : "topleft",
@@ -86,5 +89,5 @@
   var bounds = data.markers.length
     ? L.latLngBounds(data.markers.map(function (m) { return [m.lat, m.lon]; })).pad(0.2)
     : areas.getBounds();
-  map.fitBounds(bounds.isValid() ? bounds : areas.getBounds(), { maxZoom: 14 });
+  map.fitBounds(bounds.isValid() ? bounds : areas.getBounds(), { maxZoom: 13 });
 })();
