@@ -20,13 +20,27 @@ from wasl.core.arabic import fold_digits
 from wasl.core.errors import NotFound, WaslError
 from wasl.directory.actors import actor_for
 from wasl.registry.attachments import blob_path
-from wasl.web.workspace import PAGE_CSP, with_csp
 
 from . import conf, presenters, queries, services
 from . import photos as photo_files
 from .forms import CallForm, CloseForm, MapFilterForm
 from .models import Category
 from .vocabulary import Channel
+
+# Only what Wasl serves itself: no inline script or style (the map's data is JSON in the page,
+# its script a file), nothing may frame the pages. The staff workspace's policy; `web` is above
+# this app, so the same words stand here as in the dashboards and notifications.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; "
+    "style-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def with_csp(response: HttpResponse) -> HttpResponse:
+    response.setdefault("Content-Security-Policy", PAGE_CSP)
+    response.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def _refused(request: HttpRequest) -> HttpResponse | None:
