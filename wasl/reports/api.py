@@ -4,6 +4,7 @@ registry's access rule."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,8 +18,8 @@ from wasl.directory.actors import actor_for
 from wasl.directory.idempotency import idempotent
 from wasl.directory.tokens import user_for_token
 
+from . import flood, presenters, queries, services
 from . import photos as photo_files
-from . import presenters, queries, services
 from .vocabulary import Channel
 
 router = Router(tags=["reports"])
@@ -30,7 +31,15 @@ class Error(Schema):
     message_en: str
 
 
-ERRORS: dict[int, Any] = {400: Error, 401: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
+    429: Error,
+}
 
 
 class ContactIn(Schema):
@@ -111,6 +120,7 @@ def nearby(request: HttpRequest, params: Query[NearbyParams]) -> dict[str, Any]:
     response={201: dict, **ERRORS},
     summary="Submit a 940 report (anonymous, or as the holder of a bearer token)",
 )
+@decorate_view(partial(flood.api_posts, person_of=lambda request: _bearer_user(request)))
 @idempotent  # a token holder's retry with the same Idempotency-Key gets the first answer
 def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     return Status(201, _submit(request, payload, []))
@@ -123,6 +133,7 @@ def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     summary="Submit a 940 report with up to 5 photos (multipart: `report` is the JSON of "
     "POST /reports, `photos` the files)",
 )
+@decorate_view(partial(flood.api_posts, person_of=lambda request: _bearer_user(request)))
 @decorate_view(photo_files.photo_uploads)
 @idempotent
 def submit_with_photos(

@@ -25,3 +25,13 @@ def map_tiles() -> tuple[str, str]:
     url = str(env_settings.read("WASL_MAP_TILE_URL", ""))
     attribution = str(env_settings.read("WASL_MAP_TILE_ATTRIBUTION", ""))
     return url, attribution
+
+
+def flood_limits() -> tuple[int, int, int]:
+    """(window in seconds, reports per address, reports per API key or signed-in person) that
+    one client may post in a window before it is refused with 429 (the call centre's agents
+    are not counted: they take every caller's report from one office)."""
+    window = max(1, int(env_settings.read("WASL_REPORT_FLOOD_WINDOW", 600)))
+    per_address = int(env_settings.read("WASL_REPORT_FLOOD_PER_ADDRESS", 10))
+    per_key = int(env_settings.read("WASL_REPORT_FLOOD_PER_KEY", 300))
+    return window, per_address, per_key

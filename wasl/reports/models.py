@@ -174,3 +174,20 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class FloodCounter(models.Model):
+    """Reports posted in the current window per hashed client (an address, an API key or a
+    person): the flood limiter's memory, shared by every process (`flood`)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    period = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "عداد البلاغات المرسلة"
+        verbose_name_plural = "عدادات البلاغات المرسلة"
+        indexes = [models.Index(fields=["period"], name="report_flood_period")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count}"

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core.errors import InvalidInput, NotFound, WaslError
 
+from . import flood, presenters, queries, services
 from . import photos as photo_files
-from . import presenters, queries, services
 from .models import Category, Report
 from .presenters import status_of
 from .vocabulary import Channel, PhotoKind
@@ -353,6 +353,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         key = services.open311_key(form.get("api_key", ""))
     except NotFound:
         return _error(fmt, 403, "A valid api_key is required. — يلزم مفتاح Open311 صالح.")
+    flood.check("key", str(key.pk))  # an app posts for many people: counted per key
     if not form.get("lat") or not form.get("long"):
         raise InvalidInput(
             "حدد الموقع بخطي العرض والطول (lat و long)؛ العناوين النصية لا تُحدَّد على الخريطة.",
