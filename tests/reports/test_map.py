@@ -77,6 +77,7 @@ def test_the_public_map_has_the_districts_the_points_and_the_counts(municipal):
     assert (historic["properties"]["open"], historic["properties"]["closed"]) == (1, 1)
     assert {m["ref"] for m in data["markers"]} == set(refs.values())
     assert all(m["url"].startswith("/reports/p/") for m in data["markers"])
+    assert all(m["close_url"] == "" for m in data["markers"])
     assert data["tiles"]["url"] == ""
     assert counts_row(response, "حي البلد التاريخي") == [1, 1, 2]
     text = response.content.decode()
@@ -130,6 +131,8 @@ def test_the_staff_map_shows_only_what_the_access_rule_allows(municipal, client)
     seen = map_data(response)
     assert {m["ref"] for m in seen["markers"]} == {refs["balad_open"], refs["balad_closed"]}
     assert all(m["url"].startswith("/t/") for m in seen["markers"])
+    closable = {m["ref"]: m["close_url"] for m in seen["markers"] if m["close_url"]}
+    assert closable == {refs["balad_open"]: f"/reports/close/{refs['balad_open']}/"}
 
 
 def test_the_staff_map_is_for_staff(municipal, client):

@@ -328,6 +328,7 @@ def _map(request: HttpRequest, rows: Any, *, staff: bool) -> HttpResponse:
             "reports": _("Reports"),
             "zoomIn": _("Zoom in"),
             "zoomOut": _("Zoom out"),
+            "closeWithProof": _("Close with proof"),
         },
     }
     context = {
@@ -372,6 +373,7 @@ def _marker(row: dict[str, Any], english: bool, staff: bool) -> dict[str, Any]:
             if staff
             else reverse("reports:public", args=[reference])
         ),
+        "close_url": reverse("reports:close", args=[reference]) if staff and not closed else "",
     }
 
 

@@ -81,7 +81,10 @@
     });
     marker.bindPopup(
       '<a href="' + encodeURI(m.url) + '" dir="ltr">' + text(m.ref) + "</a><br>" +
-        text(m.category) + " — " + text(closed ? labels.closed : labels.open)
+        text(m.category) + " — " + text(closed ? labels.closed : labels.open) +
+        (m.close_url
+          ? '<br><a href="' + encodeURI(m.close_url) + '">' + text(labels.closeWithProof) + "</a>"
+          : "")
     );
     marker.addTo(points);
   });
