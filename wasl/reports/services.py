@@ -815,6 +815,9 @@ def refuse_close_without_proof(published: Any) -> None:
     txn = published.transaction
     if _closing_with_proof.get() == txn.pk:
         return
+    # Only a 940 report's kind and classification can be a report: other closes cost no query.
+    if txn.kind != Kind.REPORT or txn.classification != Classification.MUNICIPAL:
+        return
     if Report.objects.filter(transaction_id=txn.pk).exists():
         raise ProofRequired()
 
