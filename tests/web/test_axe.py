@@ -247,11 +247,13 @@ def test_the_940_pages_pass_axe(
 
     from django.test import Client
 
-    def submit() -> str:
+    def submit(token: str = "") -> str:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         response = Client().post(
             "/api/v1/reports",
             json.dumps(reports_conftest.report_data()),
             content_type="application/json",
+            **headers,
         )
         assert response.status_code == 201, response.content
         reference: str = response.json()["reference"]
@@ -259,6 +261,9 @@ def test_the_940_pages_pass_axe(
 
     open_ref, closed_ref = submit(), submit()
     reports_conftest.close_with_proof(municipal.inspector, closed_ref, "رُدمت الحفرة")
+    # A report of the clerk's own, closed: its public page asks the clerk to confirm or reopen.
+    own_ref = submit(municipal.cast.clerk.token)
+    reports_conftest.close_with_proof(municipal.inspector, own_ref, "أُصلح العمود")
     context, page = open_in(chromium, live_server, language)
     failures: dict[str, Any] = {}
     try:
@@ -290,6 +295,13 @@ def test_the_940_pages_pass_axe(
         page.wait_for_selector(".field__error")
         if found := violations(page) + too_wide(page):
             failures["/reports/close/ with errors"] = found
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "clerk")
+        page.goto(f"/reports/p/{own_ref}/")
+        assert page.locator("textarea[name=reason]").count() == 1, "the reporter's forms"
+        if found := violations(page) + too_wide(page):
+            failures["/reports/p/ as its reporter"] = found
     finally:
         context.close()
     assert failures == {}, "\n".join(
