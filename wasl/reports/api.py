@@ -202,6 +202,7 @@ def _reporter(request: HttpRequest, payload: FeedbackIn) -> services.Reporter:
     response={200: dict, **ERRORS},
     summary="The reporter confirms the fix (bearer token of the reporter, or reporter_key)",
 )
+@idempotent
 def confirm(request: HttpRequest, reference: str, payload: FeedbackIn) -> dict[str, Any]:
     report = services.confirm_report(_reporter(request, payload), reference)
     return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
@@ -213,6 +214,7 @@ def confirm(request: HttpRequest, reference: str, payload: FeedbackIn) -> dict[s
     response={200: dict, **ERRORS},
     summary="The reporter reopens a closed report within the window, with a reason",
 )
+@idempotent
 def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str, Any]:
     report = services.reopen_by_reporter(
         _reporter(request, payload), reference, reason=payload.reason
@@ -226,6 +228,7 @@ def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str,
     response={200: dict, **ERRORS},
     summary="The reporter rates the service from 1 to 5, once, after the report is closed",
 )
+@idempotent
 def rate(request: HttpRequest, reference: str, payload: RateIn) -> dict[str, Any]:
     report = services.rate_report(
         _reporter(request, payload), reference, rating=payload.rating, note=payload.note
