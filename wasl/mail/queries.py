@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from wasl.directory.actors import Actor
-from wasl.registry.queries import visible_transactions
+from wasl.registry.queries import visible_to
 
 from .models import InboundMessage
 from .vocabulary import TO_TRIAGE
@@ -17,7 +17,7 @@ def visible_messages(actor: Actor) -> QuerySet[InboundMessage]:
     """The messages `actor` may read: those about a transaction they may see, and — for an
     entity's administrators — the messages that found no transaction (somebody must read
     them; they name nothing the reader may not see)."""
-    about_visible = Q(transaction__in=visible_transactions(actor).values("pk"))
+    about_visible = visible_to(actor)
     if actor.admin_entity_ids:
         return InboundMessage.objects.filter(about_visible | Q(transaction__isnull=True))
     return InboundMessage.objects.filter(about_visible)

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from wasl.directory.actors import Actor
-from wasl.registry.queries import visible_transactions
+from wasl.registry.queries import visible_to
 from wasl.registry.states import State
 
 from . import geo
@@ -40,7 +40,7 @@ def for_staff(actor: Actor) -> QuerySet[Report]:
     """The reports whose transactions `actor` may see (the one access rule), newest first."""
     return (
         _public_rows()
-        .filter(transaction_id__in=visible_transactions(actor).values("pk"))
+        .filter(visible_to(actor))
         .order_by("-created_at", "-pk")
     )
 
@@ -160,7 +160,7 @@ def public_map_rows() -> QuerySet[Report]:
 
 
 def staff_map_rows(actor: Actor) -> QuerySet[Report]:
-    return Report.objects.filter(transaction_id__in=visible_transactions(actor).values("pk"))
+    return Report.objects.filter(visible_to(actor))
 
 
 def map_data(rows: QuerySet[Report], filters: MapFilters) -> MapData:
