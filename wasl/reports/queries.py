@@ -38,11 +38,7 @@ def _public_rows() -> QuerySet[Report]:
 
 def for_staff(actor: Actor) -> QuerySet[Report]:
     """The reports whose transactions `actor` may see (the one access rule), newest first."""
-    return (
-        _public_rows()
-        .filter(visible_to(actor))
-        .order_by("-created_at", "-pk")
-    )
+    return _public_rows().filter(visible_to(actor)).order_by("-created_at", "-pk")
 
 
 def public_report(reference: object) -> Report | None:
