@@ -2,12 +2,10 @@
 Open311, per person with a bearer token. Every post counts, refused or not, in windows of
 `conf.flood_limits()` seconds; over the limit the client is refused with 429 and Retry-After
 until the window ends. The counters live in the database, so every process shares them; keys
-are HMAC-SHA256 digests (with the SECRET_KEY), so no address is stored."""
+are HMAC-SHA256 digests (with the SECRET_KEY), so no address is stored (`wasl.directory.counters`)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
 import time
@@ -15,26 +13,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
 from django.db import transaction as db
 from django.http import HttpResponse
 
 from wasl.core.errors import TooManyAttempts
+from wasl.directory import counters
 
 from . import conf
 from .models import FloodCounter
-
-# One statement inserts the key's row or adds one (starting again in a new window) and returns
-# the count, atomically however many processes ask at once: the ORM has no upsert that returns
-# the new value.
-_BUMP = (
-    "INSERT INTO reports_floodcounter (key, period, count) VALUES (%s, %s, 1) "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "count = CASE WHEN reports_floodcounter.period = excluded.period "
-    "THEN reports_floodcounter.count + 1 ELSE 1 END, period = excluded.period "
-    "RETURNING count"
-)
 
 
 class Flooded(TooManyAttempts):
@@ -48,8 +34,7 @@ class Flooded(TooManyAttempts):
 
 
 def _key(kind: str, value: str) -> str:
-    secret = settings.SECRET_KEY.encode()
-    return hmac.new(secret, f"report-flood:{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return counters.digest(f"report-flood:{kind}:{value}")
 
 
 def check(kind: str, value: str, *, now: float | None = None) -> None:
@@ -60,11 +45,9 @@ def check(kind: str, value: str, *, now: float | None = None) -> None:
     moment = time.time() if now is None else now
     period = int(moment // window)
     with db.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_BUMP, [_key(kind, value), period])
-            count = int(cursor.fetchone()[0])
+        count = counters.bump(FloodCounter, _key(kind, value), period)
         if count == 1 and period % 7 == 0:
-            FloodCounter.objects.filter(period__lt=period - 1).delete()  # now and then, forget
+            counters.forget_before(FloodCounter, period - 1)  # now and then, forget
     if count > limit:
         raise Flooded(max(1, math.ceil((period + 1) * window - moment)))
 
