@@ -4,6 +4,7 @@ demo's mail catcher whose reply goes back through the SMTP listener."""
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from django.test import Client
@@ -110,3 +111,21 @@ def test_the_demo_shows_the_visitors_mail_and_its_reply_joins_the_matter(
     (row,) = InboundMessage.objects.all()
     assert (row.outcome, row.via, row.transaction_id) == ("added", "smtp", txn.pk)
     assert Event.objects.get(pk=row.event_id).note == "متى موعد المراجعة؟"
+
+
+def test_the_listener_closes_the_connection_it_opened_for_a_message(transactional_db, cast):
+    """The listener keeps each message in an executor thread, which no request ends: a
+    connection left open there is dropped unclosed when the thread goes."""
+    from django.db import connections
+
+    left_open: list[bool] = []
+
+    def in_the_executor() -> None:
+        row = smtp.Listener().deliver(mail_from_visitor("استفسار"), "visitor@example.sa", ())
+        left_open.append(connections["default"].connection is not None)
+        assert row.outcome
+
+    thread = threading.Thread(target=in_the_executor)
+    thread.start()
+    thread.join()
+    assert left_open == [False]
