@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.conftest import Cast
 from wasl.audit.models import AuditRecord
@@ -44,7 +44,8 @@ def test_a_booking_is_a_request_of_the_office_and_the_person_is_told(
     cast: Cast, office: AudienceSession
 ) -> None:
     person = make_person(0)
-    booking = services.book(person, office.public_id, "  طلب النظر في تعويض أرض  ")
+    with translation.override("ar"):  # the language of the page the person booked on
+        booking = services.book(person, office.public_id, "  طلب النظر في تعويض أرض  ")
     assert (booking.seat, booking.state, booking.subject) == (1, "booked", "طلب النظر في تعويض أرض")
     txn = booking.transaction
     assert txn is not None and txn.unit_id == cast.registry.pk
@@ -53,6 +54,11 @@ def test_a_booking_is_a_request_of_the_office_and_the_person_is_told(
     (sms,) = Notification.objects.filter(transaction=txn)
     assert (sms.step, sms.to, sms.status) == ("jalsa_booked", person.phone, "queued")
     assert txn.reference in sms.body and office.official_ar in sms.body
+    assert sms.language == "ar" and "يوم 14" in sms.body  # the Hijri date (year 14xx)
+    with translation.override("en"):
+        other = services.book(make_person(1), office.public_id, "A boundary dispute")
+    (sms,) = Notification.objects.filter(transaction=other.transaction)
+    assert sms.language == "en" and office.official_en in sms.body
     assert AuditRecord.objects.filter(
         action="jalsa.booking.booked", object_id=str(booking.public_id)
     ).exists()

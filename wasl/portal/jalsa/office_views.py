@@ -68,7 +68,9 @@ def _int(value: str, field: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InvalidInput("أدخل رقمًا.", "Enter a number.", code="not_a_number", field=field) from None
+        raise InvalidInput(
+            "أدخل رقمًا.", "Enter a number.", code="not_a_number", field=field
+        ) from None
 
 
 def _moment(value: str) -> datetime:
@@ -76,7 +78,10 @@ def _moment(value: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            "أدخل التاريخ والوقت.", "Enter the date and time.", code="invalid_date", field="starts_at"
+            "أدخل التاريخ والوقت.",
+            "Enter the date and time.",
+            code="invalid_date",
+            field="starts_at",
         ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)

@@ -74,9 +74,8 @@ def sessions_for(actor: Actor) -> QuerySet[AudienceSession]:
 
 def bookings_for(actor: Actor) -> QuerySet[Booking]:
     """Bookings whose transaction the actor may see (the one access rule)."""
-    return (
-        Booking.objects.filter(visible_to(actor))
-        .select_related("session", "session__unit", "transaction", "follow_up", "person")
+    return Booking.objects.filter(visible_to(actor)).select_related(
+        "session", "session__unit", "transaction", "follow_up", "person"
     )
 
 

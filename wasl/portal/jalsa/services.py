@@ -35,7 +35,6 @@ from wasl.directory.models import Unit, entity_code_of
 from wasl.notifications import outbox
 from wasl.notifications import services as contacts
 from wasl.notifications import tasks as sending
-from wasl.notifications.states import Channel
 from wasl.portal.models import Person
 from wasl.registry import services as registry
 from wasl.registry.models import Event, Transaction
@@ -94,7 +93,9 @@ def publish_session(actor: Actor, unit: Unit, draft: SessionDraft) -> AudienceSe
             draft.official_en, "official_en", 200, "المسؤول بالإنجليزية", "Official in English"
         ),
         "place_ar": _text(draft.place_ar, "place_ar", 300, "المكان", "Place"),
-        "place_en": _text(draft.place_en, "place_en", 300, "المكان بالإنجليزية", "Place in English"),
+        "place_en": _text(
+            draft.place_en, "place_en", 300, "المكان بالإنجليزية", "Place in English"
+        ),
         "topics_ar": _text(draft.topics_ar, "topics_ar", 500, "الموضوعات", "Topics"),
         "topics_en": _text(
             draft.topics_en, "topics_en", 500, "الموضوعات بالإنجليزية", "Topics in English"
