@@ -23,8 +23,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
 from tests.conftest import Cast, make_transaction
-from tests.portal.conftest import provider, sign_in, sso  # noqa: F401 — the portal's fixtures
 from tests.jalsa.conftest import make_session
+from tests.portal.conftest import provider, sign_in, sso  # noqa: F401 — the portal's fixtures
 from tests.portal.eservice_fixtures import WAIVER, deed, services_file, step_one
 from tests.security.report import record
 from tests.security.test_access_matrix import MISSING, body_text, comparable
