@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from tests.conftest import Cast
@@ -204,3 +205,19 @@ def test_the_office_publishes_only_for_its_own_unit(cast: Cast) -> None:
             code
         )
     assert AudienceSession.objects.count() == 0
+
+
+def test_the_reminder_is_queued_for_the_day_before_the_slot(
+    office: AudienceSession, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=backend), django_capture_on_commit_callbacks(execute=True):
+        services.book(make_person(0), office.public_id, "موضوع")
+        second = services.book(make_person(1), office.public_id, "موضوع")
+    queued = DBTaskResult.objects.filter(task_path__endswith="jalsa.tasks.remind")
+    assert queued.count() == 2
+    row = queued.get(args_kwargs__args=[str(second.public_id)])
+    assert row.run_after == second.slot_at - services.REMIND_BEFORE
+    assert Notification.objects.filter(step="jalsa_reminder").count() == 0  # not yet

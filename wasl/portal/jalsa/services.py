@@ -528,7 +528,7 @@ def record_attendance(
         registry.close(
             actor,
             txn.public_id,
-            reason=(text or "لم يحضر صاحب الحجز موعده.") if attended else "لم يحضر صاحب الحجز.",
+            reason=text if attended else "لم يحضر صاحب الحجز موعده.",
         )
         new_state = BookingState.ATTENDED if attended else BookingState.ABSENT
         booking.state = new_state
