@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
 from tests.conftest import Cast, make_transaction
+from tests.jalsa.conftest import make_session
 from tests.portal.conftest import provider, sign_in, sso  # noqa: F401 — the portal's fixtures
 from tests.portal.eservice_fixtures import WAIVER, deed, services_file, step_one
 from tests.security.report import record
@@ -30,6 +31,7 @@ from tests.security.test_access_matrix import MISSING, body_text, comparable
 from wasl.portal import urls as portal_urls
 from wasl.portal.eservices import services as eservices
 from wasl.portal.eservices.models import Application
+from wasl.portal.jalsa.models import Booking
 from wasl.portal.people import DEMO_PEOPLE
 from wasl.registry import services as registry
 from wasl.registry.models import Attachment, Transaction
@@ -52,6 +54,9 @@ class World:
     offered: dict[str, set[str]] = field(default_factory=dict)
     # Per person: their e-service applications (a draft and a submitted one).
     applications: dict[str, list[str]] = field(default_factory=dict)
+    # Per person: their Jalsa bookings; and the sessions (public to whoever is signed in).
+    bookings: dict[str, list[str]] = field(default_factory=dict)
+    sessions: list[str] = field(default_factory=list)
 
 
 def _marker(n: int) -> str:
@@ -138,7 +143,10 @@ def reads(world: World) -> list[tuple[str, str | None]]:
         "did": [d for docs in world.documents.values() for d in docs],
         "aid": [a for apps in world.applications.values() for a in apps],
         "code": [WAIVER["code"]],  # the catalogue is public to whoever may apply
+        "bid": [b for bookings in world.bookings.values() for b in bookings],
+        "sid": world.sessions,
     }
+    public = ("code", "sid")
     out: list[tuple[str, str | None]] = []
     for name, pattern in patterns(portal_urls.urlpatterns):
         if pattern.name in NOT_READS:
@@ -150,13 +158,13 @@ def reads(world: World) -> list[tuple[str, str | None]]:
         (kind,) = converters - {"step"}
         assert kind in ids, f"{name}: teach the portal matrix to fill <{kind}>"
         steps = [1, 2] if "step" in converters else [None]
-        values = [*ids[kind], *([] if kind == "code" else [str(MISSING)])]
+        values = [*ids[kind], *([] if kind in public else [str(MISSING)])]
         for value in values:
             for step in steps:
                 kwargs: dict[str, Any] = {kind: value}
                 if step is not None:
                     kwargs["step"] = step
-                out.append((reverse(name, kwargs=kwargs), None if kind == "code" else value))
+                out.append((reverse(name, kwargs=kwargs), None if kind in public else value))
     return out
 
 
@@ -231,14 +239,31 @@ def apply(client: Client, world: World, who: str) -> None:
     world.owned[who] |= {submitted.reference, str(submitted.public_id)}
 
 
+def book(client: Client, world: World, who: str) -> None:
+    """Through the pages, as the person: a slot in the Jalsa session."""
+    (sid,) = world.sessions
+    answer = client.post(reverse("portal:jalsa:session", kwargs={"sid": sid}), {"subject": "ل"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    booking = Booking.objects.select_related("transaction").get(person__id_number=who)
+    assert booking.transaction is not None
+    world.bookings[who] = [str(booking.public_id)]
+    world.owned[who] |= {
+        str(booking.public_id),
+        booking.transaction.reference,
+        str(booking.transaction.public_id),
+    }
+
+
 def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: World) -> None:
     eservices.import_services(services_file({**WAIVER, "audience": "both"}), by="test")
+    world.sessions = [str(make_session(cast).public_id)]
     clients = {}
     for person in DEMO_PEOPLE[:3]:
         client = clients[person.id_number] = Client(raise_request_exception=False)
         signed = sign_in(client, person.subject)
         assert signed.status_code == 302, signed.content[:300]
         apply(client, world, person.id_number)
+        book(client, world, person.id_number)
     paths = reads(world)
     tally = Tally()
     read_all("anonymous", Client(raise_request_exception=False), paths, world, tally)
@@ -250,7 +275,7 @@ def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: Wor
         references = {
             ref for ref in world.owned[person.id_number] if re.fullmatch(r"[A-Z-]+-\d+-\d+", ref)
         }
-        assert len(references) == 4 and all(ref in matters for ref in references)
+        assert len(references) == 5 and all(ref in matters for ref in references)
         read_all(person.id_number, client, paths, world, tally)
     print(
         f"portal matrix: {tally.attempts} reads, {len(tally.leaks)} leaks, "
@@ -274,7 +299,12 @@ def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: Wor
         for _, p in patterns(portal_urls.urlpatterns)
         if "aid" in p.pattern.converters
     )
-    assert tally.oracle_attempts == (12 + 9 * 3) + application_pages * (6 + 4 * 3)
+    booking_pages = sum(
+        1 for _, p in patterns(portal_urls.urlpatterns) if "bid" in p.pattern.converters
+    )
+    assert tally.oracle_attempts == (12 + 9 * 3) + application_pages * (6 + 4 * 3) + (
+        booking_pages * (3 + 2 * 3)
+    )
     assert tally.errors_5xx == [], "\n".join(tally.errors_5xx[:20])
     assert tally.leaks == [], f"{len(tally.leaks)} leaks:\n" + "\n".join(tally.leaks[:30])
     assert tally.oracles == [], f"{len(tally.oracles)} oracles:\n" + "\n".join(tally.oracles[:30])

@@ -13,4 +13,5 @@ urlpatterns = [
     path("documents/<uuid:did>/", views.document, name="document"),
     path("demo-phone/", views.demo_phone, name="demo_phone"),
     path("", include("wasl.portal.eservices.urls")),
+    path("", include("wasl.portal.jalsa.urls")),
 ]

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from wasl.portal.demo import load
 from wasl.portal.eservices.services import load_demo_services
+from wasl.portal.jalsa.demo import load as load_jalsa
 
 
 class Command(BaseCommand):
@@ -19,3 +20,4 @@ class Command(BaseCommand):
                 f"الخدمات الإلكترونية: {loaded.services} — e-services: {loaded.services} "
                 f"({loaded.new_versions} new versions)"
             )
+        load_jalsa(write=self.stdout.write if options["verbosity"] > 0 else None)
