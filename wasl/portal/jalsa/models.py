@@ -14,29 +14,32 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wasl.directory.models import Unit
 from wasl.portal.models import Person
 from wasl.registry.models import Transaction
+from wasl.registry.vocabulary import Vocabulary
 
 
-class BookingState(models.TextChoices):
-    BOOKED = "booked", "محجوز"
-    CANCELLED = "cancelled", "ملغى"
-    ATTENDED = "attended", "حضر"
-    ABSENT = "absent", "لم يحضر"
+class BookingState(Vocabulary):
+    BOOKED = "booked", pgettext_lazy("audience booking", "Booked")
+    CANCELLED = "cancelled", pgettext_lazy("audience booking", "Cancelled")
+    ATTENDED = "attended", pgettext_lazy("audience booking", "Attended")
+    ABSENT = "absent", pgettext_lazy("audience booking", "Did not attend")
 
 
 # A seat is held by every booking but a cancelled one.
 HOLDS_SEAT = Q(state__in=[BookingState.BOOKED, BookingState.ATTENDED, BookingState.ABSENT])
 
 
-class Notice(models.TextChoices):
+class Notice(Vocabulary):
     """What a person hears about a booking (one text per notice and language: `NoticeText`)."""
 
-    BOOKED = "jalsa_booked", "تأكيد الحجز"
-    REMINDER = "jalsa_reminder", "تذكير بالموعد"
-    CANCELLED = "jalsa_cancelled", "إلغاء الحجز"
+    BOOKED = "jalsa_booked", _("Booking confirmed")
+    REMINDER = "jalsa_reminder", _("Reminder of the appointment")
+    CANCELLED = "jalsa_cancelled", _("Booking cancelled")
 
 
 class AudienceSession(models.Model):

@@ -66,14 +66,6 @@ class BookingView:
     may_cancel: bool
 
 
-STATE_EN = {
-    BookingState.BOOKED: "Booked",
-    BookingState.CANCELLED: "Cancelled",
-    BookingState.ATTENDED: "Attended",
-    BookingState.ABSENT: "Did not attend",
-}
-
-
 def booking_view(b: Booking) -> BookingView:
     en = _en()
     s = b.session
@@ -85,7 +77,7 @@ def booking_view(b: Booking) -> BookingView:
         slot_at=b.slot_at,
         subject=b.subject,
         state=b.state,
-        state_label=STATE_EN[state] if en else str(state.label),
+        state_label=state.label_en if en else state.label_ar,
         reference=b.transaction.reference if b.transaction else "",
         seat=b.seat,
         may_cancel=state == BookingState.BOOKED and s.starts_at > timezone.now(),
