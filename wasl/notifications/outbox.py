@@ -35,6 +35,8 @@ from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
 
 VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
+# The placeholders a template may hold, and nothing else (see `render`).
+PLACEHOLDERS = ("{reference}", "{entity}")
 PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
 
 
