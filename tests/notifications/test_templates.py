@@ -111,8 +111,10 @@ def test_saving_writes_both_languages_and_one_audit_record_and_the_outbox_uses_t
     (record,) = audits("notifications.template.changed")
     assert record.chain == "EMK"
     assert record.data["old"] is None and record.data["new"]["en"] == EN
+    assert "حُفظ النص." in client.get(response.url).content.decode()
     # Saving the same again changes nothing and records nothing.
-    save(client, REGISTERED, body_ar=AR + "\nشكرًا", body_en=EN, enabled="1")
+    again = save(client, REGISTERED, body_ar=AR + "\nشكرًا", body_en=EN, enabled="1")
+    assert "لم يتغيّر شيء." in client.get(again.url).content.decode()
     assert len(audits("notifications.template.changed")) == 1
     txn = make_visitor_transaction(cast)
     (sent,) = Notification.objects.filter(transaction_id=txn.pk)

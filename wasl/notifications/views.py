@@ -238,7 +238,7 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
     actor = actor_for(request.user)
     if action == "reset":
         services.reset_templates(actor, entity.code, current.step, current.channel)
-        messages.success(request, _message(_DONE_RESET))
+        messages.success(request, _said(_DONE_RESET))
         return redirect(url)
     # One line end, as the browser counts it while the person types (a form sends CRLF).
     posted = queries.EntityTemplate(
@@ -276,13 +276,18 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
     except services.InvalidTemplates as refused:
         errors = {e.field or "": _message(e) for e in reversed(refused.errors)}
         return _template_page(request, entity, current, posted, errors, 400)
-    messages.success(request, _message(_DONE_SAVED if changed else _DONE_UNCHANGED))
+    messages.success(request, _said(_DONE_SAVED if changed else _DONE_UNCHANGED))
     return redirect(url)
 
 
-_DONE_SAVED = WaslError("حُفظ النص.", "Saved.")
-_DONE_UNCHANGED = WaslError("لم يتغيّر شيء.", "Nothing changed.")
-_DONE_RESET = WaslError("عاد النص إلى النص الافتراضي.", "Back to the default text.")
+# What the page says after a change (Arabic, English).
+_DONE_SAVED = ("حُفظ النص.", "Saved.")
+_DONE_UNCHANGED = ("لم يتغيّر شيء.", "Nothing changed.")
+_DONE_RESET = ("عاد النص إلى النص الافتراضي.", "Back to the default text.")
+
+
+def _said(words: tuple[str, str]) -> str:
+    return words[1] if get_language() == "en" else words[0]
 
 
 def _template_page(
