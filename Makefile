@@ -8,7 +8,7 @@ DB ?= sqlite
 PERF := docs/performance.md
 
 .PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry screenshots \
-	bench-dashboards bench-web bench-exchange serve clean audit-security bench-search-quality
+	bench-dashboards bench-web bench-exchange bench-notify serve clean audit-security bench-search-quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py --write $(PERF) --command "make bench"
 
 ## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
-bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange
+bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange bench-notify
 
 clean:
 	rm -rf $(VENV) var
@@ -114,6 +114,12 @@ bench-pages: $(STAMP)
 bench-exchange: $(STAMP)
 	$(BIN)/python bench/exchange.py --database $(DB) --write $(PERF) \
 		--command "make bench-exchange DB=$(DB)"
+
+## bench-notify: notifications through the outbox to the fake SMS provider and the local SMTP
+## server, from lifecycles over HTTP, beside the foundation's lifecycle rate
+bench-notify: $(STAMP)
+	$(BIN)/python bench/notify.py --database $(DB) --write $(PERF) \
+		--command "make bench-notify DB=$(DB)"
 
 ## audit-security: the security probes (access matrix, tamper catalogue, logins, uploads,
 ## hostile input, exactly once after kill -9, schemathesis over every operation); prints their

@@ -37,6 +37,7 @@ BENCHES = {
     "dashboards": ["dashboards.py", "--n", "300", "--entities", "10", "--workers", "1"],
     "web": ["web_inbox.py", "--n", "300", "--workers", "1"],
     "exchange": ["exchange.py"],
+    "notify": ["notify.py", "--workers", "1"],
 }
 
 
@@ -123,6 +124,20 @@ def test_the_exchange_bench_delivers_letters_between_two_nodes(runs):
     # Delivery tasks were queued and picked up by the nodes' `wasl worker` (django-tasks-db).
     pickup = re.search(r"picked up p50 / p95 ([\d,]+) / ([\d,]+) ms", row[3])
     assert pickup and int(pickup[2].replace(",", "")) > 0
+
+
+def test_the_notify_bench_sends_every_message_through_the_outbox(runs):
+    out, row = finished(runs, "notify")
+    sent = re.search(r"messages sent: (\d+), failed: (\d+)", out)
+    # Every lifecycle of the bursts makes 7 messages, SMS and e-mail, all accepted.
+    assert sent and int(sent[1]) > 0 and int(sent[1]) % 7 == 0 and sent[2] == "0"
+    burst = re.search(r"\((\d+) SMS, (\d+) e-mail, 0 failed\)", out)
+    assert burst and int(burst[1]) > 0 and int(burst[2]) > 0
+    assert row[0].startswith("notifications through the outbox")
+    assert float(re.search(r"\*\*([\d.]+) messages/s\*\*", row[3])[1]) > 0
+    assert re.search(r"p50 / p95 [\d,]+ / [\d,]+ ms", row[3])
+    assert re.search(r"lifecycles \(bench/lifecycle.py\) [\d.]+/s", row[4])
+    assert "bench/notify.py" in row[6]
 
 
 def test_a_run_replaces_only_the_row_of_its_benchmark_and_database(tmp_path):

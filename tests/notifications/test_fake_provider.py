@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from wasl.notifications import tasks
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Notification, Receipt
 
 from .conftest import PHONE, SECRET, make_visitor_transaction, wait_for
@@ -18,7 +17,6 @@ from .conftest import PHONE, SECRET, make_visitor_transaction, wait_for
 
 @pytest.fixture
 def sms_through_fake(settings: Any, fake_sms: Any, live_server: Any) -> Any:
-    ensure_defaults()  # a test on a live server starts from tables emptied by the one before
     settings.WASL_SMS_PROVIDER = "http"
     settings.WASL_SMS_URL = fake_sms.url
     settings.WASL_SMS_CALLBACK_URL = live_server.url + "/notifications/receipts/sms"

@@ -7,17 +7,10 @@ from django.db import transaction
 
 from tests.conftest import make_transaction
 from wasl.notifications import outbox, services
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Contact, Notification
 from wasl.registry import services as registry
 
 from .conftest import PHONE, citizen, make_visitor_transaction
-
-
-@pytest.fixture(autouse=True)
-def templates(db):
-    # Tests on a live server empty the tables, the migration's templates with them.
-    ensure_defaults()
 
 
 def sent(txn):

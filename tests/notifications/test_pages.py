@@ -3,10 +3,8 @@ the demo page lists what the fake provider received (DEBUG or WASL_DEMO only).""
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Contact, Notification
 
 from .conftest import PHONE, make_visitor_transaction
@@ -16,11 +14,6 @@ def signed_in(person) -> Client:
     client = Client()
     client.force_login(person.user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def templates(db):
-    ensure_defaults()
 
 
 def test_the_transaction_page_shows_what_was_sent_to_whom_and_how_it_went(cast):

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from wasl.notifications import receipts
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Notification, Receipt
 
 from .conftest import SECRET, make_visitor_transaction
@@ -20,7 +19,6 @@ URL = "/notifications/receipts/sms"
 @pytest.fixture(autouse=True)
 def receipt_secret(settings, db):
     settings.WASL_SMS_RECEIPT_SECRET = SECRET
-    ensure_defaults()
 
 
 def post(body: bytes, signature: str | None = None, **extra):

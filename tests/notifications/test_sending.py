@@ -8,15 +8,9 @@ import pytest
 from django.utils import timezone
 
 from wasl.notifications import providers, sending, tasks
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Notification
 
 from .conftest import make_visitor_transaction
-
-
-@pytest.fixture(autouse=True)
-def templates(db):
-    ensure_defaults()
 
 
 class Broken:

@@ -13,7 +13,6 @@ from django.test import Client
 from tests.conftest import make_transaction
 from tests.security.report import record
 from wasl.notifications import receipts
-from wasl.notifications.defaults import ensure_defaults
 from wasl.notifications.models import Notification, Receipt
 from wasl.registry import services as registry
 
@@ -31,7 +30,6 @@ def post(body: bytes, signature: str | None = None):
 @pytest.fixture
 def notification(cast, settings):
     settings.WASL_SMS_RECEIPT_SECRET = SECRET
-    ensure_defaults()
     party = registry.Party(
         type="citizen", name="محمد بن علي الحربي", id_number="1058529940", phone="0501234567"
     )

@@ -1,11 +1,9 @@
-"""The default SMS templates, Arabic and English, per step (written by migration 0002, which
-keeps its own frozen copy; `ensure_defaults` puts back any that is missing), and the default
-e-mail texts (used while an entity has no e-mail template of its own), with their subjects."""
+"""The default texts a visitor gets, Arabic and English, per step — declared here and nowhere
+else: the SMS texts, the e-mail texts and the e-mail subjects. An entity's own text
+(`models.Template`, written by its administrator) wins over these; while it has none, these go.
+Each table's steps are the steps that have a text on that channel (`TEXTS`)."""
 
 from __future__ import annotations
-
-from .models import Template
-from .states import Channel
 
 SMS = {
     "registered": (
@@ -60,17 +58,5 @@ SUBJECT = {
 }
 
 
-def ensure_defaults() -> int:
-    """Write the default templates that are missing; returns how many were."""
-    made = 0
-    for step, (ar, en) in SMS.items():
-        for language, body in (("ar", ar), ("en", en)):
-            _, created = Template.objects.get_or_create(
-                entity=None,
-                step=step,
-                channel=Channel.SMS,
-                language=language,
-                defaults={"body": body},
-            )
-            made += created
-    return made
+# The default texts of each channel ("sms", "email"): which steps an administrator may edit.
+TEXTS = {"sms": SMS, "email": EMAIL}

@@ -16,8 +16,11 @@ from .states import Channel, Language, Status, Step
 class Template(models.Model):
     """قالب إشعار — the text a visitor gets at one step, in one channel and language.
 
-    `entity` empty: the default of every entity; an entity's own row wins; without either,
-    the text in code (`defaults.SMS`). Placeholders: {reference}, {entity}."""
+    The defaults are declared once, in code (`defaults.SMS`, `defaults.EMAIL`); a row is an
+    entity's own text, written by its administrator (`services.save_templates`), which wins.
+    A row with no entity is a text for every entity that an operator put in (none ships).
+    `enabled` off: the entity sends nothing at this step on this channel (never for a
+    mandatory step). Placeholders: {reference}, {entity}."""
 
     entity = models.ForeignKey(
         Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -26,6 +29,7 @@ class Template(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=2, choices=Language.choices)
     body = models.TextField()
+    enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

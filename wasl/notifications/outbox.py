@@ -22,7 +22,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from django.db import transaction as db
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,6 +35,8 @@ from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
 
 VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
+# The placeholders a template may hold, and nothing else (see `render`).
+PLACEHOLDERS = ("{reference}", "{entity}")
 PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
 
 
@@ -74,7 +76,8 @@ def on_event(published: Published) -> None:
     mandatory = step in MANDATORY
     language = contact.language if contact.language in Language.values else Language.AR
     queued = False
-    if contact.phone and (mandatory or (contact.sms and contact.optional)):
+    wanted = mandatory or (contact.sms and contact.optional and found["enabled"])
+    if contact.phone and wanted:
         body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
         queued = queue(event, txn, step, contact, language, body)
     # E-mail goes to an address that takes mail (no bounce since it was saved).
@@ -153,6 +156,8 @@ def queue_email(
     index = Language.values.index(language)
     if body is None:
         found = read_step(txn, step, Channel.EMAIL, with_contact=False)
+        if not found["enabled"] and step not in MANDATORY:
+            return False  # the entity switched this message off
         body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
     now = timezone.now()
     notification = Notification(
@@ -178,10 +183,13 @@ def queue_email(
 def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) -> dict[str, Any]:
     """In one query, from the transaction's entity: its names (`name_ar`, `name_en`), the
     text of `step` in each language (`body_ar`, `body_en`: the entity's own template, else
-    the default row, else the default in code, `defaults.SMS`) and, `with_contact`, the
+    a row for every entity, else the default in code, `defaults.TEXTS`), whether the entity
+    sends this message (`enabled`: none of its rows switched off) and, `with_contact`, the
     visitor's kept choices (`contact_*`, None when none are kept)."""
     texts = Template.objects.filter(step=step, channel=channel)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "switched_off": Exists(texts.filter(entity_id=OuterRef("pk"), enabled=False))
+    }
     for language in Language.values:
         own = texts.filter(entity_id=OuterRef("pk"), language=language).values("body")[:1]
         default = texts.filter(entity__isnull=True, language=language).values("body")[:1]
@@ -193,7 +201,8 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
     found: dict[str, Any] = (
         Entity.objects.filter(pk=txn.entity_id).values("name_ar", "name_en").annotate(**extra).get()
     )
-    fallback = defaults.SMS if channel == Channel.SMS else defaults.EMAIL
+    found["enabled"] = not found.pop("switched_off")
+    fallback = defaults.TEXTS[channel]
     for index, language in enumerate(Language.values):
         found[f"body_{language}"] = found[f"body_{language}"] or fallback[step][index]
     return found

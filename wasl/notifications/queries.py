@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
+from wasl.core import hijri
+from wasl.core.errors import NotFound
 from wasl.directory.actors import Actor
+from wasl.directory.models import Entity
 from wasl.registry import rights
 from wasl.registry.models import Transaction
 
-from . import outbox
-from .models import Contact, Notification
+from . import defaults, outbox
+from .models import Contact, Notification, Template
 from .outbox import VISITORS
-from .states import Language
+from .states import MANDATORY, Channel, Language, Step
 
 
 def sent_for(txn: Transaction) -> list[Notification]:
@@ -35,3 +41,84 @@ def section(actor: Actor, txn: Transaction) -> dict[str, Any]:
         "can_edit": rights.works_on(actor, txn),
         "languages": Language.choices,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The entity's templates, as its administrator sees them (`directory.administration` has
+# checked that the reader administers the entity)
+
+
+@dataclass
+class EntityTemplate:
+    """The text of one step on one channel, in both languages, as the entity sends it now."""
+
+    step: str
+    channel: str
+    body_ar: str
+    body_en: str
+    enabled: bool = True
+    own: bool = False  # the entity's own text (else the default)
+
+    @property
+    def mandatory(self) -> bool:
+        return self.step in MANDATORY
+
+    @property
+    def step_label(self) -> str:
+        return str(Step(self.step).label)
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
+
+
+def entity_templates(entity: Entity) -> list[EntityTemplate]:
+    """Every text the entity sends (each step of each channel that has one), its own where it
+    wrote one, else the default; SMS first, steps in the order of the vocabulary. One query."""
+    own: dict[tuple[str, str, str], Template] = {
+        (t.channel, t.step, t.language): t for t in Template.objects.filter(entity=entity)
+    }
+    out = []
+    for channel in Channel.values:
+        texts = defaults.TEXTS[channel]
+        for step in Step.values:
+            if step not in texts:
+                continue
+            ar, en = own.get((channel, step, "ar")), own.get((channel, step, "en"))
+            out.append(
+                EntityTemplate(
+                    step=step,
+                    channel=channel,
+                    body_ar=ar.body if ar else texts[step][0],
+                    body_en=en.body if en else texts[step][1],
+                    enabled=all(t.enabled for t in (ar, en) if t),
+                    own=bool(ar or en),
+                )
+            )
+    return out
+
+
+def entity_template(entity: Entity, step: str, channel: str) -> EntityTemplate:
+    """The text of `step` on `channel`; NotFound when that step has none on that channel."""
+    for found in entity_templates(entity):
+        if found.step == step and found.channel == channel:
+            return found
+    raise NotFound()
+
+
+def sample_reference(entity: Entity) -> str:
+    """A reference as the entity's next transaction would carry it, for previews and for
+    counting an SMS before it is saved (as long as any real one until the year's millionth)."""
+    return f"{entity.code}-{hijri.hijri_year(timezone.localdate())}-000123"
+
+
+def preview(entity: Entity, body: str, language: str) -> str:
+    """`body` as a visitor would read it about a sample transaction of the entity: the same
+    rendering as sending (`outbox.render`), with the entity's name in `language`."""
+    name = entity.name_en if language == Language.EN and entity.name_en else entity.name_ar
+    return outbox.render(body, sample_reference(entity), name)
+
+
+def preview_subject(entity: Entity, step: str, language: str) -> str:
+    index = Language.values.index(language)
+    return f"{sample_reference(entity)} — {defaults.SUBJECT[step][index]}"

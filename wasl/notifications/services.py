@@ -1,6 +1,10 @@
-"""The visitor's choices, changed by the staff who hold the transaction."""
+"""The visitor's choices, changed by the staff who hold the transaction, and the entity's
+templates, changed by its administrator."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -8,14 +12,16 @@ from django.db import transaction as db
 
 from wasl.audit import services as audit
 from wasl.core import identity
-from wasl.core.errors import Forbidden, InvalidInput
+from wasl.core.errors import Forbidden, InvalidInput, NotFound
 from wasl.directory.actors import Actor
-from wasl.directory.models import entity_code_of
+from wasl.directory.administration import administered_entity
+from wasl.directory.models import Entity, entity_code_of
 from wasl.registry import access, rights
 
-from .models import Contact
-from .outbox import VISITORS, contact_of
-from .states import Language
+from . import conf, defaults, queries, sms
+from .models import Contact, Template
+from .outbox import PLACEHOLDERS, VISITORS, contact_of
+from .states import MANDATORY, Channel, Language
 
 
 def set_contact(
@@ -104,3 +110,182 @@ def clean_email(value: str) -> str:
         ) from None
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The entity's templates (قوالب الإشعارات), edited by its administrator
+
+# The longest text an administrator may save, in characters, per channel: an SMS is capped
+# in parts long before this (WASL_SMS_MAX_PARTS); an e-mail is a short notice, not a letter.
+BODY_MAX = {Channel.SMS: 1_000, Channel.EMAIL: 5_000}
+# What looks like a placeholder: anything short between braces ("{ reference }" included).
+BRACED = re.compile(r"\{[^{}]{0,40}\}")
+
+
+class InvalidTemplates(InvalidInput):
+    """One or more of the texts cannot be saved; `errors` holds one error per field."""
+
+    code = "invalid_template"
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        first = errors[0]
+        super().__init__(first.message_ar, first.message_en, code=first.code, field=first.field)
+        self.errors = errors
+
+
+def check_template(entity: Entity, step: str, channel: str, language: str, body: str) -> None:
+    """Raise InvalidInput (for the field `body_<language>`) when `body` cannot be the text of
+    `step` on `channel`: empty, too long, a placeholder other than {reference} and {entity},
+    the registration without its {reference}, or an SMS over the cap on parts once rendered
+    with the sample transaction (`queries.sample_reference`, the entity's own name)."""
+    field = f"body_{language}"
+    arabic = language == Language.AR
+    name_ar, name_en = ("العربي", "Arabic") if arabic else ("الإنجليزي", "English")
+    if not body.strip():
+        raise InvalidInput(
+            f"اكتب النص {name_ar}.", f"Write the {name_en} text.", code="required", field=field
+        )
+    limit = BODY_MAX[channel]
+    if len(body) > limit:
+        raise InvalidInput(
+            f"النص {name_ar} أطول من المسموح ({len(body):,} حرفًا، والحد {limit:,}).",
+            f"The {name_en} text is too long ({len(body):,} characters; at most {limit:,}).",
+            code="too_long",
+            field=field,
+        )
+    unknown = sorted({m.group(0) for m in BRACED.finditer(body)} - set(PLACEHOLDERS))
+    if unknown:
+        shown = "، ".join(unknown[:5])
+        raise InvalidInput(
+            f"في النص {name_ar} متغيّر غير معروف: {shown}. المتغيّرات المتاحة: "
+            "{reference} و{entity}.",
+            f"The {name_en} text has an unknown placeholder: {', '.join(unknown[:5])}. "
+            "Placeholders: {reference} and {entity}.",
+            code="unknown_placeholder",
+            field=field,
+        )
+    if step in MANDATORY and "{reference}" not in body:
+        raise InvalidInput(
+            f"رسالة التسجيل تحمل رقم المعاملة: ضع {{reference}} في النص {name_ar}.",
+            f"The registration message carries the reference: put {{reference}} in the "
+            f"{name_en} text.",
+            code="reference_required",
+            field=field,
+        )
+    if channel == Channel.SMS:
+        counted = sms.count(queries.preview(entity, body, language), language)
+        cap = conf.get("WASL_SMS_MAX_PARTS")
+        if counted.parts > cap:
+            raise InvalidInput(
+                f"الرسالة {name_ar} تقع في {counted.parts} أجزاء، والحد {cap}: اختصرها.",
+                f"The {name_en} message takes {counted.parts} parts; at most {cap}: shorten it.",
+                code="too_many_parts",
+                field=field,
+            )
+
+
+def save_templates(
+    actor: Actor,
+    entity_code: str,
+    step: str,
+    channel: str,
+    *,
+    body_ar: str,
+    body_en: str,
+    enabled: bool,
+) -> bool:
+    """Save the entity's own text of `step` on `channel` in Arabic and English, and whether
+    the message goes at all (a mandatory one — the reference on registration — always goes).
+
+    Who: the entity's administrator (another entity, or a step without a text: NotFound). The
+    texts are checked first (`check_template`, both; every error is raised together in
+    InvalidTemplates): nothing is saved unless both are. One database transaction, the entity
+    row locked; records `notifications.template.changed` with the old and new texts (old None:
+    the default was in use). Returns False when nothing changed (nothing recorded)."""
+    entity = administered_entity(actor, entity_code)
+    if step not in defaults.TEXTS.get(channel, {}):
+        raise NotFound()
+    errors = []
+    for language, body in ((Language.AR, body_ar), (Language.EN, body_en)):
+        try:
+            check_template(entity, step, channel, language, body)
+        except InvalidInput as error:
+            errors.append(error)
+    if not enabled and step in MANDATORY:
+        errors.append(
+            InvalidInput(
+                "هذه رسالة إلزامية لا تُوقف: بها يعرف صاحب المعاملة رقمها.",
+                "This message is mandatory and cannot be switched off: it gives the visitor "
+                "the reference.",
+                code="mandatory",
+                field="enabled",
+            )
+        )
+    if errors:
+        raise InvalidTemplates(errors)
+    new = {"ar": body_ar, "en": body_en, "enabled": enabled}
+    with db.atomic():
+        Entity.objects.select_for_update().filter(pk=entity.pk).exists()
+        rows = {
+            t.language: t
+            for t in Template.objects.filter(entity=entity, step=step, channel=channel)
+        }
+        old = _kept(rows)
+        if old == new:
+            return False
+        for language, body in (("ar", body_ar), ("en", body_en)):
+            row = rows.get(language) or Template(
+                entity=entity, step=step, channel=channel, language=language
+            )
+            row.body, row.enabled = body, enabled
+            row.save()
+        _record(actor, entity, "notifications.template.changed", step, channel, old, new)
+    return True
+
+
+def reset_templates(actor: Actor, entity_code: str, step: str, channel: str) -> bool:
+    """Go back to the default texts of `step` on `channel` (and send the message again): the
+    entity's own rows go. Who: the entity's administrator. Records
+    `notifications.template.reset` with the texts removed; False when there were none."""
+    entity = administered_entity(actor, entity_code)
+    if step not in defaults.TEXTS.get(channel, {}):
+        raise NotFound()
+    with db.atomic():
+        Entity.objects.select_for_update().filter(pk=entity.pk).exists()
+        own = Template.objects.filter(entity=entity, step=step, channel=channel)
+        old = _kept({t.language: t for t in own})
+        if old is None:
+            return False
+        own.delete()
+        _record(actor, entity, "notifications.template.reset", step, channel, old, None)
+    return True
+
+
+def _kept(rows: dict[str, Template]) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    return {
+        "ar": rows["ar"].body if "ar" in rows else None,
+        "en": rows["en"].body if "en" in rows else None,
+        "enabled": all(t.enabled for t in rows.values()),
+    }
+
+
+def _record(
+    actor: Actor,
+    entity: Entity,
+    action: str,
+    step: str,
+    channel: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        action,
+        chain=entity.code,
+        object_type="notification_template",
+        object_id=f"{step}:{channel}",
+        actor_id=actor.user_id,
+        actor=actor.username,
+        data={"step": step, "channel": channel, "old": old, "new": new},
+    )

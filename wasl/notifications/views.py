@@ -16,17 +16,20 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from wasl.core.errors import NotFound, WaslError
+from wasl.core.errors import InvalidInput, NotFound, WaslError
 from wasl.directory.actors import actor_for
+from wasl.directory.administration import administered_entity
 
-from . import conf, receipts, services
+from . import conf, queries, receipts, services, sms
+from .states import Channel, Language
 
 logger = logging.getLogger("wasl.notifications")
 View = Callable[..., HttpResponse]
@@ -169,4 +172,175 @@ def demo_sms(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/demo_sms.html",
         {"received": received, "provider_url": url, "provider": conf.get("WASL_SMS_PROVIDER")},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The entity administrator's templates: /notifications/administration/<entity>/templates/
+
+
+def _administered(request: HttpRequest, code: str) -> Any:
+    try:
+        return administered_entity(actor_for(request.user), code)
+    except NotFound:
+        raise Http404 from None  # another entity's, or not an administrator: as if missing
+
+
+def _message(error: WaslError) -> str:
+    return error.message_en if get_language() == "en" else error.message_ar
+
+
+@signed_in
+def admin_templates(request: HttpRequest, code: str) -> HttpResponse:
+    """GET — the texts the entity sends, per step and channel, in Arabic and English."""
+    entity = _administered(request, code)
+    return render(
+        request,
+        "notifications/admin_templates.html",
+        {
+            "entity": entity,
+            "section": "notifications",
+            "rows": queries.entity_templates(entity),
+        },
+    )
+
+
+@csrf_exempt  # checked below, inside the guard for a body over the upload limit
+@signed_in
+def admin_template(request: HttpRequest, code: str, channel: str, step: str) -> HttpResponse:
+    """GET/POST — one step's text on one channel: edit both languages, preview them with a
+    sample transaction (action=preview, nothing saved), save (action=save) or go back to the
+    default (action=reset). A refusal comes back beside its field, in the person's language;
+    nothing is saved unless everything is."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    entity = _administered(request, code)
+    try:
+        current = queries.entity_template(entity, step, channel)
+    except NotFound:
+        raise Http404 from None
+    try:
+        return csrf_protect(_edit_template)(request, entity, current)
+    except RequestDataTooBig:
+        error = InvalidInput(
+            "النص المرسل أكبر من المسموح، ولم يُحفظ شيء.",
+            "The text sent is too large; nothing was saved.",
+            code="too_large",
+        )
+        return _template_page(request, entity, current, current, {"": _message(error)}, 413)
+
+
+def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpResponse:
+    if request.method != "POST":
+        return _template_page(request, entity, current, current, {})
+    action = request.POST.get("action", "save")
+    url = reverse("notifications:admin_template", args=[entity.code, current.channel, current.step])
+    actor = actor_for(request.user)
+    if action == "reset":
+        services.reset_templates(actor, entity.code, current.step, current.channel)
+        messages.success(request, _said(_DONE_RESET))
+        return redirect(url)
+    # One line end, as the browser counts it while the person types (a form sends CRLF).
+    posted = queries.EntityTemplate(
+        step=current.step,
+        channel=current.channel,
+        body_ar=request.POST.get("body_ar", "").replace("\r\n", "\n"),
+        body_en=request.POST.get("body_en", "").replace("\r\n", "\n"),
+        enabled=current.mandatory or _flag(request.POST.get("enabled")),
+        own=current.own,
+    )
+    errors: dict[str, str] = {}
+    if action == "preview":
+        for language in Language.values:
+            try:
+                services.check_template(
+                    entity,
+                    current.step,
+                    current.channel,
+                    language,
+                    getattr(posted, f"body_{language}"),
+                )
+            except InvalidInput as error:
+                errors[error.field or ""] = _message(error)
+        return _template_page(request, entity, current, posted, errors, preview=True)
+    try:
+        changed = services.save_templates(
+            actor,
+            entity.code,
+            current.step,
+            current.channel,
+            body_ar=posted.body_ar,
+            body_en=posted.body_en,
+            enabled=posted.enabled,
+        )
+    except services.InvalidTemplates as refused:
+        errors = {e.field or "": _message(e) for e in reversed(refused.errors)}
+        return _template_page(request, entity, current, posted, errors, 400)
+    messages.success(request, _said(_DONE_SAVED if changed else _DONE_UNCHANGED))
+    return redirect(url)
+
+
+# What the page says after a change (Arabic, English).
+_DONE_SAVED = ("حُفظ النص.", "Saved.")
+_DONE_UNCHANGED = ("لم يتغيّر شيء.", "Nothing changed.")
+_DONE_RESET = ("عاد النص إلى النص الافتراضي.", "Back to the default text.")
+
+
+def _said(words: tuple[str, str]) -> str:
+    return words[1] if get_language() == "en" else words[0]
+
+
+def _template_page(
+    request: HttpRequest,
+    entity: Any,
+    current: Any,
+    shown: Any,
+    errors: dict[str, str],
+    status: int = 200,
+    *,
+    preview: bool = False,
+) -> HttpResponse:
+    previews = []
+    for language, label in Language.choices:
+        body = getattr(shown, f"body_{language}")
+        rendered = queries.preview(entity, body, language)
+        counted = sms.count(rendered, language) if shown.channel == Channel.SMS else None
+        previews.append(
+            {
+                "language": language,
+                "label": label,
+                "body": body,
+                "rendered": rendered,
+                "counted": counted,
+                "subject": queries.preview_subject(entity, shown.step, language)
+                if shown.channel == Channel.EMAIL
+                else "",
+                "error": errors.get(f"body_{language}", ""),
+                "entity_name": entity.name_en
+                if language == Language.EN and entity.name_en
+                else entity.name_ar,
+            }
+        )
+    return render(
+        request,
+        "notifications/admin_template.html",
+        {
+            "entity": entity,
+            "section": "notifications",
+            "current": current,
+            "shown": shown,
+            "previews": previews,
+            "errors": errors,
+            "page_error": errors.get("") or errors.get("enabled", ""),
+            "previewing": preview,
+            "sample_reference": queries.sample_reference(entity),
+            "alphabet": {
+                "basic": "".join(sorted(sms.GSM7_BASIC)),
+                "extension": "".join(sorted(sms.GSM7_EXTENSION)),
+                "limits": sms.LIMITS,
+                "cap": conf.get("WASL_SMS_MAX_PARTS"),
+            },
+            "cap": conf.get("WASL_SMS_MAX_PARTS"),
+        },
+        status=status,
     )
