@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "wasl.notifications",
     "wasl.reports",
     "wasl.web",
+    "wasl.demo",
 ]
 
 MIDDLEWARE = [
