@@ -884,6 +884,9 @@ class History:
         self.made.setdefault(receiver.code, []).append(theirs)
         now = self.clock.now
         targets = self.targets(theirs.txn, exclude=set())
+        if not targets:  # nobody to refer it to: read and filed
+            self.close(rng, theirs, "للعلم والحفظ.")
+            return
         yield self.hours.later(now(), rng, 15, 300)
         (ref,) = self.refer(rng, theirs, [self.pick(rng, targets)])
         yield self.hours.later(now(), rng, 5, 400)
