@@ -21,10 +21,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## demo: set up everything, load the demo region and run it as in production on
 ## http://127.0.0.1:8000: the processes of the Procfile (server, worker, the local OpenID
 ## Connect provider of the Tawasul portal on 127.0.0.1:8001, the fake SMS provider on 8025 —
-## what it received: /notifications/demo/sms), started by honcho
+## what it received: /notifications/demo/sms — the local SMTP server on 8026 and `wasl mail
+## serve` on 2525 — what the visitor got by e-mail, and answering it: /mail/demo), by honcho
 DEMO_SMS := WASL_SMS_PROVIDER=http WASL_SMS_URL=http://127.0.0.1:8025 \
 	WASL_SMS_CALLBACK_URL=http://127.0.0.1:8000/notifications/receipts/sms \
-	WASL_SMS_RECEIPT_SECRET=demo-only-receipts-secret WASL_DEMO=1
+	WASL_SMS_RECEIPT_SECRET=demo-only-receipts-secret WASL_DEMO=1 \
+	WASL_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	WASL_EMAIL_HOST=127.0.0.1 WASL_EMAIL_PORT=8026 WASL_MAIL_PORT=2525
 demo: $(STAMP)
 	$(BIN)/wasl migrate --no-input -v0
 	$(BIN)/wasl loaddemo
@@ -65,7 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py --write $(PERF) --command "make bench"
 
 ## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
-bench-all: bench bench-inquiry bench-dashboards bench-web bench-exchange
+bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange
 
 clean:
 	rm -rf $(VENV) var
@@ -100,6 +103,12 @@ bench-dashboards: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python bench/web_inbox.py --n $(N) --database $(DB) --write $(PERF) \
 		--command "make bench-web N=$(N) DB=$(DB)"
+
+## bench-pages: the inbox, a transaction, a search and the person's dashboard over HTTP, signed in,
+## at N transactions, beside a trivial page
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-pages N=$(N) DB=$(DB)"
 
 ## bench-exchange: letters posted over the API between two nodes on loopback
 bench-exchange: $(STAMP)

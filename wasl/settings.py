@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "wasl.dashboards",
     "wasl.notifications",
     "wasl.reports",
+    "wasl.mail",
     "wasl.web",
     "wasl.demo",
 ]
@@ -296,7 +297,7 @@ WASL_WORKER_POLL_SECONDS = float(os.environ.get("WASL_WORKER_POLL_SECONDS", "0.2
 # ISSUER/.well-known/openid-configuration) and this relying party's client id and secret. Out of
 # production the defaults name the demo provider of `make demo` (python -m wasl.portal.provider
 # on 127.0.0.1:8001); in production an unset issuer leaves the portal's sign-in closed.
-INSTALLED_APPS += ["wasl.portal"]
+INSTALLED_APPS += ["wasl.portal", "wasl.portal.eservices"]
 WASL_OIDC_ISSUER = os.environ.get(
     "WASL_OIDC_ISSUER", "" if PRODUCTION else "http://127.0.0.1:8001"
 ).rstrip("/")

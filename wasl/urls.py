@@ -29,6 +29,7 @@ urlpatterns = [
     path("exchange/", include("wasl.exchange.urls")),
     path("dashboards/", include("wasl.dashboards.urls")),
     path("notifications/", include("wasl.notifications.urls")),
+    path("mail/", include("wasl.mail.urls")),
     path("open311/v2/", include("wasl.reports.open311_urls")),
     path("reports/", include("wasl.reports.urls")),
     # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).

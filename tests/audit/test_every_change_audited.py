@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import date
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from wasl.audit.models import AuditRecord
+from wasl.directory import administration, tokens
 from wasl.directory import services as directory
-from wasl.directory import tokens
 from wasl.exchange import delivery, envelope, members
 from wasl.exchange import services as exchange
 from wasl.exchange.models import OutgoingMessage
+from wasl.registry import holidays
 from wasl.registry import services as registry
 
 from ..conftest import Cast, make_referred, make_transaction
 from ..exchange.conftest import Foreign, send
 
-MODULES: tuple[ModuleType, ...] = (registry, exchange, delivery, members, directory, tokens)
+MODULES: tuple[ModuleType, ...] = (
+    registry,
+    exchange,
+    delivery,
+    members,
+    directory,
+    tokens,
+    administration,
+    holidays,
+)
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -52,6 +63,17 @@ NO_STATE_CHANGE = {
     "wasl.exchange.members.export_descriptor": "reads",
     "wasl.directory.tokens.user_for_token": "reads",
     "wasl.registry.services.check_may_attach": "checks the rights to attach",
+    "wasl.exchange.members.keys_of": "reads",
+    "wasl.directory.administration.administered_entity": "reads",
+    "wasl.directory.administration.administered_entities": "reads",
+    "wasl.directory.administration.people": "reads",
+    "wasl.directory.administration.person_of": "reads",
+    "wasl.directory.administration.units": "reads",
+    "wasl.directory.administration.heads_of": "reads",
+    "wasl.directory.administration.unit_of": "reads",
+    "wasl.directory.administration.entity_people_choices": "reads",
+    "wasl.registry.holidays.may_keep_holidays": "checks the rights to keep holidays",
+    "wasl.registry.holidays.listed": "reads",
 }
 
 
@@ -157,6 +179,34 @@ def _join(cast: Cast) -> Callable[[], Any]:
 def _rotate_key(cast: Cast) -> Callable[[], Any]:
     _net(cast)
     return lambda: members.rotate_key("EMK")
+
+
+def _rotate_key_for(cast: Cast) -> Callable[[], Any]:
+    _net(cast)
+    return lambda: members.rotate_key_for(cast.admin.actor, cast.emk)
+
+
+def _admin(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[Cast], Any]:
+    """A scenario of the entity administration: the Emirate's administrator acts on it."""
+
+    def scenario(cast: Cast) -> Callable[[], Any]:
+        resolved = [a(cast) if callable(a) else a for a in args]
+        named = {k: v(cast) if callable(v) else v for k, v in kwargs.items()}
+        return lambda: call(cast.admin.actor, cast.emk, *resolved, **named)
+
+    return scenario
+
+
+def _holiday_to_remove(cast: Cast) -> Callable[[], Any]:
+    holidays.add_holiday(
+        cast.admin.actor, cast.emk, day=date(2027, 2, 22), name_ar="يوم التأسيس", name_en=""
+    )
+    return lambda: holidays.remove_holiday(cast.admin.actor, cast.emk, date(2027, 2, 22))
+
+
+def _reactivate(cast: Cast) -> Callable[[], Any]:
+    administration.deactivate_person(cast.admin.actor, cast.emk, "clerk")
+    return lambda: administration.reactivate_person(cast.admin.actor, cast.emk, "clerk")
 
 
 def _revoke_key(cast: Cast) -> Callable[[], Any]:
@@ -292,6 +342,57 @@ CHANGES: dict[str, tuple[Callable[[Cast], Callable[[], Any]], str]] = {
     "wasl.directory.services.grant": (_grant, "directory.membership.granted"),
     "wasl.directory.tokens.create_token": (_create_token, "directory.token.created"),
     "wasl.directory.tokens.revoke_tokens": (_revoke_tokens, "directory.token.revoked"),
+    "wasl.exchange.members.rotate_key_for": (_rotate_key_for, "exchange.key.rotation_requested"),
+    "wasl.directory.administration.invite_person": (
+        _admin(
+            administration.invite_person,
+            username="new.person",
+            first_name="سارة",
+            last_name="القرشي",
+            unit=lambda c: c.rights,
+            roles=["clerk"],
+        ),
+        "directory.person.invited",
+    ),
+    "wasl.directory.administration.change_memberships": (
+        _admin(
+            administration.change_memberships, "clerk", unit=lambda c: c.rights, roles=["clerk"]
+        ),
+        "directory.person.roles_changed",
+    ),
+    "wasl.directory.administration.deactivate_person": (
+        _admin(administration.deactivate_person, "clerk"),
+        "directory.person.deactivated",
+    ),
+    "wasl.directory.administration.reactivate_person": (
+        _reactivate,
+        "directory.person.reactivated",
+    ),
+    "wasl.directory.administration.reset_password": (
+        _admin(administration.reset_password, "clerk"),
+        "directory.person.password_reset",
+    ),
+    "wasl.directory.administration.add_unit": (
+        _admin(administration.add_unit, code="LANDS", name_ar="قسم الأراضي", name_en=""),
+        "directory.unit.created",
+    ),
+    "wasl.directory.administration.rename_unit": (
+        _admin(administration.rename_unit, lambda c: c.rights, name_ar="الحقوق", name_en=""),
+        "directory.unit.renamed",
+    ),
+    "wasl.directory.administration.mark_registry_unit": (
+        _admin(administration.mark_registry_unit, lambda c: c.rights),
+        "directory.unit.registry_marked",
+    ),
+    "wasl.directory.administration.set_unit_heads": (
+        _admin(administration.set_unit_heads, lambda c: c.rights, ["rights_clerk"]),
+        "directory.unit.heads_set",
+    ),
+    "wasl.registry.holidays.add_holiday": (
+        _admin(holidays.add_holiday, day=date(2027, 2, 22), name_ar="يوم التأسيس", name_en=""),
+        "registry.holiday.added",
+    ),
+    "wasl.registry.holidays.remove_holiday": (_holiday_to_remove, "registry.holiday.removed"),
 }
 
 

@@ -74,3 +74,22 @@ def test_someone_without_memberships_sees_nothing(cast: Any, corpus: Any) -> Non
     client.force_login(user)
     text = client.get("/inquiry/", {"q": "تعويض"}).content.decode()
     assert corpus["land"].reference not in text
+
+
+def test_each_result_names_its_entity_and_unit_in_the_pages_language(
+    cast: Any, corpus: Any
+) -> None:
+    land = corpus["land"]
+    client = signed_in(cast.clerk)
+    arabic = client.get("/inquiry/", {"q": "الأرض"}).content.decode()
+    meta_ar = arabic.split(land.reference, 1)[1].split('class="meta"', 1)[1].split("</p>", 1)[0]
+    assert f"<bdi>{land.entity.name_ar}</bdi>" in meta_ar
+    assert f"<bdi>{land.unit.name_ar}</bdi>" in meta_ar
+    assert "هـ" in meta_ar  # the Hijri date first, the Gregorian beside it
+    client.cookies["django_language"] = "en"
+    english = client.get("/inquiry/", {"q": "الأرض"}).content.decode()
+    meta_en = english.split(land.reference, 1)[1].split('class="meta"', 1)[1].split("</p>", 1)[0]
+    assert f"<bdi>{land.entity.name_en}</bdi>" in meta_en
+    assert f"<bdi>{land.unit.name_en}</bdi>" in meta_en
+    assert land.entity.name_ar not in meta_en and "هـ" not in meta_en
+    assert land.registered_on.isoformat() in meta_en and " AH" in meta_en

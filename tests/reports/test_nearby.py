@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasl.registry import services as registry
-from wasl.reports.models import Report
-
-from .conftest import HISTORIC_BALAD, report_data
+from .conftest import HISTORIC_BALAD, close_with_proof, report_data
 
 LAT, LON = HISTORIC_BALAD
 # About 55 m north and 330 m north of the historic district's point.
@@ -46,8 +43,7 @@ def test_it_offers_open_reports_of_the_same_category_nearest_first(municipal, ap
 
 def test_closed_reports_are_not_offered(municipal, api):
     made = submit(api, lat=NEAR)
-    txn = Report.objects.get(transaction__reference=made["reference"]).transaction
-    registry.close(municipal.inspector.actor, txn.public_id, reason="تم ردم الحفرة وسفلتتها")
+    close_with_proof(municipal.inspector, made["reference"], "تم ردم الحفرة وسفلتتها")
     assert nearby(api).json()["results"] == []
 
 

@@ -12,12 +12,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from wasl.registry import services as registry
 from wasl.reports import services
 from wasl.reports.models import Report
 
 from . import open311_schemas as schemas
-from .conftest import HARAM_NORTH, HISTORIC_BALAD, RED_SEA
+from .conftest import HARAM_NORTH, HISTORIC_BALAD, RED_SEA, close_with_proof
 
 BASE = "/open311/v2"
 PERSONAL = ("محمد", "العمودي", "0501112233", "501112233", "m@example.sa", "balad-device")
@@ -170,11 +169,10 @@ def test_requests_are_filtered_as_the_standard_says(municipal, key):
             **{"attribute[waste_type]": "debris", "attribute[size]": None},
         )
     ).json()[0]["service_request_id"]
-    txn = Report.objects.get(transaction__reference=second).transaction
     cleaner = municipal.cast.person(
         "zahir_cleaner", "سامي", "اللحياني", municipal.units[("SUB-HC-ZHR", "CLEANING")], "clerk"
     )
-    registry.close(cleaner.actor, txn.public_id, reason="رفعت المخلفات")
+    close_with_proof(cleaner, second, "رفعت المخلفات")
 
     def ids(**params: Any) -> list[str]:
         data = valid(same_in_xml("/requests", **params), schemas.REQUESTS)

@@ -46,6 +46,11 @@ CASES = [
     ("/signin/", field("Cookie", 30_000), 431),
     ("/signin/", field("Accept-Language", 12_000), 431),
     ("/signin/", field("X-Note", LIMIT), 200),
+    # The language cookie or Accept-Language of an otherwise refused request is honoured...
+    ("/signin/", {**field("X-Note", 20_000), "Cookie": "django_language=en"}, 431),
+    ("/signin/", {**field("X-Note", 20_000), "Accept-Language": "en-GB,en;q=0.9"}, 431),
+    # ... but not read from the oversized field itself.
+    ("/signin/", field("Cookie", 30_000) | {"Accept-Language": "en"}, 431),
 ]
 
 
@@ -69,7 +74,22 @@ def test_an_oversized_header_gets_the_clear_error_not_gunicorns(server):
         else:
             assert answer["Content-Type"].startswith("text/html"), body[:200]
             if status == 431:
-                assert "تعذّرت قراءة الطلب" in body.decode()  # the bad-request page, in Arabic
+                # The language is read from the cookie and Accept-Language, unless one of
+                # those fields is the oversized one.
+                readable = all(
+                    len(headers.get(name, "")) + len(name) <= LIMIT
+                    for name in ("Cookie", "Accept-Language")
+                )
+                chose_english = "django_language=en" in headers.get("Cookie", "") or headers.get(
+                    "Accept-Language", ""
+                ).startswith("en")
+                english = readable and chose_english
+                page = body.decode()
+                # The bad-request page, in the person's language when it can be read safely.
+                if english:
+                    assert "could not be read" in page and 'lang="en"' in page, page[:300]
+                else:
+                    assert "تعذّرت قراءة الطلب" in page and 'lang="ar"' in page, page[:300]
     record("oversized headers", attempts=len(CASES), errors_5xx=errors_5xx)
     assert wrong == []
     assert errors_5xx == 0

@@ -220,6 +220,105 @@ def test_every_page_passes_axe(chromium: Any, live_server: Any, cast: Any, langu
             ],
             failures,
         )
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "admin")
+        check(
+            page,
+            [
+                "/administration/EMK/",
+                "/administration/EMK/people/new/",
+                "/administration/EMK/people/clerk/",
+                "/administration/EMK/units/",
+                f"/administration/EMK/units/{cast.rights.public_id}/",
+                "/administration/EMK/calendar/",
+                "/administration/EMK/due-times/",
+                "/administration/EMK/keys/",
+            ],
+            failures,
+        )
+    finally:
+        context.close()
+    assert failures == {}, "\n".join(
+        f"{path}: {v['rule']} ({v['impact']}) {v['help']}: {v['nodes']}"
+        for path, found in failures.items()
+        for v in found
+    )
+
+
+# Balagh 940 (#19): the public report page, closing with proof, the public and staff maps.
+from tests.reports import conftest as reports_conftest  # noqa: E402
+
+
+@pytest.fixture(name="municipal")
+def _municipal(cast: Any) -> Any:
+    """The amanahs, sub-municipalities, 940 categories and areas (tests/reports/conftest.py)."""
+    return reports_conftest.Municipal(cast)
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_940_pages_pass_axe(
+    chromium: Any, live_server: Any, municipal: Any, language: str
+) -> None:
+    import json
+
+    from django.test import Client
+
+    def submit(token: str = "") -> str:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        response = Client().post(
+            "/api/v1/reports",
+            json.dumps(reports_conftest.report_data()),
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 201, response.content
+        reference: str = response.json()["reference"]
+        return reference
+
+    open_ref, closed_ref = submit(), submit()
+    reports_conftest.close_with_proof(municipal.inspector, closed_ref, "رُدمت الحفرة")
+    # A report of the clerk's own, closed: its public page asks the clerk to confirm or reopen.
+    own_ref = submit(municipal.cast.clerk.token)
+    reports_conftest.close_with_proof(municipal.inspector, own_ref, "أُصلح العمود")
+    context, page = open_in(chromium, live_server, language)
+    failures: dict[str, Any] = {}
+    try:
+        choose_language(page, language)
+        check(
+            page,
+            [
+                "/reports/map/",
+                "/reports/map/?status=open&since=2026-01-01",
+                "/reports/map/?since=not-a-date",
+                f"/reports/p/{open_ref}/",
+                f"/reports/p/{closed_ref}/",
+            ],
+            failures,
+            staff=False,
+        )
+        sign_in(page, "balad_inspector")
+        check(
+            page,
+            [
+                "/reports/staff/map/",
+                f"/reports/close/{open_ref}/",
+                f"/reports/close/{closed_ref}/",
+            ],
+            failures,
+        )
+        page.goto(f"/reports/close/{open_ref}/")
+        page.locator("main button[type=submit]").first.click()
+        page.wait_for_selector(".field__error")
+        if found := violations(page) + too_wide(page):
+            failures["/reports/close/ with errors"] = found
+        page.context.clear_cookies()
+        choose_language(page, language)
+        sign_in(page, "clerk")
+        page.goto(f"/reports/p/{own_ref}/")
+        assert page.locator("textarea[name=reason]").count() == 1, "the reporter's forms"
+        if found := violations(page) + too_wide(page):
+            failures["/reports/p/ as its reporter"] = found
     finally:
         context.close()
     assert failures == {}, "\n".join(

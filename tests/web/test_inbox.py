@@ -263,3 +263,11 @@ def test_the_main_navigation_leads_to_the_inquiry_and_the_dashboards(cast: Any) 
     assert '<a href="/register/">تسجيل معاملة</a>' in nav
     assert cast.registry.name_ar in found[found.index("</nav>") : found.index("</header>")]
     assert client.get("/dashboards/", follow=True).status_code == 200
+    # The letters through Wasl, for whoever works in the unit (an auditor only reads).
+    letters = client.get("/letters/").content.decode()
+    nav = letters[letters.index('class="site-nav"') : letters.index("</nav>")]
+    assert '<a href="/letters/" aria-current="page">الخطابات</a>' in nav
+    audits = signed_in(cast.auditor).get("/inbox/").content.decode()
+    assert (
+        'href="/letters/"' not in audits[audits.index('class="site-nav"') : audits.index("</nav>")]
+    )

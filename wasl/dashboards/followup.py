@@ -32,7 +32,7 @@ from wasl.core import hijri
 from wasl.directory.actors import Actor
 from wasl.registry import calendar
 from wasl.registry.models import Referral, Transaction
-from wasl.registry.queries import visible_transactions
+from wasl.registry.queries import visible_to
 from wasl.registry.states import HELD_BY_OWNER, OPEN_REFERRAL_STATES
 
 from .definitions import TARGET_WORKING_DAYS, transaction_due
@@ -243,9 +243,7 @@ def reminders_for(actor: Actor, *, since: date | None = None) -> QuerySet[Remind
         Q(user_id=actor.user_id) | Q(user__isnull=True, unit_id__in=actor.working_unit_ids)
     )
     escalations = Q(kind=Reminder.Kind.ESCALATED, unit_id__in=actor.head_unit_ids)
-    qs = Reminder.objects.filter(mine | escalations).filter(
-        transaction__in=visible_transactions(actor)
-    )
+    qs = Reminder.objects.filter(mine | escalations).filter(visible_to(actor))
     if since is not None:
         qs = qs.filter(day__gte=since)
     return qs.select_related("transaction", "unit").order_by("-day", "-id")
@@ -256,7 +254,7 @@ def reminders_of_unit(actor: Actor, unit_id: int, *, days: int = 30) -> QuerySet
     since = timezone.localdate() - timedelta(days=days)
     return (
         Reminder.objects.filter(unit_id=unit_id, day__gte=since)
-        .filter(transaction__in=visible_transactions(actor))
+        .filter(visible_to(actor))
         .select_related("transaction", "unit")
         .order_by("-day", "-id")
     )

@@ -497,3 +497,32 @@ def _import_key(
     if changed:
         key.save(update_fields=changed)
         written.append(key)
+
+
+def keys_of(entity: Entity) -> tuple[Member | None, list[MemberKey]]:
+    """An entity's membership and its keys, newest first (public parts only are read)."""
+    member = Member.objects.select_related("node").filter(entity=entity).first()
+    if member is None:
+        return None, []
+    rows = MemberKey.objects.filter(member=member).defer("sealed_private_key")
+    return member, list(rows.order_by("-valid_from", "-id"))
+
+
+def rotate_key_for(actor: Actor, entity: Entity) -> MemberKey:
+    """The entity administrator rotates their entity's key (its administration pages): as
+    `rotate_key`, and `exchange.key.rotation_requested` names the person who asked, in the
+    same transaction. Anyone else gets NotFound, as for an entity that does not exist."""
+    if not actor.administers(entity.pk):
+        raise NotFound()
+    with db.atomic():
+        new = rotate_key(entity.code)
+        audit.record(
+            "exchange.key.rotation_requested",
+            chain=entity.code,
+            object_type="exchange",
+            object_id=entity.code,
+            actor_id=actor.user_id,
+            actor=actor.username,
+            data={"new": new.key_id},
+        )
+    return new

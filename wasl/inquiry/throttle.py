@@ -7,7 +7,7 @@ against that client and that reference. Either over its limit in the current win
 the client's next attempt (about that reference, for the second). Nobody else's attempts count
 against the owner: someone hammering a reference from another address does not stop its owner,
 who asks with the right ID number, from getting the answer. Keys are HMAC-SHA256 digests (with
-the SECRET_KEY), so neither addresses nor references are stored.
+the SECRET_KEY), so neither addresses nor references are stored (`wasl.directory.counters`).
 
 Settings, from the environment (wasl/settings.py): `WASL_INQUIRY_THROTTLE_WINDOW` seconds
 (default 600), `WASL_INQUIRY_THROTTLE_PER_CLIENT` attempts (default 30) and
@@ -17,34 +17,21 @@ client per window.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db import transaction as db
 
 from wasl.core.errors import TooManyAttempts
+from wasl.directory import counters
 
 from .models import AttemptCounter
 
 DEFAULT_WINDOW = 600
 DEFAULT_PER_CLIENT = 30
 DEFAULT_PER_REFERENCE = 10
-
-# The counter, in SQL: one statement inserts the key's row or adds one to it (starting again in a
-# new window) and returns the count, atomically however many processes ask at once; the ORM
-# has no upsert that returns the new value.
-_BUMP = (
-    "INSERT INTO inquiry_attemptcounter (key, period, count) VALUES (%s, %s, 1) "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "count = CASE WHEN inquiry_attemptcounter.period = excluded.period "
-    "THEN inquiry_attemptcounter.count + 1 ELSE 1 END, period = excluded.period "
-    "RETURNING count"
-)
 
 
 class Throttled(TooManyAttempts):
@@ -73,14 +60,11 @@ def limits() -> Limits:
 
 
 def _key(kind: str, value: str) -> str:
-    secret = settings.SECRET_KEY.encode()
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return counters.digest(f"{kind}:{value}")
 
 
 def _bump(key: str, window: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_BUMP, [key, window])
-        return int(cursor.fetchone()[0])
+    return counters.bump(AttemptCounter, key, window)
 
 
 def _count(key: str, window: int) -> int:
@@ -108,7 +92,7 @@ def check(client: str, reference: str, *, now: float | None = None) -> None:
         failures = _count(_failures_key(client, reference), window) if reference else 0
         if window % 7 == 0 and by_client == 1:
             # Now and then, forget windows that are over.
-            AttemptCounter.objects.filter(period__lt=window - 1).delete()
+            counters.forget_before(AttemptCounter, window - 1)
     if by_client > config.per_client or failures >= config.per_reference:
         retry = math.ceil((window + 1) * config.window - moment)
         raise Throttled(max(1, retry))

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wasl.core import hijri
 from wasl.core.errors import WaslError
 from wasl.directory.actors import actor_for
 from wasl.directory.models import Entity
@@ -93,7 +92,6 @@ def search(request: HttpRequest) -> HttpResponse:
             context["rows"].append(
                 {
                     "hit": hit,
-                    "registered": hijri.format_dual(hit.transaction.registered_on),
                     # A heading before the first result of a lower tier on this page.
                     "tier_start": hit.tier if hit.tier != previous_tier else None,
                 }

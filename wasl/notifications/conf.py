@@ -35,6 +35,17 @@ DEFAULTS: dict[str, Any] = {
     # A claimed message comes back to the queue after this long if its worker died.
     "WASL_NOTIFY_LEASE_SECONDS": 60.0,
     "WASL_NOTIFY_BATCH_SIZE": 50,
+    # E-mail (sent through Django's e-mail backends): "" is Django's EMAIL_BACKEND (the SMTP
+    # backend; the tests' in-memory one), given WASL_EMAIL_HOST and WASL_EMAIL_PORT.
+    "WASL_EMAIL_BACKEND": "",
+    "WASL_EMAIL_HOST": "localhost",
+    "WASL_EMAIL_PORT": 25,
+    "WASL_EMAIL_TIMEOUT_SECONDS": 10.0,
+    # Who the visitor's e-mail comes from: the address `wasl mail serve` receives for, so that
+    # an answer comes back to the matter.
+    "WASL_EMAIL_FROM": "وصل <wasl@wasl.localhost>",
+    # The right-hand side of our Message-IDs (`<…@domain>`): how our own messages are known.
+    "WASL_EMAIL_DOMAIN": "wasl.localhost",
     # The page listing what the fake provider received: on with DEBUG, or with this set.
     "WASL_DEMO": False,
 }

@@ -62,6 +62,13 @@ class Contact(models.Model):
     optional = models.BooleanField(
         default=True, help_text="Messages that are not mandatory (mandatory ones always go)."
     )
+    email = models.EmailField(
+        blank=True, help_text="Messages by e-mail, and the one address whose mail joins it."
+    )
+    # Set when a delivery status notification (bounce) says the address takes no mail; the
+    # outbox writes no e-mail to it until someone saves the address again.
+    email_failing = models.CharField(max_length=300, blank=True)
+    email_failing_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -86,6 +93,11 @@ class Notification(models.Model):
     language = models.CharField(max_length=2, choices=Language.choices)
     to = models.CharField(max_length=320)
     body = models.TextField()
+    # E-mail only: the subject (with the reference), our Message-ID (made when the message is
+    # written, so a retry sends the same one) and the message it answers, for threading.
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=250, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
     encoding = models.CharField(max_length=5, blank=True)
     parts = models.PositiveSmallIntegerField(default=0)
     mandatory = models.BooleanField(default=False)
@@ -106,6 +118,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["transaction", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # The automatic answers to one address in a day (wasl.mail's cap).
+            models.Index(fields=["to", "created_at"]),
         ]
         constraints = [
             models.UniqueConstraint(

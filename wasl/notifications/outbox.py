@@ -6,7 +6,8 @@ closed) it renders the step's template in the visitor's language and writes one 
 `Notification` per channel; after the commit the sender task takes it (`tasks`).
 
 Which steps, for whom:
-- a visitor is the transaction's party — a citizen, resident or company — with a mobile number;
+- a visitor is the transaction's party — a citizen, resident or company — with a mobile number
+  or an e-mail address (kept in their `Contact`; an address a bounce marked failing gets none);
 - `registered` always goes (mandatory: the reference number is how the visitor follows the
   matter), the others only when the visitor takes optional messages;
 - `referred` only on the first referral away from the owning unit (not when units are added),
@@ -17,6 +18,7 @@ Which steps, for whom:
 from __future__ import annotations
 
 import re
+from email.utils import make_msgid
 from typing import Any
 
 from django.db import transaction as db
@@ -66,16 +68,19 @@ def on_event(published: Published) -> None:
         return
     registering = step == Step.REGISTERED
     if registering and not txn.party_phone:
-        return  # nobody has had the chance to give another number yet
+        return  # nobody has had the chance to give another number (or an address) yet
     found = read_step(txn, step, Channel.SMS, with_contact=not registering)
     contact = _contact_from(found, txn)
     mandatory = step in MANDATORY
-    # E-mail is not sent yet: a mandatory message goes by SMS whatever the channel chosen.
-    if not contact.phone or not (mandatory or (contact.sms and contact.optional)):
-        return
     language = contact.language if contact.language in Language.values else Language.AR
-    body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
-    if queue(event, txn, step, contact, language, body):
+    queued = False
+    if contact.phone and (mandatory or (contact.sms and contact.optional)):
+        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+        queued = queue(event, txn, step, contact, language, body)
+    # E-mail goes to an address that takes mail (no bounce since it was saved).
+    if contact.email and not contact.email_failing and (mandatory or contact.optional):
+        queued = queue_email(event, txn, step, contact.email, language) or queued
+    if queued:
         db.on_commit(tasks.enqueue_send, robust=True)
 
 
@@ -96,6 +101,8 @@ def _contact_from(found: dict[str, Any], txn: Transaction) -> Contact:
         language=found["contact_language"],
         sms=found["contact_sms"],
         optional=found["contact_optional"],
+        email=found["contact_email"],
+        email_failing=found["contact_email_failing"],
     )
 
 
@@ -129,6 +136,45 @@ def queue(
     return bool(made) and not too_long
 
 
+def queue_email(
+    event: Event,
+    txn: Transaction,
+    step: str,
+    to: str,
+    language: str,
+    *,
+    in_reply_to: str = "",
+    body: str | None = None,
+) -> bool:
+    """Write the e-mail of `step` on `txn` to `to` (inside the caller's transaction), in the
+    entity's e-mail template (else the default in code) or the `body` a person wrote, its
+    subject led by the reference and its Message-ID made now (a retry sends the same one).
+    `in_reply_to`: the visitor's message this one answers. False when it was already written."""
+    index = Language.values.index(language)
+    if body is None:
+        found = read_step(txn, step, Channel.EMAIL, with_contact=False)
+        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+    now = timezone.now()
+    notification = Notification(
+        transaction=txn,
+        event=event,
+        step=step,
+        channel=Channel.EMAIL,
+        language=language,
+        to=to,
+        subject=f"{txn.reference} — {defaults.SUBJECT[step][index]}",
+        body=body,
+        message_id=make_msgid(domain=conf.get("WASL_EMAIL_DOMAIN")),
+        in_reply_to=in_reply_to[:250],
+        mandatory=step in MANDATORY,
+        status=Status.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+        status_at=now,
+    )
+    return bool(Notification.objects.bulk_create([notification], ignore_conflicts=True))
+
+
 def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) -> dict[str, Any]:
     """In one query, from the transaction's entity: its names (`name_ar`, `name_en`), the
     text of `step` in each language (`body_ar`, `body_en`: the entity's own template, else
@@ -142,13 +188,14 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
         extra[f"body_{language}"] = Coalesce(Subquery(own), Subquery(default))
     if with_contact:
         kept = Contact.objects.filter(transaction_id=txn.pk)
-        for name in ("phone", "language", "sms", "optional"):
+        for name in ("phone", "language", "sms", "optional", "email", "email_failing"):
             extra[f"contact_{name}"] = Subquery(kept.values(name))
     found: dict[str, Any] = (
         Entity.objects.filter(pk=txn.entity_id).values("name_ar", "name_en").annotate(**extra).get()
     )
+    fallback = defaults.SMS if channel == Channel.SMS else defaults.EMAIL
     for index, language in enumerate(Language.values):
-        found[f"body_{language}"] = found[f"body_{language}"] or defaults.SMS[step][index]
+        found[f"body_{language}"] = found[f"body_{language}"] or fallback[step][index]
     return found
 
 

@@ -1,7 +1,7 @@
-"""Sending the outbox: claim the notifications that are due, hand each to the provider, and
-record what it answered — taken (sending, or delivered at once), refused for now (temporary
-failure, tried again after an exponential back-off or the provider's Retry-After), or refused
-for good (permanent failure). After `WASL_NOTIFY_MAX_ATTEMPTS` a message that never got
+"""Sending the outbox: claim the notifications that are due, hand each to the provider (an
+e-mail to the SMTP server, `emails`), and record what it answered — taken (sending, or
+delivered at once), refused for now (temporary failure, tried again after an exponential
+back-off or the provider's Retry-After), or refused for good (permanent failure). After `WASL_NOTIFY_MAX_ATTEMPTS` a message that never got
 through is a technical failure. Run by the task `tasks.send_due`.
 
 A claim is a lease (the next attempt moves past it): two workers never send one message at
@@ -21,9 +21,9 @@ from django.db import transaction as db
 from django.db.models import F
 from django.utils import timezone
 
-from . import conf, providers
+from . import conf, emails, providers
 from .models import Notification
-from .states import DUE, Status
+from .states import DUE, Channel, Status
 
 logger = logging.getLogger("wasl.notifications")
 
@@ -80,11 +80,24 @@ def send_due(limit: int | None = None, provider: providers.SmsProvider | None = 
     counts = Counts(claimed=len(claimed))
     if not claimed:
         return counts
-    provider = provider or providers.sms_provider()
+    mailer: emails.Mailer | None = None
     for row in claimed:
+        if row.channel == Channel.EMAIL:
+            mailer = mailer or emails.Mailer()
+            settle(row, mailer.name, _send_email(mailer, row), counts)
+            continue
+        provider = provider or providers.sms_provider()
         outcome = _send_one(provider, row)
         settle(row, provider.name, outcome, counts)
     return counts
+
+
+def _send_email(mailer: emails.Mailer, row: Notification) -> providers.Accepted | providers.Refused:
+    try:
+        return mailer.send(row)
+    except Exception as error:  # a bad message must not stop the others'
+        logger.exception("notifications: e-mail %s could not be sent", row.public_id)
+        return providers.Refused(f"mailer error: {type(error).__name__}", temporary=True)
 
 
 def _send_one(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction as db
 
 from wasl.audit import services as audit
@@ -24,11 +26,14 @@ def set_contact(
     language: str,
     sms: bool,
     optional: bool,
+    email: str | None = None,
 ) -> Contact:
     """Record how the transaction's visitor wants to hear about it (تفضيلات التواصل): the
     mobile number (a Saudi mobile, stored in E.164; empty for none), the language, SMS on or
     off, and whether they take the messages that are not mandatory (the mandatory ones, the
-    reference number, go whatever they choose).
+    reference number, go whatever they choose), and the e-mail address (None: unchanged;
+    empty: none) — the one address whose mail joins the transaction (`wasl.mail`); saving an
+    address again clears the failure a bounce marked on it.
 
     Who: a clerk or head of the owning unit. Records `notifications.contact.changed` with the
     old and new values."""
@@ -40,6 +45,7 @@ def set_contact(
             field="language",
         )
     number = identity.normalise_phone(phone) if phone.strip() else ""
+    address = clean_email(email) if email is not None else None
     with db.atomic():
         txn = access.get_transaction_for(actor, transaction_id, for_update=True)
         if not rights.works_on(actor, txn):
@@ -55,7 +61,7 @@ def set_contact(
                 code="no_visitor",
             )
         contact = contact_of(txn)
-        fields = ["phone", "language", "sms", "optional"]
+        fields = ["phone", "language", "sms", "optional", "email", "email_failing"]
         old = {name: getattr(contact, name) for name in fields}
         contact.phone, contact.language, contact.sms, contact.optional = (
             number,
@@ -63,6 +69,9 @@ def set_contact(
             sms,
             optional,
         )
+        if address is not None:
+            contact.email = address
+            contact.email_failing, contact.email_failing_at = "", None
         new = {name: getattr(contact, name) for name in fields}
         if new == old:
             return contact
@@ -77,3 +86,21 @@ def set_contact(
             data={"reference": txn.reference, "old": old, "new": new},
         )
     return contact
+
+
+def clean_email(value: str) -> str:
+    """An e-mail address as kept: trimmed, its domain in lower case; empty for none."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidInput(
+            "البريد الإلكتروني غير صحيح.",
+            "Invalid e-mail address.",
+            code="invalid_email",
+            field="email",
+        ) from None
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"

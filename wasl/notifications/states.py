@@ -17,6 +17,10 @@ class Step(Vocabulary):
     REFERRED = "referred", _("Referred onward")
     ANSWERED = "answered", _("Answer ready")
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+    # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
+    RECEIVED = "received", _("E-mail received")
+    # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).
+    REPLY = "reply", _("Answer to the visitor's e-mail")
 
 
 class Channel(Vocabulary):

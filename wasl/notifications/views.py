@@ -117,6 +117,7 @@ def contact(request: HttpRequest, tid: Any) -> HttpResponse:
             language=request.POST.get("language", ""),
             sms=_flag(request.POST.get("sms")),
             optional=_flag(request.POST.get("optional")),
+            email=request.POST["email"][:254] if "email" in request.POST else None,
         )
     except NotFound:
         raise Http404 from None

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("matters/", views.matters, name="matters"),
     path("documents/<uuid:did>/", views.document, name="document"),
     path("demo-phone/", views.demo_phone, name="demo_phone"),
+    path("", include("wasl.portal.eservices.urls")),
 ]

@@ -4,19 +4,22 @@ registry's access rule."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.responses import Status
-from pydantic import field_validator
+from pydantic import StrictInt, ValidationError, field_validator
 
-from wasl.core.errors import NotFound
+from wasl.core.errors import InvalidInput, NotFound
 from wasl.directory.actors import actor_for
 from wasl.directory.idempotency import idempotent
 from wasl.directory.tokens import user_for_token
 
-from . import presenters, queries, services
+from . import flood, presenters, queries, services
+from . import photos as photo_files
 from .vocabulary import Channel
 
 router = Router(tags=["reports"])
@@ -28,7 +31,15 @@ class Error(Schema):
     message_en: str
 
 
-ERRORS: dict[int, Any] = {400: Error, 401: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
+    429: Error,
+}
 
 
 class ContactIn(Schema):
@@ -109,10 +120,45 @@ def nearby(request: HttpRequest, params: Query[NearbyParams]) -> dict[str, Any]:
     response={201: dict, **ERRORS},
     summary="Submit a 940 report (anonymous, or as the holder of a bearer token)",
 )
+@decorate_view(partial(flood.api_posts, person_of=lambda request: _bearer_user(request)))
 @idempotent  # a token holder's retry with the same Idempotency-Key gets the first answer
 def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
+    return Status(201, _submit(request, payload, []))
+
+
+@router.post(
+    "/reports/with-photos",
+    auth=None,
+    response={201: dict, **ERRORS},
+    summary="Submit a 940 report with up to 5 photos (multipart: `report` is the JSON of "
+    "POST /reports, `photos` the files)",
+)
+@decorate_view(partial(flood.api_posts, person_of=lambda request: _bearer_user(request)))
+@decorate_view(photo_files.photo_uploads)
+@idempotent
+def submit_with_photos(
+    request: HttpRequest,
+    report: Form[str],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status[dict[str, Any]]:
+    try:
+        payload = ReportIn.model_validate_json(report)
+    except ValidationError:
+        raise InvalidInput(
+            "حقل report يجب أن يكون بيانات البلاغ بصيغة JSON كما في POST /reports.",
+            "The 'report' field must be the report's JSON, as for POST /reports.",
+            code="validation_error",
+            field="report",
+        ) from None
+    files = request.FILES.getlist("photos")
+    return Status(201, _submit(request, payload, photo_files.prepare_all(files)))
+
+
+def _submit(request: HttpRequest, payload: ReportIn, prepared: list[Any]) -> dict[str, Any]:
     user = _bearer_user(request)
     contact = payload.contact or ContactIn()
+    # An anonymous reporter gets a follow-up key, once, to confirm, reopen or rate later.
+    key = services.new_reporter_key() if user is None else ""
     report = services.submit_report(
         category=payload.category,
         lat=payload.lat,
@@ -123,8 +169,89 @@ def submit(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
         contact=services.Contact(contact.name, contact.phone, contact.email),
         channel=Channel.API,
         reported_by_id=user.pk if user is not None else None,
+        photos=prepared,
+        reporter_key=key,
     )
-    return Status(201, presenters.public(report))
+    answer = presenters.public_detail(report)
+    if key:
+        answer["reporter_key"] = key
+    return answer
+
+
+class FeedbackIn(Schema):
+    reporter_key: str = ""
+
+
+class ReopenIn(FeedbackIn):
+    reason: str
+
+
+class RateIn(FeedbackIn):
+    rating: StrictInt  # not "5", not true: a whole number, as the schema says
+    note: str = ""
+
+
+def _reporter(request: HttpRequest, payload: FeedbackIn) -> services.Reporter:
+    user = _bearer_user(request)
+    return services.Reporter(user_id=user.pk if user else None, key=payload.reporter_key[:200])
+
+
+@router.post(
+    "/reports/{reference}/confirm",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter confirms the fix (bearer token of the reporter, or reporter_key)",
+)
+@idempotent
+def confirm(request: HttpRequest, reference: str, payload: FeedbackIn) -> dict[str, Any]:
+    report = services.confirm_report(_reporter(request, payload), reference)
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/reopen",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter reopens a closed report within the window, with a reason",
+)
+@idempotent
+def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str, Any]:
+    report = services.reopen_by_reporter(
+        _reporter(request, payload), reference, reason=payload.reason
+    )
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/rate",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="The reporter rates the service from 1 to 5, once, after the report is closed",
+)
+@idempotent
+def rate(request: HttpRequest, reference: str, payload: RateIn) -> dict[str, Any]:
+    report = services.rate_report(
+        _reporter(request, payload), reference, rating=payload.rating, note=payload.note
+    )
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+@router.post(
+    "/reports/{reference}/close",
+    response={200: dict, **ERRORS},
+    summary="Staff close a report with proof (multipart: `note`, and 1-5 `photos`)",
+)
+@decorate_view(photo_files.photo_uploads)
+@idempotent
+def close(
+    request: HttpRequest,
+    reference: str,
+    note: Form[str] = "",
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    prepared = photo_files.prepare_all(request.FILES.getlist("photos"))
+    report = services.close_report(actor_for(request.auth), reference, note=note, photos=prepared)
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
 
 
 @router.get(
@@ -137,7 +264,7 @@ def public_report(request: HttpRequest, reference: str) -> dict[str, Any]:
     report = queries.public_report(reference)
     if report is None:
         raise NotFound()
-    return presenters.public(report)
+    return presenters.public_detail(report)
 
 
 @router.get(

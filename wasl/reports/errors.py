@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wasl.core.errors import Conflict, InvalidInput
+from wasl.core.errors import Conflict, Forbidden, InvalidInput
 
 
 class OutsideServiceArea(InvalidInput):
@@ -22,3 +22,51 @@ class NoReceivingUnit(Conflict):
     code = "no_receiving_unit"
     message_ar = "لا توجد إدارة مستقبلة لهذه الفئة في هذا النطاق؛ أبلغ مسؤول المنصة."
     message_en = "No unit receives this category in this area; tell the platform administrator."
+
+
+class ProofRequired(InvalidInput):
+    code = "proof_required"
+    message_ar = (
+        "لا يُغلق البلاغ إلا بصورة تثبت الإصلاح وملاحظة من الموظف؛ أغلقه من صفحة «إغلاق بإثبات»."
+    )
+    message_en = (
+        "A report is closed only with a photo proving the fix and a note from staff; close it "
+        "from its 'close with proof' page."
+    )
+
+
+class ReportNotOpen(Conflict):
+    code = "report_not_open"
+    message_ar = "البلاغ ليس مفتوحاً الآن (ربما أُغلق من قبل)؛ لم يتغير شيء."
+    message_en = "The report is not open now (it may already be closed); nothing was changed."
+
+
+class ReportNotClosed(Conflict):
+    code = "report_not_closed"
+    message_ar = "لا يؤكَّد البلاغ أو يُعاد فتحه إلا بعد إغلاقه، ومرة واحدة."
+    message_en = "A report is confirmed or reopened only after it is closed, and only once."
+
+
+class FeedbackWindowOver(Conflict):
+    code = "feedback_window_over"
+    message_ar = (
+        "انقضت المدة المتاحة لتأكيد الإصلاح أو إعادة فتح البلاغ؛ قدّم بلاغاً جديداً إن عادت المشكلة."
+    )
+    message_en = (
+        "The time to confirm the fix or reopen the report is over; submit a new report if the "
+        "problem is back."
+    )
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    message_ar = "قُيّمت الخدمة في هذا البلاغ من قبل."
+    message_en = "The service on this report has already been rated."
+
+
+class NotTheReporter(Forbidden):
+    code = "not_the_reporter"
+    message_ar = "هذا الإجراء لمقدّم البلاغ وحده (بحسابه أو بمفتاح المتابعة الذي أُعطي له)."
+    message_en = (
+        "Only the reporter may do this (signed in, or with the follow-up key they were given)."
+    )

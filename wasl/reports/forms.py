@@ -23,7 +23,37 @@ SERVICE_FIELDS = {
     "contact.name": "caller_name",
     "contact.phone": "caller_phone",
     "contact.email": "caller_email",
+    "photos": "photos",
+    "note": "note",
 }
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from one input; what they are is checked by `photos.prepare_all`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not items:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [forms.FileField.clean(self, item, initial) for item in items]
+
+
+PHOTOS_HELP = _(
+    "Up to 5 photos (JPEG, PNG or WebP), 10 MB each. Location and camera details are removed."
+)
 
 
 class CallForm(forms.Form):
@@ -40,6 +70,7 @@ class CallForm(forms.Form):
     caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
     caller_phone = forms.CharField(label=_("Caller's mobile"), max_length=20, required=False)
     caller_email = forms.CharField(label=_("Caller's e-mail"), max_length=254, required=False)
+    photos = PhotosField(label=_("Photos"), required=False, help_text=PHOTOS_HELP)
     confirm_new = forms.BooleanField(
         label=_("None of these is the same problem: register a new report"), required=False
     )
@@ -91,3 +122,48 @@ class CallForm(forms.Form):
             name = "q_" + service_field.split(".", 1)[1]
             return name if name in self.fields else None
         return SERVICE_FIELDS.get(service_field)
+
+
+class CloseForm(forms.Form):
+    """Staff close a report with proof: a note and the photos of the fix."""
+
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = PhotosField(label=_("Photos of the fix"), required=True, help_text=PHOTOS_HELP)
+
+    def field_for(self, service_field: str | None) -> str | None:
+        return SERVICE_FIELDS.get(service_field or "")
+
+
+STATUS_CHOICES = [("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))]
+
+
+class MapFilterForm(forms.Form):
+    """The map's filters: category, status and a range of dates, all optional."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, categories: list[Category], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        english = (get_language() or "ar").startswith("en")
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            ("", _("All categories")),
+            *((c.code, c.name_en if english else c.name_ar) for c in categories),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return data

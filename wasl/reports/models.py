@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import models
 
 from wasl.directory.models import Entity
-from wasl.registry.models import Transaction
+from wasl.registry.models import Attachment, Transaction
 
-from .vocabulary import AreaKind, Channel, Priority
+from .vocabulary import AreaKind, Channel, PhotoKind, Priority
 
 
 class Category(models.Model):
@@ -110,6 +110,16 @@ class Report(models.Model):
         "Open311Key", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    # Proof and the reporter's word: set by the services of `ReportAct`.
+    resolution_note = models.TextField(blank=True)
+    feedback_until = models.DateTimeField(
+        null=True, blank=True, help_text="The reporter may confirm or reopen until then."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_note = models.CharField(max_length=500, blank=True)
+    # SHA-256 of the follow-up key given once to an anonymous reporter on the API.
+    reporter_key_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "بلاغ"
@@ -119,6 +129,31 @@ class Report(models.Model):
             models.Index(fields=["category", "lat", "lon"], name="report_nearby"),
             models.Index(fields=["created_at"], name="report_created"),
         ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class ReportPhoto(models.Model):
+    """صورة البلاغ — a photo of a report, or of the proof that it was fixed.
+
+    The file is the transaction's attachment (a resized JPEG with no metadata, the only copy
+    kept: see `photos`); the original's digest and size are kept as a receipt."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="photos")
+    attachment = models.OneToOneField(Attachment, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=PhotoKind.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_sha256 = models.CharField(max_length=64)
+    original_size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "صورة بلاغ"
+        verbose_name_plural = "صور البلاغات"
+        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return str(self.public_id)
@@ -139,3 +174,20 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class FloodCounter(models.Model):
+    """Reports posted in the current window per hashed client (an address, an API key or a
+    person): the flood limiter's memory, shared by every process (`flood`)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    period = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "عداد البلاغات المرسلة"
+        verbose_name_plural = "عدادات البلاغات المرسلة"
+        indexes = [models.Index(fields=["period"], name="report_flood_period")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.count}"

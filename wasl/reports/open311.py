@@ -24,10 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wasl.core.errors import InvalidInput, NotFound, WaslError
 
-from . import queries, services
+from . import flood, presenters, queries, services
+from . import photos as photo_files
 from .models import Category, Report
 from .presenters import status_of
-from .vocabulary import Channel
+from .vocabulary import Channel, PhotoKind
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MAX_REQUESTS = 1000
@@ -208,14 +209,14 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # Requests
 
 
-def _request_row(report: Report, english: bool) -> dict[str, Any]:
+def _request_row(report: Report, english: bool, request: HttpRequest) -> dict[str, Any]:
     """A service request as anyone may see it: no reporter, no contact, no answers."""
     txn = report.transaction
     closed = status_of(report) == "closed"
     return {
         "service_request_id": txn.reference,
         "status": status_of(report),
-        "status_notes": None,
+        "status_notes": report.resolution_note or None,
         "service_name": report.category.name_en if english else report.category.name_ar,
         "service_code": report.category.code,
         "description": report.description,
@@ -233,8 +234,16 @@ def _request_row(report: Report, english: bool) -> dict[str, Any]:
         "zipcode": None,
         "lat": report.lat,
         "long": report.lon,
-        "media_url": None,
+        "media_url": _media_url(report, request),
     }
+
+
+def _media_url(report: Report, request: HttpRequest) -> str | None:
+    """The first photo of the report (prefetched by `queries.public_reports`)."""
+    first = next((p for p in report.photos.all() if p.kind == PhotoKind.REPORTED), None)
+    if first is None:
+        return None
+    return request.build_absolute_uri(presenters.photo_url(first))
 
 
 def _date(raw: str, name: str) -> datetime:
@@ -296,7 +305,9 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         return _post_request(request, fmt)
     rows = queries.public_reports(_filters(request.GET), limit=MAX_REQUESTS)
     english = _english(request)
-    return _render([_request_row(r, english) for r in rows], fmt, "service_requests", "request")
+    return _render(
+        [_request_row(r, english, request) for r in rows], fmt, "service_requests", "request"
+    )
 
 
 @require_GET
@@ -305,7 +316,7 @@ def request_detail(request: HttpRequest, rid: str, fmt: str) -> HttpResponse:
     report = queries.public_report(rid)
     if report is None:
         raise NotFound("البلاغ غير موجود.", f"No service request {rid[:40]!r}.")
-    data = [_request_row(report, _english(request))]
+    data = [_request_row(report, _english(request), request)]
     return _render(data, fmt, "service_requests", "request")
 
 
@@ -336,11 +347,13 @@ def _is_uuid(value: str) -> bool:
 
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    photo_files.read_body(request)  # the photo limits, before the body is read
     form = request.POST
     try:
         key = services.open311_key(form.get("api_key", ""))
     except NotFound:
         return _error(fmt, 403, "A valid api_key is required. — يلزم مفتاح Open311 صالح.")
+    flood.check("key", str(key.pk))  # an app posts for many people: counted per key
     if not form.get("lat") or not form.get("long"):
         raise InvalidInput(
             "حدد الموقع بخطي العرض والطول (lat و long)؛ العناوين النصية لا تُحدَّد على الخريطة.",
@@ -375,6 +388,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         ),
         channel=Channel.OPEN311,
         api_key=key,
+        photos=photo_files.prepare_all(request.FILES.getlist("media")),
     )
     data = [
         {

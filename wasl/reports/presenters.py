@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Report
+from django.urls import reverse
+
+from .models import Report, ReportPhoto
 from .queries import CLOSED_STATES
+from .vocabulary import PhotoKind
 
 
 def status_of(report: Report) -> str:
@@ -36,6 +39,30 @@ def public(report: Report) -> dict[str, Any]:
         "requested_at": report.created_at,
         "updated_at": txn.updated_at,
         "due_date": txn.due_date,
+    }
+
+
+def photo_url(photo: ReportPhoto) -> str:
+    return reverse("reports:photo", args=[photo.public_id])
+
+
+def _photo(photo: ReportPhoto) -> dict[str, Any]:
+    return {"url": photo_url(photo), "width": photo.width, "height": photo.height}
+
+
+def public_detail(report: Report) -> dict[str, Any]:
+    """One report as anyone may see it: the public version with its photos (the clean copies),
+    and once it is closed the staff's closing note and the proof."""
+    rows = list(report.photos.all())
+    closed = report.transaction.state in CLOSED_STATES
+    return {
+        **public(report),
+        "photos": [_photo(p) for p in rows if p.kind == PhotoKind.REPORTED],
+        "proof_photos": [_photo(p) for p in rows if p.kind == PhotoKind.PROOF] if closed else [],
+        "resolution_note": report.resolution_note if closed else "",
+        "confirmed": report.confirmed_at is not None,
+        "feedback_until": report.feedback_until if closed else None,
+        "rating": report.rating,
     }
 
 

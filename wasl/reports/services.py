@@ -12,8 +12,10 @@ import hashlib
 import json
 import math
 import secrets
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +27,31 @@ from django.utils import timezone
 
 from wasl.audit import services as audit
 from wasl.core import identity
-from wasl.core.errors import InvalidInput, NotFound
+from wasl.core.errors import InvalidInput, NotFound, WaslError
 from wasl.core.text import clean_text
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
 from wasl.directory.models import Entity, Unit, entity_code_of
 from wasl.registry import calendar
 from wasl.registry import services as registry
+from wasl.registry.states import State
 from wasl.registry.vocabulary import Classification, Direction, Kind
 
-from . import geo
-from .errors import NoReceivingUnit, OutsideServiceArea
-from .models import Area, Category, Open311Key, Report
-from .vocabulary import URGENCY_OF, AreaKind, Channel, Priority, QuestionType
+from . import conf, geo
+from . import photos as photo_files
+from .errors import (
+    AlreadyRated,
+    FeedbackWindowOver,
+    NoReceivingUnit,
+    NotTheReporter,
+    OutsideServiceArea,
+    ProofRequired,
+    ReportNotClosed,
+    ReportNotOpen,
+)
+from .models import Area, Category, Open311Key, Report, ReportPhoto
+from .photos import Photo
+from .vocabulary import URGENCY_OF, AreaKind, Channel, PhotoKind, Priority, QuestionType, ReportAct
 
 DATA = Path(__file__).parent / "data"
 CATEGORIES_FILE = DATA / "categories.json"
@@ -133,7 +147,10 @@ def load_reference_data(
                     continue
                 unit = _receiving_unit(category, area)
                 if unit is not None:
+                    # Clerk: registers and attaches. Head: reopens at the reporter's request
+                    # (`reopen_by_reporter`), which the registry allows only a unit's head.
                     loaded.grants += directory.grant(user, unit, "clerk")[1]
+                    loaded.grants += directory.grant(user, unit, "unit_head")[1]
     return loaded
 
 
@@ -392,6 +409,8 @@ def submit_report(
     contact: Contact | None = None,
     reported_by_id: int | None = None,
     api_key: Open311Key | None = None,
+    photos: Sequence[Photo] = (),
+    reporter_key: str = "",
 ) -> Report:
     """Submit a report (تقديم بلاغ) from any channel.
 
@@ -399,9 +418,13 @@ def submit_report(
     call-centre agent for a caller). Checks everything first; then, in one database
     transaction, registers the transaction in the receiving unit of the category in the
     area that contains the point (due after the category's SLA in working days), writes the
-    report and records `reports.report.submitted`.
+    report and its photos (`photos.prepare_all` made them; each is an attachment of the
+    transaction) and records `reports.report.submitted`. `reporter_key`, if given, lets an
+    anonymous reporter confirm, reopen or rate later.
     """
     Channel(channel)
+    if len(photos) > conf.PHOTOS_MAX:
+        raise photo_files.too_many()
     found = active_category(category)
     lat_f, lon_f = parse_point(lat, lon)
     text = clean_text(
@@ -456,8 +479,10 @@ def submit_report(
             reported_by_id=reported_by_id,
             api_key=api_key,
             created_at=now,
+            reporter_key_hash=_key_hash(reporter_key) if reporter_key else "",
             **contact_fields,
         )
+        _attach_photos(actor, report, photos, PhotoKind.REPORTED)
         audit.record(
             "reports.report.submitted",
             chain=entity_code_of(txn.entity_id),
@@ -471,10 +496,330 @@ def submit_report(
                 "area": area.code,
                 "unit": unit.code,
                 "channel": channel,
+                "photos": len(photos),
             },
             at=now,
         )
     return report
+
+
+def _attach_photos(
+    actor: Actor, report: Report, photos: Sequence[Photo], kind: PhotoKind
+) -> list[ReportPhoto]:
+    """Attach each clean photo to the report's transaction (the registry's `attached` event
+    and audit record) and write its row. Inside the caller's database transaction: a file
+    stored for a step that rolls back is deleted when the request ends (`attachments`)."""
+    made = []
+    for n, photo in enumerate(photos, start=1):
+        attachment = registry.add_attachment(
+            actor,
+            report.transaction.public_id,
+            chunks=[photo.data],
+            filename=f"{kind}-{n}.jpg",
+            declared_type="image/jpeg",
+        )
+        made.append(
+            ReportPhoto.objects.create(
+                report=report,
+                attachment=attachment,
+                kind=kind,
+                width=photo.width,
+                height=photo.height,
+                original_sha256=photo.original_sha256,
+                original_size=photo.original_size,
+                created_at=attachment.created_at,
+            )
+        )
+    return made
+
+
+def new_reporter_key() -> str:
+    """A follow-up key for an anonymous reporter: shown once, only its hash is kept."""
+    return "r940_" + secrets.token_urlsafe(24)
+
+
+# ---------------------------------------------------------------------------------------------
+# After submitting: closing with proof, and the reporter's word
+
+# While `close_report` closes a report's transaction, its id: the registry's `closed` event on a
+# report's transaction is refused at any other time (`refuse_close_without_proof`).
+_closing_with_proof: ContextVar[int | None] = ContextVar("closing_with_proof", default=None)
+NOTE_MAX = 2_000
+RATINGS = range(1, 6)
+
+
+def report_status(report: Report) -> str:
+    """open, closed (awaiting the reporter's word), confirmed, or cancelled."""
+    state = report.transaction.state
+    if state == State.CANCELLED:
+        return "cancelled"
+    if state != State.CLOSED:
+        return "open"
+    return "confirmed" if report.confirmed_at else "closed"
+
+
+# act -> the report statuses it may start from; the table `_change` checks under the lock.
+ALLOWED_FROM: dict[ReportAct, frozenset[str]] = {
+    ReportAct.CLOSE: frozenset({"open"}),
+    ReportAct.CONFIRM: frozenset({"closed"}),
+    ReportAct.REOPEN: frozenset({"closed"}),
+    ReportAct.RATE: frozenset({"closed", "confirmed"}),
+}
+REFUSAL: dict[ReportAct, type[WaslError]] = {
+    ReportAct.CLOSE: ReportNotOpen,
+    ReportAct.CONFIRM: ReportNotClosed,
+    ReportAct.REOPEN: ReportNotClosed,
+    ReportAct.RATE: ReportNotClosed,
+}
+PAST = {
+    ReportAct.CLOSE: "closed",
+    ReportAct.CONFIRM: "confirmed",
+    ReportAct.REOPEN: "reopened",
+    ReportAct.RATE: "rated",
+}
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who speaks as the reporter: the signed-in person who reported (portal or API), or the
+    holder of the follow-up key given at submission."""
+
+    user_id: int | None = None
+    key: str = ""
+
+    def is_reporter_of(self, report: Report) -> bool:
+        if self.user_id and report.reported_by_id == self.user_id:
+            # A call-centre agent is recorded as `reported_by` but speaks for a caller.
+            return report.channel != Channel.CALL_CENTRE
+        if self.key and report.reporter_key_hash:
+            return secrets.compare_digest(_key_hash(self.key), report.reporter_key_hash)
+        return False
+
+
+def _change(
+    act: ReportAct,
+    reference: object,
+    *,
+    actor: Actor,
+    actor_id: int | None,
+    apply: Callable[[Report, datetime], dict[str, Any]],
+    check: Callable[[Report, datetime], None] = lambda report, now: None,
+) -> Report:
+    """The one way a report changes after it is submitted.
+
+    In one database transaction: lock the report's row, check that `act` may start from its
+    status (`ALLOWED_FROM`) and `check`, then `apply` it: `apply` calls the registry's public
+    steps (their timeline events and audit records) and returns the report's changed fields
+    with their old and new values; the report is saved with those fields and
+    `reports.report.<act, past tense>` is recorded with the values. A refusal anywhere rolls
+    all of it back."""
+    with db.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .select_related("transaction")
+            .filter(transaction__reference=reference if isinstance(reference, str) else None)
+            .first()
+        )
+        if report is None:
+            raise NotFound("البلاغ غير موجود.", "No such report.", code="report_not_found")
+        status = report_status(report)
+        if status not in ALLOWED_FROM[act]:
+            raise REFUSAL[act]()
+        now = timezone.now()
+        check(report, now)
+        changed = apply(report, now)
+        report.save(update_fields=list(changed))
+        report.transaction.refresh_from_db(fields=["state", "updated_at", "closed_at"])
+        audit.record(
+            f"reports.report.{PAST[act]}",
+            chain=entity_code_of(report.transaction.entity_id),
+            object_type="report",
+            object_id=str(report.public_id),
+            actor_id=actor_id,
+            actor=actor.username,
+            data={
+                "reference": report.transaction.reference,
+                "status": [status, report_status(report)],
+                **{name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()},
+            },
+            at=now,
+        )
+    return report
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def close_report(
+    actor: Actor, reference: object, *, note: object, photos: Sequence[Photo]
+) -> Report:
+    """Close a report with proof (إغلاق البلاغ بإثبات): staff of the unit that holds it
+    (the registry's `close` rule), with one to five photos of the fix and a note. From: open.
+    The photos become attachments of the transaction, the note the `closed` event's reason;
+    the reporter may then confirm or reopen for `feedback_days()` days. Sent twice, the second
+    is refused (`report_not_open`) and nothing of it is kept."""
+    text = clean_text(
+        note,
+        field="note",
+        max_length=NOTE_MAX,
+        multiline=True,
+        required=False,
+        label_ar="ملاحظة الإغلاق",
+        label_en="Closing note",
+    )
+    if not text or not photos:
+        raise ProofRequired(field="photos" if text else "note")
+    if len(photos) > conf.PHOTOS_MAX:
+        raise photo_files.too_many()
+
+    def apply(report: Report, now: datetime) -> dict[str, Any]:
+        _attach_photos(actor, report, photos, PhotoKind.PROOF)
+        token = _closing_with_proof.set(report.transaction_id)
+        try:
+            registry.close(actor, report.transaction.public_id, reason=text)
+        finally:
+            _closing_with_proof.reset(token)
+        until = now + timedelta(days=conf.feedback_days())
+        changed = {
+            "resolution_note": (report.resolution_note, text),
+            "feedback_until": (report.feedback_until, until),
+            "confirmed_at": (report.confirmed_at, None),
+        }
+        report.resolution_note, report.feedback_until, report.confirmed_at = text, until, None
+        return changed
+
+    return _change(ReportAct.CLOSE, reference, actor=actor, actor_id=actor.user_id, apply=apply)
+
+
+def _reporter_check(reporter: Reporter, *, in_window: bool) -> Callable[[Report, datetime], None]:
+    def check(report: Report, now: datetime) -> None:
+        if not reporter.is_reporter_of(report):
+            raise NotTheReporter()
+        if in_window and (report.feedback_until is None or now > report.feedback_until):
+            raise FeedbackWindowOver()
+
+    return check
+
+
+def confirm_report(reporter: Reporter, reference: object) -> Report:
+    """The reporter confirms the fix (تأكيد الإصلاح). From: closed, within the window, once.
+    A comment on the timeline by the 940 channel records it."""
+
+    def apply(report: Report, now: datetime) -> dict[str, Any]:
+        registry.comment(
+            channel_actor(),
+            report.transaction.public_id,
+            text="أكّد المبلّغ أن المشكلة حُلّت. — The reporter confirmed the fix.",
+        )
+        old, report.confirmed_at = report.confirmed_at, now
+        return {"confirmed_at": (old, now)}
+
+    return _change(
+        ReportAct.CONFIRM,
+        reference,
+        actor=channel_actor(),
+        actor_id=reporter.user_id,
+        apply=apply,
+        check=_reporter_check(reporter, in_window=True),
+    )
+
+
+def reopen_by_reporter(reporter: Reporter, reference: object, *, reason: object) -> Report:
+    """The reporter says the problem is still there (إعادة فتح البلاغ). From: closed, within
+    the window. The 940 channel reopens the transaction with the reporter's reason; staff must
+    close it again with new proof."""
+    text = clean_text(
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        multiline=True,
+        label_ar="سبب إعادة الفتح",
+        label_en="Why the problem is not fixed",
+    )
+
+    def apply(report: Report, now: datetime) -> dict[str, Any]:
+        registry.reopen(
+            channel_actor(),
+            report.transaction.public_id,
+            reason=f"أعاد المبلّغ فتح البلاغ — The reporter reopened the report: {text}",
+        )
+        old = report.feedback_until
+        report.feedback_until = None
+        return {"feedback_until": (old, None)}
+
+    return _change(
+        ReportAct.REOPEN,
+        reference,
+        actor=channel_actor(),
+        actor_id=reporter.user_id,
+        apply=apply,
+        check=_reporter_check(reporter, in_window=True),
+    )
+
+
+def rate_report(
+    reporter: Reporter, reference: object, *, rating: object, note: object = ""
+) -> Report:
+    """The reporter rates the service (تقييم الخدمة) from 1 to 5, once, after the report is
+    closed (also after the window)."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+        raise InvalidInput(
+            "التقييم رقم من 1 إلى 5.",
+            "The rating is a whole number from 1 to 5.",
+            code="invalid_rating",
+            field="rating",
+        )
+    text = clean_text(
+        note,
+        field="note",
+        max_length=500,
+        multiline=True,
+        required=False,
+        label_ar="ملاحظة التقييم",
+        label_en="Comment",
+    )
+
+    def check(report: Report, now: datetime) -> None:
+        _reporter_check(reporter, in_window=False)(report, now)
+        if report.rating is not None:
+            raise AlreadyRated()
+
+    def apply(report: Report, now: datetime) -> dict[str, Any]:
+        registry.comment(
+            channel_actor(),
+            report.transaction.public_id,
+            text=f"تقييم المبلّغ للخدمة — The reporter's rating: {rating}/5"
+            + (f"\n{text}" if text else ""),
+        )
+        changed = {"rating": (report.rating, rating), "rating_note": (report.rating_note, text)}
+        report.rating, report.rating_note = rating, text
+        return changed
+
+    return _change(
+        ReportAct.RATE,
+        reference,
+        actor=channel_actor(),
+        actor_id=reporter.user_id,
+        apply=apply,
+        check=check,
+    )
+
+
+def refuse_close_without_proof(published: Any) -> None:
+    """Subscribed to the registry's events (in the step's transaction): a report's transaction
+    is closed only by `close_report`, so a close from the registry's own pages or API, without
+    photo and note, is refused and rolled back."""
+    if published.event.action != "closed":
+        return
+    txn = published.transaction
+    if _closing_with_proof.get() == txn.pk:
+        return
+    # Only a 940 report's kind and classification can be a report: other closes cost no query.
+    if txn.kind != Kind.REPORT or txn.classification != Classification.MUNICIPAL:
+        return
+    if Report.objects.filter(transaction_id=txn.pk).exists():
+        raise ProofRequired()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The 940 call centre's pages (mounted at /reports/)."""
+"""Balagh 940's pages (mounted at /reports/): the call centre, the public version of a report
+with its photos and the reporter's answer, closing with proof, the maps."""
 
 from django.urls import path
 
@@ -9,4 +10,10 @@ urlpatterns = [
     path("call-centre/", views.choose_category, name="call_centre"),
     path("call-centre/<slug:code>/", views.take_call, name="take_call"),
     path("taken/<str:reference>/", views.taken, name="taken"),
+    path("photo/<uuid:public_id>/", views.photo, name="photo"),
+    path("p/<str:reference>/", views.public_page, name="public"),
+    path("p/<str:reference>/<slug:act>/", views.reporter_act, name="reporter_act"),
+    path("close/<str:reference>/", views.close, name="close"),
+    path("map/", views.public_map, name="map"),
+    path("staff/map/", views.staff_map, name="staff_map"),
 ]

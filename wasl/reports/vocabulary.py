@@ -48,3 +48,19 @@ class QuestionType(Vocabulary):
     DATETIME = "datetime", _("Date and time")
     SINGLE = "singlevaluelist", _("One of a list")
     MULTI = "multivaluelist", _("Several of a list")
+
+
+class PhotoKind(Vocabulary):
+    """What a report's photo shows: the problem as reported, or the proof that it was fixed."""
+
+    REPORTED = "reported", _("Reported")
+    PROOF = "proof", _("Proof of the fix")
+
+
+class ReportAct(Vocabulary):
+    """The acts that change a report's state after it is submitted (one service each)."""
+
+    CLOSE = "close", _("Closed with proof")
+    CONFIRM = "confirm", _("Confirmed by the reporter")
+    REOPEN = "reopen", _("Reopened by the reporter")
+    RATE = "rate", _("Rated by the reporter")

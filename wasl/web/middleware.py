@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import translation
 
 from wasl.core.errors import TooManyAttempts
 
@@ -88,6 +89,16 @@ def largest_header_field(request: HttpRequest) -> int:
     return max(sizes, default=0)
 
 
+def language_when_too_large(request: HttpRequest) -> str:
+    """The language of a request refused for an oversized header field: the person's choice
+    (language cookie, then Accept-Language) unless a field it is read from is itself over the
+    limit, then the default. Nothing else of the request is read."""
+    for name in ("HTTP_COOKIE", "HTTP_ACCEPT_LANGUAGE"):
+        if len(request.META.get(name, "")) > settings.WASL_MAX_HEADER_BYTES:
+            return str(settings.LANGUAGE_CODE)
+    return translation.get_language_from_request(request)
+
+
 def url_length(request: HttpRequest) -> int:
     return len(request.path_info.encode("utf-8", "surrogateescape")) + len(
         request.META.get("QUERY_STRING", "")
@@ -103,9 +114,10 @@ class ApiErrors:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not is_api(request):
             if largest_header_field(request) > settings.WASL_MAX_HEADER_BYTES:
-                # Before the session, the person and the language are read (from what may be
-                # that very header): the page in the default language.
-                return render(request, "400.html", status=431)
+                # Before the session and the person are read (from what may be that very
+                # header); the page in the person's language when it can be read safely.
+                with translation.override(language_when_too_large(request)):
+                    return render(request, "400.html", status=431)
             return self.get_response(request)
         response = self.answer(request)
         return no_store(response)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from wasl.dashboards import tasks as dashboards
 from wasl.directory import idempotency
 from wasl.exchange import tasks as exchange
+from wasl.mail import tasks as mail
 from wasl.notifications import tasks as notifications
 
 from . import tasks as housekeeping
@@ -46,6 +47,12 @@ SCHEDULE = (
         timedelta(seconds=10),
         "notifications to retry come due (a backend that cannot defer leaves them to this), "
         "and those whose worker died come back when their lease ends",
+    ),
+    Periodic(
+        "mail.poll_imap",
+        mail.poll_imap,
+        timedelta(seconds=30),
+        "the visitors' e-mail that reaches an existing mailbox (nothing when no IMAP host is set)",
     ),
     Periodic(
         "dashboards.followup",
