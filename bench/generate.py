@@ -9,12 +9,12 @@
 What it makes, reproducibly from `seed`:
 
 - the directory: `entities` entities (the real ones of the Makkah Region first, from
-  wasl/directory/data/makkah_region.json, then synthetic ones), each with its registry unit and
+  wasl/demo/data/region.json, then synthetic ones), each with its registry unit and
   up to five other units, a clerk in every unit, a head of the registry and an executive
   (usernames `gen.<entity>.<unit>`, `gen.<entity>.head`, `gen.<entity>.exec`; no password);
 - `n` transactions spread over the entities (a few big ones, many small: Zipf-like) and over
   the last `years` Umm al-Qura years up to today, with subjects, bodies and names from
-  wasl/registry/data/demo_subjects.json (citizens, residents and companies with valid ID
+  wasl/demo/data/texts.json (citizens, residents and companies with valid ID
   numbers, mobiles and CRs), all the kinds, urgencies and confidentiality levels, and states
   with the referrals (and timeline events) that lead to them;
 - the registry's invariants hold: reference numbers `CODE-YEAR-NNNNNN` are unique and gap-free
@@ -93,8 +93,8 @@ class Stats:
 
 def _directory(rng: random.Random, count: int) -> list[dict[str, Any]]:
     """Entities with their units and people, created through the directory's services."""
+    from wasl.demo.files import derive_unit_code, entities_parents_first, load_region
     from wasl.directory import services as directory
-    from wasl.registry.demo import derive_unit_code, entities_parents_first, load_region
 
     region = load_region()
     specs = entities_parents_first(region["entities"])[:count]
@@ -182,7 +182,7 @@ def _directory(rng: random.Random, count: int) -> list[dict[str, Any]]:
 
 class Texts:
     def __init__(self, rng: random.Random) -> None:
-        from wasl.registry.demo import load_texts
+        from wasl.demo.files import load_texts
 
         self.rng = rng
         self.data = load_texts()

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "wasl.reports",
     "wasl.mail",
     "wasl.web",
+    "wasl.demo",
 ]
 
 MIDDLEWARE = [

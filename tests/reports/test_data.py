@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from wasl.registry.demo import derive_unit_code, load_region
+from wasl.demo.files import derive_unit_code, load_region
 from wasl.reports import geo, services
 
 

@@ -1,0 +1,1 @@
+"""The demo region: its data files (`data/`) and the loader that builds it (`wasl loaddemo`)."""
