@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import Cast, Person
-from tests.reports.conftest import Municipal, jpeg, municipal  # noqa: F401 — fixtures, helpers
+from tests.reports.conftest import Municipal, jpeg  # noqa: F401 — `jpeg` for the tests
 from wasl.inspections import services
 from wasl.inspections.models import Inspector, Site, Visit
 
@@ -73,8 +73,8 @@ class Field:
 
 
 @pytest.fixture
-def field(municipal: Municipal) -> Field:
-    return Field(municipal)
+def field(cast: Cast) -> Field:
+    return Field(Municipal(cast))
 
 
 def signed_in(person: Person, language: str = "ar") -> Client:

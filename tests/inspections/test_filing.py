@@ -82,8 +82,12 @@ def test_the_same_inspection_sent_twice_is_one_record(field):
     visit = field.plan()
     key = str(uuid.uuid4())
     client = signed_in(field.hisham)
-    first = post(client, visit, filing(visit, GOOD_SHOP, key) | {"photo-fridge_temperature": photo()})
-    again = post(client, visit, filing(visit, GOOD_SHOP, key) | {"photo-fridge_temperature": photo()})
+    first = post(
+        client, visit, filing(visit, GOOD_SHOP, key) | {"photo-fridge_temperature": photo()}
+    )
+    again = post(
+        client, visit, filing(visit, GOOD_SHOP, key) | {"photo-fridge_temperature": photo()}
+    )
     assert first.status_code == 201 and again.status_code == 200, again.content
     assert again.json()["created"] is False
     assert again.json()["inspection"] == first.json()["inspection"]
@@ -98,16 +102,19 @@ def test_the_same_inspection_sent_twice_is_one_record(field):
 @pytest.mark.parametrize(
     ("change", "code", "field_name", "arabic"),
     [
-        ({"item-fridge_temperature": "cold"}, "answer_wrong_type", "item-fridge_temperature", "رقم"),
+        (
+            {"item-fridge_temperature": "cold"},
+            "answer_wrong_type",
+            "item-fridge_temperature",
+            "رقم",
+        ),
         ({"item-fridge_temperature": "400"}, "answer_wrong_type", "item-fridge_temperature", "رقم"),
         ({"item-licence": "maybe"}, "answer_wrong_type", "item-licence", "نعم"),
         ({"item-cleanliness": "sparkling"}, "answer_wrong_type", "item-cleanliness", "اختر"),
         ({"item-pests": ""}, "answer_required", "item-pests", "مطلوب"),
     ],
 )
-def test_a_wrong_answer_is_refused_in_the_persons_language(
-    field, change, code, field_name, arabic
-):
+def test_a_wrong_answer_is_refused_in_the_persons_language(field, change, code, field_name, arabic):
     visit = field.plan()
     data = filing(visit, GOOD_SHOP | change, str(uuid.uuid4())) | {
         "photo-fridge_temperature": photo()
@@ -115,7 +122,9 @@ def test_a_wrong_answer_is_refused_in_the_persons_language(
     ar = post(signed_in(field.hisham, "ar"), visit, data)
     assert ar.status_code == 400 and ar.json()["code"] == code
     assert ar.json()["field"] == field_name and arabic in ar.json()["message"]
-    en = post(signed_in(field.hisham, "en"), visit, dict(data, **{"photo-fridge_temperature": photo()}))
+    en = post(
+        signed_in(field.hisham, "en"), visit, dict(data, **{"photo-fridge_temperature": photo()})
+    )
     assert en.json()["message"] == en.json()["message_en"] and en.json()["message_en"]
     assert not Inspection.objects.exists() and not InspectionPhoto.objects.exists()
     assert Visit.objects.get(pk=visit.pk).state == "assigned"
@@ -172,7 +181,9 @@ def test_someone_elses_assignment_is_not_found(field):
         assert "not among your assignments" in response.json()["message"]
         assert signed_in(person).get(f"/inspections/visit/{visit.public_id}/").status_code == 404
     # The supervisor sees the visit but does not fill it in for the inspector.
-    response = post(signed_in(field.supervisor), visit, dict(data, **{"photo-fridge_temperature": photo()}))
+    response = post(
+        signed_in(field.supervisor), visit, dict(data, **{"photo-fridge_temperature": photo()})
+    )
     assert response.status_code == 403 and response.json()["code"] == "only_the_assigned_inspector"
     assert not Inspection.objects.exists()
 

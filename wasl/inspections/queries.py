@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from wasl.directory.actors import Actor
 
 from .access import visible_visits
-from .models import Checklist, Inspector, InspectionPhoto, Visit
+from .models import Checklist, InspectionPhoto, Inspector, Visit
 from .vocabulary import OPEN_STATES, VisitState
 
 RECENT_DONE = 20

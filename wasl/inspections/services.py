@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from wasl.audit import services as audit
-from wasl.core.errors import InvalidInput, WaslError
+from wasl.core.errors import InvalidInput
 from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.models import Unit, entity_code_of
@@ -529,7 +529,9 @@ def _file(
     result = checklists.evaluate(
         checklist.items, answers, {code: len(files) for code, files in photos.items()}
     )
-    schedule = {v.code: v for v in Violation.objects.filter(code__in=[v for _, v in result.violated])}
+    schedule = {
+        v.code: v for v in Violation.objects.filter(code__in=[v for _, v in result.violated])
+    }
     now = timezone.now()
     filled = filled_at if filled_at is not None and filled_at <= now + timedelta(minutes=5) else now
     inspection = Inspection.objects.create(
@@ -602,4 +604,3 @@ def _file(
             inspector=visit.inspector,
         )
     return inspection, True
-

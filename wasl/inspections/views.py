@@ -120,9 +120,7 @@ def _error_body(error: WaslError, request: HttpRequest) -> dict[str, Any]:
     return {**error.as_dict(), "message": _message(error, request)}
 
 
-def _show(
-    request: HttpRequest, found: Visit, refusal: str = "", status: int = 200
-) -> HttpResponse:
+def _show(request: HttpRequest, found: Visit, refusal: str = "", status: int = 200) -> HttpResponse:
     actor = actor_for(request.user)
     language = _language(request)
     inspection = access.inspection_of(found) if found.state == VisitState.DONE else None
@@ -170,7 +168,10 @@ def _file(request: HttpRequest, found: Visit) -> HttpResponse:
     }
     try:
         photos = {
-            name.removeprefix("photo-"): [photo_files.prepare(f.chunks()) for f in request.FILES.getlist(name)[: conf.PHOTOS_PER_ITEM + 1]]
+            name.removeprefix("photo-"): [
+                photo_files.prepare(f.chunks())
+                for f in request.FILES.getlist(name)[: conf.PHOTOS_PER_ITEM + 1]
+            ]
             for name in request.FILES
             if name.startswith("photo-")
         }
