@@ -110,12 +110,14 @@ def _answer(item: Mapping[str, Any], value: object) -> tuple[Any, bool | None]:
         return text, text == YES
     if kind == AnswerType.NUMBER:
         try:
-            number = float(text.replace("٫", "."))
+            number: float = float(text.replace("٫", "."))
         except ValueError:
             raise _wrong(item) from None
         low, high = item.get("min", -math.inf), item.get("max", math.inf)
         if not math.isfinite(number) or not low <= number <= high:
             raise _wrong(item)
+        if number.is_integer():
+            number = int(number)  # kept and shown as typed: 4, not 4.0
         if "pass_max" in item:
             return number, number <= item["pass_max"]
         if "pass_min" in item:

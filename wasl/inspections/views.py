@@ -168,10 +168,7 @@ def _file(request: HttpRequest, found: Visit) -> HttpResponse:
     }
     try:
         photos = {
-            name.removeprefix("photo-"): [
-                photo_files.prepare(f.chunks())
-                for f in request.FILES.getlist(name)[: conf.PHOTOS_PER_ITEM + 1]
-            ]
+            name.removeprefix("photo-"): _prepared(name, request.FILES.getlist(name))
             for name in request.FILES
             if name.startswith("photo-")
         }
@@ -200,6 +197,15 @@ def _file(request: HttpRequest, found: Visit) -> HttpResponse:
         return JsonResponse(body, status=201 if created else 200)
     messages.success(request, _("The inspection was received."))
     return redirect("inspections:visit", public_id=found.public_id)
+
+
+def _prepared(name: str, files: list[Any]) -> list[photo_files.Photo]:
+    """An item's photos checked, resized and stripped; a refusal names the item's field."""
+    try:
+        return [photo_files.prepare(f.chunks()) for f in files[: conf.PHOTOS_PER_ITEM + 1]]
+    except WaslError as error:
+        error.field = "item-" + name.removeprefix("photo-")
+        raise
 
 
 def _when(value: str) -> datetime | None:
