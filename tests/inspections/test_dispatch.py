@@ -159,3 +159,18 @@ def test_checklists_load_once_and_a_published_version_never_changes(field, tmp_p
     with pytest.raises(WaslError) as refused:
         services.load_reference_data(tmp_path, FINES_FILE)
     assert refused.value.code == "checklist_version_changed"
+
+
+def test_the_commands_load_the_data_and_register_an_inspector(field):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("loadinspections", stdout=out)
+    assert "checklists: 3, new versions: 0" in out.getvalue()
+    call_command("addinspector", "lina", "SUB-JED-BLD/INSPECTION", "--district", "JED-BLD-HND")
+    field.lina_inspector.refresh_from_db()
+    assert [a.code for a in field.lina_inspector.districts.all()] == ["JED-BLD-HND"]
+    with pytest.raises(CommandError):
+        call_command("addinspector", "nobody", "SUB-JED-BLD/INSPECTION")
