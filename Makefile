@@ -33,6 +33,7 @@ demo: $(STAMP)
 	$(BIN)/wasl loaddemo
 	$(BIN)/wasl loadportaldemo
 	$(BIN)/wasl load940
+	$(BIN)/wasl loadinspections
 	$(BIN)/wasl collectstatic --no-input -v0
 	$(DEMO_SMS) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port 8000
 

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "wasl.dashboards",
     "wasl.notifications",
     "wasl.reports",
+    "wasl.inspections",
     "wasl.mail",
     "wasl.web",
     "wasl.demo",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("open311/v2/", include("wasl.reports.open311_urls")),
     path("reports/", include("wasl.reports.urls")),
     path("office/jalsa/", include("wasl.portal.jalsa.office_urls")),
+    path("inspections/", include("wasl.inspections.urls")),
     # The kiosk of the public inquiry stands at its own short address (issue: `/kiosk/`).
     path("kiosk/", inquiry_views.kiosk, name="kiosk"),
     path("", include("wasl.web.urls")),
