@@ -22,6 +22,10 @@ SMS = {
         "وصل: أغلقت معاملتكم {reference} لدى {entity}.",
         "Wasl: your matter {reference} with {entity} has been closed.",
     ),
+    "document_needed": (
+        "وصل: تحتاج {entity} لمعاملتكم {reference}: {document}. ردوا على رسالة البريد أو راجعوا الجهة.",
+        "Wasl: {entity} needs for your matter {reference}: {document}. Answer by e-mail or contact them.",
+    ),
 }
 
 EMAIL = {
@@ -41,6 +45,10 @@ EMAIL = {
         "أغلقت معاملتكم {reference} لدى {entity}.",
         "Your matter {reference} with {entity} has been closed.",
     ),
+    "document_needed": (
+        "تحتاج {entity} لاستكمال معاملتكم {reference} إلى ما يلي:\n{document}\nأرفقوه في رد على هذه الرسالة، أو سلموه إلى الجهة.",
+        "{entity} needs the following to go on with your matter {reference}:\n{document}\nAttach it to an answer to this e-mail, or hand it in to them.",
+    ),
     "received": (
         "وصلت رسالتكم وأضيفت إلى معاملتكم {reference} لدى {entity}، وستطلع عليها الإدارة التي لديها المعاملة.\nهذه رسالة آلية.",
         "Your e-mail was received and added to your matter {reference} with {entity}; the department that holds it will read it.\nThis is an automatic answer.",
@@ -53,6 +61,7 @@ SUBJECT = {
     "referred": ("إحالة معاملتكم", "Your matter is referred"),
     "answered": ("صدرت الإفادة", "The answer is ready"),
     "closed": ("إغلاق معاملتكم", "Your matter is closed"),
+    "document_needed": ("مطلوب مستند لمعاملتكم", "A document is needed for your matter"),
     "received": ("وصلت رسالتكم", "Your e-mail was received"),
     "reply": ("رد على رسالتكم", "An answer to your e-mail"),
 }

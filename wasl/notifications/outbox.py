@@ -12,7 +12,9 @@ Which steps, for whom:
   matter), the others only when the visitor takes optional messages;
 - `referred` only on the first referral away from the owning unit (not when units are added),
   and never for a confidential matter; the message names no unit;
-- `answered` only when the last open referral is answered (the transaction is `answered`).
+- `answered` only when the last open referral is answered (the transaction is `answered`);
+- `document_needed` when the owning unit asks the visitor for a document (mandatory: the
+  matter waits for it), with the unit's words of what is needed (`{document}`).
 """
 
 from __future__ import annotations
@@ -28,16 +30,23 @@ from django.utils import timezone
 
 from wasl.directory.models import Entity
 from wasl.registry.events import Published
-from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
+from wasl.registry.models import Confidentiality, Event, Transaction
+from wasl.registry.vocabulary import VISITORS
 
 from . import conf, defaults, sms, tasks
 from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
 
-VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
-# The placeholders a template may hold, and nothing else (see `render`).
+# The placeholders a template may hold, and nothing else (see `render`): those of every step,
+# and those of one step only (what the unit asks for, in its own words).
 PLACEHOLDERS = ("{reference}", "{entity}")
-PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
+STEP_PLACEHOLDERS = {Step.DOCUMENT_NEEDED: ("{document}",)}
+PLACEHOLDER = re.compile(r"\{(reference|entity|document)\}")
+
+
+def placeholders(step: str) -> tuple[str, ...]:
+    """The placeholders the text of `step` may hold."""
+    return PLACEHOLDERS + STEP_PLACEHOLDERS.get(step, ())
 
 
 def step_of(event: Event, txn: Transaction) -> str | None:
@@ -54,6 +63,8 @@ def step_of(event: Event, txn: Transaction) -> str | None:
         return Step.ANSWERED
     if event.action == "closed":
         return Step.CLOSED
+    if event.action == "document_requested":
+        return Step.DOCUMENT_NEEDED
     return None
 
 
@@ -78,7 +89,9 @@ def on_event(published: Published) -> None:
     queued = False
     wanted = mandatory or (contact.sms and contact.optional and found["enabled"])
     if contact.phone and wanted:
-        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+        body = render(
+            found[f"body_{language}"], txn.reference, found[f"name_{language}"], asked(event, step)
+        )
         queued = queue(event, txn, step, contact, language, body)
     # E-mail goes to an address that takes mail (no bounce since it was saved).
     if contact.email and not contact.email_failing and (mandatory or contact.optional):
@@ -158,7 +171,12 @@ def queue_email(
         found = read_step(txn, step, Channel.EMAIL, with_contact=False)
         if not found["enabled"] and step not in MANDATORY:
             return False  # the entity switched this message off
-        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+        body = render(
+            found[f"body_{language}"],
+            txn.reference,
+            found[f"name_{language}"],
+            asked(event, step),
+        )
     now = timezone.now()
     notification = Notification(
         transaction=txn,
@@ -208,8 +226,14 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
     return found
 
 
-def render(body: str, reference: str, entity: str) -> str:
-    """The template with its placeholders filled: {reference} and {entity} only, so that a
+def asked(event: Event, step: str) -> str:
+    """What the unit asked the visitor for (`{document}`), on the step that asks; else ""."""
+    return event.note if step in STEP_PLACEHOLDERS else ""
+
+
+def render(body: str, reference: str, entity: str, document: str = "") -> str:
+    """The template with its placeholders filled: {reference}, {entity} and, when the unit
+    asks for a document, {document} (the words it wrote for the visitor) only, so that a
     template never shows what the visitor should not read (the subject, a unit)."""
-    values = {"reference": reference, "entity": entity}
+    values = {"reference": reference, "entity": entity, "document": document}
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

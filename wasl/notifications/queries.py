@@ -13,10 +13,10 @@ from wasl.directory.actors import Actor
 from wasl.directory.models import Entity
 from wasl.registry import rights
 from wasl.registry.models import Transaction
+from wasl.registry.vocabulary import VISITORS
 
 from . import defaults, outbox
 from .models import Contact, Notification, Template
-from .outbox import VISITORS
 from .states import MANDATORY, Channel, Language, Step
 
 
@@ -112,11 +112,17 @@ def sample_reference(entity: Entity) -> str:
     return f"{entity.code}-{hijri.hijri_year(timezone.localdate())}-000123"
 
 
-def preview(entity: Entity, body: str, language: str) -> str:
+# What a unit might ask for, to preview the text of the step that asks (`{document}`).
+SAMPLE_DOCUMENT = {Language.AR: "صورة صك الملكية", Language.EN: "a copy of the title deed"}
+
+
+def preview(entity: Entity, body: str, language: str, step: str) -> str:
     """`body` as a visitor would read it about a sample transaction of the entity: the same
-    rendering as sending (`outbox.render`), with the entity's name in `language`."""
+    rendering as sending (`outbox.render`), with the entity's name in `language` and, for a
+    step that asks for a document, a sample of what is asked."""
     name = entity.name_en if language == Language.EN and entity.name_en else entity.name_ar
-    return outbox.render(body, sample_reference(entity), name)
+    document = SAMPLE_DOCUMENT[Language(language)] if step in outbox.STEP_PLACEHOLDERS else ""
+    return outbox.render(body, sample_reference(entity), name, document)
 
 
 def preview_subject(entity: Entity, step: str, language: str) -> str:

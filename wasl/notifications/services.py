@@ -17,10 +17,11 @@ from wasl.directory.actors import Actor
 from wasl.directory.administration import administered_entity
 from wasl.directory.models import Entity, entity_code_of
 from wasl.registry import access, rights
+from wasl.registry.vocabulary import VISITORS
 
 from . import conf, defaults, queries, sms
 from .models import Contact, Template
-from .outbox import PLACEHOLDERS, VISITORS, contact_of
+from .outbox import STEP_PLACEHOLDERS, contact_of, placeholders
 from .states import MANDATORY, Channel, Language
 
 
@@ -135,9 +136,10 @@ class InvalidTemplates(InvalidInput):
 
 def check_template(entity: Entity, step: str, channel: str, language: str, body: str) -> None:
     """Raise InvalidInput (for the field `body_<language>`) when `body` cannot be the text of
-    `step` on `channel`: empty, too long, a placeholder other than {reference} and {entity},
-    the registration without its {reference}, or an SMS over the cap on parts once rendered
-    with the sample transaction (`queries.sample_reference`, the entity's own name)."""
+    `step` on `channel`: empty, too long, a placeholder the step does not fill
+    (`outbox.placeholders`), a mandatory message without its {reference}, a step's own
+    placeholder left out ({document}), or an SMS over the cap on parts once rendered with the
+    sample transaction (`queries.preview`: a sample reference, the entity's own name)."""
     field = f"body_{language}"
     arabic = language == Language.AR
     name_ar, name_en = ("العربي", "Arabic") if arabic else ("الإنجليزي", "English")
@@ -153,27 +155,35 @@ def check_template(entity: Entity, step: str, channel: str, language: str, body:
             code="too_long",
             field=field,
         )
-    unknown = sorted({m.group(0) for m in BRACED.finditer(body)} - set(PLACEHOLDERS))
+    allowed = placeholders(step)
+    unknown = sorted({m.group(0) for m in BRACED.finditer(body)} - set(allowed))
     if unknown:
         shown = "، ".join(unknown[:5])
+        listed_ar, listed_en = "، ".join(allowed), ", ".join(allowed)
         raise InvalidInput(
-            f"في النص {name_ar} متغيّر غير معروف: {shown}. المتغيّرات المتاحة: "
-            "{reference} و{entity}.",
+            f"في النص {name_ar} متغيّر غير معروف: {shown}. المتغيّرات المتاحة: {listed_ar}.",
             f"The {name_en} text has an unknown placeholder: {', '.join(unknown[:5])}. "
-            "Placeholders: {reference} and {entity}.",
+            f"Placeholders: {listed_en}.",
             code="unknown_placeholder",
             field=field,
         )
     if step in MANDATORY and "{reference}" not in body:
         raise InvalidInput(
-            f"رسالة التسجيل تحمل رقم المعاملة: ضع {{reference}} في النص {name_ar}.",
-            f"The registration message carries the reference: put {{reference}} in the "
-            f"{name_en} text.",
+            f"هذه الرسالة تحمل رقم المعاملة: ضع {{reference}} في النص {name_ar}.",
+            f"This message carries the reference: put {{reference}} in the {name_en} text.",
             code="reference_required",
             field=field,
         )
+    for own in STEP_PLACEHOLDERS.get(step, ()):
+        if own not in body:
+            raise InvalidInput(
+                f"هذه الرسالة تحمل ما تطلبه الإدارة: ضع {own} في النص {name_ar}.",
+                f"This message carries what the unit asks for: put {own} in the {name_en} text.",
+                code="placeholder_required",
+                field=field,
+            )
     if channel == Channel.SMS:
-        counted = sms.count(queries.preview(entity, body, language), language)
+        counted = sms.count(queries.preview(entity, body, language, step), language)
         cap = conf.get("WASL_SMS_MAX_PARTS")
         if counted.parts > cap:
             raise InvalidInput(

@@ -17,6 +17,8 @@ class Step(Vocabulary):
     REFERRED = "referred", _("Referred onward")
     ANSWERED = "answered", _("Answer ready")
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+    # The owning unit asks the visitor for a document (registry step `request_document`).
+    DOCUMENT_NEEDED = "document_needed", _("Document needed")
     # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).
@@ -48,5 +50,6 @@ class Status(Vocabulary):
 FINAL = frozenset({Status.DELIVERED, Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE})
 # Statuses in which the sender picks a notification up when it is due.
 DUE = frozenset({Status.QUEUED, Status.TEMPORARY_FAILURE})
-# Messages the visitor cannot switch off: the reference number is how they follow their matter.
-MANDATORY = frozenset({Step.REGISTERED})
+# Messages the visitor cannot switch off: the reference number is how they follow their matter,
+# and a matter waiting for the visitor's document does not move until they hear of it.
+MANDATORY = frozenset({Step.REGISTERED, Step.DOCUMENT_NEEDED})

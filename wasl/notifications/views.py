@@ -29,6 +29,7 @@ from wasl.directory.actors import actor_for
 from wasl.directory.administration import administered_entity
 
 from . import conf, queries, receipts, services, sms
+from .outbox import placeholders
 from .states import Channel, Language
 
 logger = logging.getLogger("wasl.notifications")
@@ -303,7 +304,7 @@ def _template_page(
     previews = []
     for language, label in Language.choices:
         body = getattr(shown, f"body_{language}")
-        rendered = queries.preview(entity, body, language)
+        rendered = queries.preview(entity, body, language, shown.step)
         counted = sms.count(rendered, language) if shown.channel == Channel.SMS else None
         previews.append(
             {
@@ -319,6 +320,7 @@ def _template_page(
                 "entity_name": entity.name_en
                 if language == Language.EN and entity.name_en
                 else entity.name_ar,
+                "sample_document": queries.SAMPLE_DOCUMENT[Language(language)],
             }
         )
     return render(
@@ -334,6 +336,7 @@ def _template_page(
             "page_error": errors.get("") or errors.get("enabled", ""),
             "previewing": preview,
             "sample_reference": queries.sample_reference(entity),
+            "asks_document": "{document}" in placeholders(current.step),
             "alphabet": {
                 "basic": "".join(sorted(sms.GSM7_BASIC)),
                 "extension": "".join(sorted(sms.GSM7_EXTENSION)),

@@ -82,6 +82,10 @@ class TextIn(Strict):
     text: str = Field(..., max_length=20000)
 
 
+class DocumentIn(Strict):
+    document: str = Field(..., max_length=2000)
+
+
 class ReasonIn(Strict):
     reason: str = Field(..., max_length=5000)
 
@@ -383,6 +387,28 @@ def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any
 def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     event = services.comment(actor, tid, text=payload.text)
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(event.transaction),
+            "event": {
+                "action": event.action,
+                "at": event.created_at.isoformat(),
+                "note": event.note,
+            },
+        },
+    )
+
+
+@router.post(
+    "/transactions/{tid}/document-requests",
+    response={201: CommentedOut, **ERRORS},
+    summary="Ask the visitor for a document (طلب مستند)",
+)
+@idempotent
+def request_document(request: HttpRequest, tid: str, payload: DocumentIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    event = services.request_document(actor, tid, document=payload.document)
     return Status(
         201,
         {

@@ -52,6 +52,8 @@ from .states import (
 SUBJECT_MAX = 500
 BODY_MAX = 20_000
 NOTE_MAX = 5_000
+# What the visitor is asked for: it goes to them by SMS, so it is short.
+DOCUMENT_MAX = 200
 MAX_UNITS_PER_REFERRAL = 20
 # Default due time in working days when a referral does not say, by urgency.
 DEFAULT_DUE_DAYS = {
@@ -617,6 +619,36 @@ def comment(actor: Actor, transaction_id: object, *, text: str) -> Event:
         _touch(txn, now)
         unit_id = txn.unit_id if actor.works_in(txn.unit_id) else None
         return _record(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
+
+
+def request_document(actor: Actor, transaction_id: object, *, document: str) -> Event:
+    """Ask the visitor whose matter it is for a document (طلب مستند/استيفاء): `document` says
+    what is needed, in words the visitor reads (their SMS and e-mail carry it). Who: a clerk
+    or head of the owning unit, while the transaction is active and its party is a citizen,
+    resident or company. Records `document_requested`."""
+    document = clean_text(
+        document,
+        field="document",
+        max_length=DOCUMENT_MAX,
+        label_ar="المستند المطلوب",
+        label_en="Document needed",
+    )
+    with db.atomic():
+        txn = access.get_transaction_for(actor, transaction_id, for_update=True)
+        if not rights.works_on(actor, txn):
+            raise _not_holder()
+        if not rights.may_request_document(actor, txn):
+            raise InvalidInput(
+                "لا يُطلب مستند إلا من صاحب معاملة مواطن أو مقيم أو منشأة.",
+                "A document is asked only of a citizen, resident or company whose matter it is.",
+                code="no_visitor",
+            )
+        transaction_step("request_document", txn.state)
+        now = timezone.now()
+        _touch(txn, now)
+        return _record(
+            actor, txn, "document_requested", now, unit_id=txn.unit_id, note=document, data={}
+        )
 
 
 def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:

@@ -16,6 +16,7 @@ from wasl.core import hijri, identity
 from wasl.core.arabic import fold_digits
 from wasl.core.errors import WaslError
 from wasl.directory.models import Entity, Unit
+from wasl.registry.services import DOCUMENT_MAX
 from wasl.registry.vocabulary import (
     Classification,
     Confidentiality,
@@ -267,6 +268,15 @@ class RegisterForm(WaslForm):
 class ReasonForm(WaslForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DocumentForm(WaslForm):
+    document = forms.CharField(
+        label=_("Document needed"),
+        max_length=DOCUMENT_MAX,
+        help_text=_("The visitor reads this in their SMS and e-mail: name the document plainly."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

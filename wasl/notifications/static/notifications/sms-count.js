@@ -38,7 +38,8 @@
 
   function render(text, output) {
     return text.split("{reference}").join(output.dataset.reference)
-      .split("{entity}").join(output.dataset.entity);
+      .split("{entity}").join(output.dataset.entity)
+      .split("{document}").join(output.dataset.document);
   }
 
   function show(area, output) {
