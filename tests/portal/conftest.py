@@ -104,4 +104,7 @@ def matters(cast: Cast) -> dict[str, Any]:
         subject="معاملة شخص آخر",
         party=registry.Party(type="citizen", name=CITIZEN_2.name_ar, id_number=CITIZEN_2.id_number),
     )
+    # The unit asks for a document: "my matters" shows what is asked (and its page is checked
+    # with axe-core with it).
+    registry.request_document(cast.clerk.actor, mine.public_id, document="صورة صك الملكية مصدقة")
     return {"mine": mine, "secret": secret, "elsewhere": elsewhere, "other": other}
