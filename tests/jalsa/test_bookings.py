@@ -54,6 +54,10 @@ def test_a_booking_is_a_request_of_the_office_and_the_person_is_told(
     assert "طلب النظر في تعويض أرض" in txn.subject
     (sms,) = Notification.objects.filter(transaction=txn)
     assert (sms.step, sms.to, sms.status) == ("jalsa_booked", person.phone, "queued")
+    # one vocabulary of steps: the transaction's page names the notice, in both languages
+    assert sms.get_step_display() == "تأكيد الحجز"
+    with translation.override("en"):
+        assert sms.get_step_display() == "Booking confirmed"
     assert txn.reference in sms.body and office.official_ar in sms.body
     assert sms.language == "ar" and "يوم 14" in sms.body  # the Hijri date (year 14xx)
     with translation.override("en"):

@@ -23,6 +23,10 @@ class Step(Vocabulary):
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).
     REPLY = "reply", _("Answer to the visitor's e-mail")
+    # A booking of an audience with an official (wasl.portal.jalsa: its texts are its own).
+    JALSA_BOOKED = "jalsa_booked", _("Booking confirmed")
+    JALSA_REMINDER = "jalsa_reminder", _("Reminder of the appointment")
+    JALSA_CANCELLED = "jalsa_cancelled", _("Booking cancelled")
 
 
 class Channel(Vocabulary):
@@ -45,6 +49,9 @@ class Status(Vocabulary):
     PERMANENT_FAILURE = "permanent_failure", _("Permanent failure")
     TECHNICAL_FAILURE = "technical_failure", _("Technical failure")
 
+
+# What a person hears about an audience booking (wasl.portal.jalsa's `NoticeText`).
+JALSA_NOTICES = (Step.JALSA_BOOKED, Step.JALSA_REMINDER, Step.JALSA_CANCELLED)
 
 # Statuses after which nothing changes a notification, not even a late receipt.
 FINAL = frozenset({Status.DELIVERED, Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE})

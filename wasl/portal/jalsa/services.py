@@ -35,12 +35,13 @@ from wasl.directory.models import Unit, entity_code_of
 from wasl.notifications import outbox
 from wasl.notifications import services as contacts
 from wasl.notifications import tasks as sending
+from wasl.notifications.states import Step
 from wasl.portal.models import Person
 from wasl.registry import services as registry
 from wasl.registry.models import Event, Transaction
 
 from . import queries, tasks
-from .models import HOLDS_SEAT, AudienceSession, Booking, BookingState, Notice, NoticeText
+from .models import HOLDS_SEAT, AudienceSession, Booking, BookingState, NoticeText
 
 CHANNEL_USERNAME = "wasl-jalsa"
 SUBJECT_MAX = 300
@@ -305,7 +306,7 @@ def book(person: Person, session_id: object, subject: object) -> Booking:
                 actor, txn.public_id, phone=person.phone, language=language, sms=True, optional=True
             )
             registered = Event.objects.get(transaction=txn, action="registered")
-            _notify(booking, registered, Notice.BOOKED, language)
+            _notify(booking, registered, Step.JALSA_BOOKED, language)
         audit.record(
             "jalsa.booking.booked",
             chain=entity_code_of(session.unit.entity_id),
@@ -381,7 +382,7 @@ def cancel_booking(person: Person, booking_id: object) -> Booking:
         booking.updated_at = now
         booking.save(update_fields=["state", "updated_at"])
         cancelled = Event.objects.filter(transaction=txn, action="cancelled").latest("id")
-        _notify(booking, cancelled, Notice.CANCELLED, _language())
+        _notify(booking, cancelled, Step.JALSA_CANCELLED, _language())
         audit.record(
             "jalsa.booking.cancelled",
             chain=entity_code_of(txn.entity_id),
@@ -422,7 +423,7 @@ def send_reminder(booking_id: object) -> bool:
         event = registry.comment(
             actor, booking.transaction.public_id, text="أُرسل إلى صاحب الحجز تذكير بموعد المقابلة."
         )
-        sent = _notify(booking, event, Notice.REMINDER, "ar")
+        sent = _notify(booking, event, Step.JALSA_REMINDER, "ar")
         booking.reminded_at = now
         booking.save(update_fields=["reminded_at"])
         audit.record(
