@@ -84,8 +84,8 @@ def test_the_edit_page_previews_both_languages_with_a_sample_transaction(cast: A
     html = client.get(REGISTERED).content.decode()
     sample = queries.sample_reference(cast.emk)
     assert sample.startswith("EMK-")
-    expected_ar = queries.preview(cast.emk, defaults.SMS["registered"][0], "ar")
-    expected_en = queries.preview(cast.emk, defaults.SMS["registered"][1], "en")
+    expected_ar = queries.preview(cast.emk, defaults.SMS["registered"][0], "ar", "registered")
+    expected_en = queries.preview(cast.emk, defaults.SMS["registered"][1], "en", "registered")
     assert cast.emk.name_ar in expected_ar and sample in expected_ar
     assert cast.emk.name_en in expected_en
     assert expected_ar in html and expected_en in html
@@ -95,7 +95,7 @@ def test_the_edit_page_previews_both_languages_with_a_sample_transaction(cast: A
     # A preview of posted texts saves nothing.
     page = client.post(REGISTERED, {"action": "preview", "body_ar": AR, "body_en": EN})
     assert page.status_code == 200
-    assert queries.preview(cast.emk, EN, "en") in page.content.decode()
+    assert queries.preview(cast.emk, EN, "en", "registered") in page.content.decode()
     assert not Template.objects.exists()
 
 
@@ -194,9 +194,9 @@ def test_bad_texts_are_refused_beside_their_field_in_the_persons_language_nothin
 def test_an_sms_at_the_cap_saves_and_one_part_over_does_not(cast: Any, settings: Any) -> None:
     settings.WASL_SMS_MAX_PARTS = 2
     client = signed_in(cast.admin.user)
-    fixed = len(queries.preview(cast.emk, "{reference} ", "en"))
+    fixed = len(queries.preview(cast.emk, "{reference} ", "en", "registered"))
     fits = "{reference} " + "x" * (2 * 153 - fixed)
-    assert sms.count(queries.preview(cast.emk, fits, "en"), "en").parts == 2
+    assert sms.count(queries.preview(cast.emk, fits, "en", "registered"), "en").parts == 2
     assert save(client, REGISTERED, body_ar=AR, body_en=fits).status_code == 302
     over = fits + "x"
     assert save(client, REGISTERED, body_ar=AR, body_en=over).status_code == 400
