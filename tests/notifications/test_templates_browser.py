@@ -71,7 +71,7 @@ def test_the_count_shown_as_one_types_is_the_count_of_sms_py(
             text = "{entity}: {reference} — {document}"
             page.locator(f"#id_body_{language}").fill(text)
             rendered = queries.preview(cast.emk, text, language, "document_needed")
-            assert queries.SAMPLE_DOCUMENT[language] in rendered
+            assert queries.SAMPLES["{document}"][language] in rendered
             expected = sms.count(rendered, language)
             assert shown(page, language)["units"] == str(expected.units), language
         page.goto(EDIT)

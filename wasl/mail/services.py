@@ -241,7 +241,7 @@ def add_to_transaction(row: InboundMessage, parsed: parsing.Parsed, txn_pk: int)
         row.reason = ""
         row.save()
         text = parsed.text.strip() or "(—)"
-        event = registry._record(
+        event = registry.record_event(
             actor,
             txn,
             "commented",
@@ -383,7 +383,7 @@ def reply_to_visitor(actor: Actor, transaction_id: object, *, text: object) -> E
         now = timezone.now()
         txn.updated_at = now
         txn.save(update_fields=["updated_at"])
-        event = registry._record(
+        event = registry.record_event(
             actor,
             txn,
             "commented",

@@ -14,12 +14,15 @@ Which steps, for whom:
   and never for a confidential matter; the message names no unit;
 - `answered` only when the last open referral is answered (the transaction is `answered`);
 - `document_needed` when the owning unit asks the visitor for a document (mandatory: the
-  matter waits for it), with the unit's words of what is needed (`{document}`).
+  matter waits for it), with the unit's words of what is needed (`{document}`);
+- `letter_received` when a letter the entity sent about the matter through Wasl was received
+  by another entity, named (`{receiver}`); never for a confidential matter.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.utils import make_msgid
 from typing import Any
 
@@ -40,8 +43,8 @@ from .states import MANDATORY, Channel, Language, Status, Step
 # The placeholders a template may hold, and nothing else (see `render`): those of every step,
 # and those of one step only (what the unit asks for, in its own words).
 PLACEHOLDERS = ("{reference}", "{entity}")
-STEP_PLACEHOLDERS = {Step.DOCUMENT_NEEDED: ("{document}",)}
-PLACEHOLDER = re.compile(r"\{(reference|entity|document)\}")
+STEP_PLACEHOLDERS = {Step.DOCUMENT_NEEDED: ("{document}",), Step.LETTER_RECEIVED: ("{receiver}",)}
+PLACEHOLDER = re.compile(r"\{(reference|entity|document|receiver)\}")
 
 
 def placeholders(step: str) -> tuple[str, ...]:
@@ -65,6 +68,8 @@ def step_of(event: Event, txn: Transaction) -> str | None:
         return Step.CLOSED
     if event.action == "document_requested":
         return Step.DOCUMENT_NEEDED
+    if event.action == "letter_delivered" and txn.confidentiality == Confidentiality.NORMAL:
+        return Step.LETTER_RECEIVED
     return None
 
 
@@ -90,7 +95,10 @@ def on_event(published: Published) -> None:
     wanted = mandatory or (contact.sms and contact.optional and found["enabled"])
     if contact.phone and wanted:
         body = render(
-            found[f"body_{language}"], txn.reference, found[f"name_{language}"], asked(event, step)
+            found[f"body_{language}"],
+            txn.reference,
+            found[f"name_{language}"],
+            step_values(event, step, language),
         )
         queued = queue(event, txn, step, contact, language, body)
     # E-mail goes to an address that takes mail (no bounce since it was saved).
@@ -175,7 +183,7 @@ def queue_email(
             found[f"body_{language}"],
             txn.reference,
             found[f"name_{language}"],
-            asked(event, step),
+            step_values(event, step, language),
         )
     now = timezone.now()
     notification = Notification(
@@ -226,14 +234,22 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
     return found
 
 
-def asked(event: Event, step: str) -> str:
-    """What the unit asked the visitor for (`{document}`), on the step that asks; else ""."""
-    return event.note if step in STEP_PLACEHOLDERS else ""
+def step_values(event: Event, step: str, language: str) -> dict[str, str]:
+    """The values of a step's own placeholders (`STEP_PLACEHOLDERS`): what the unit asked the
+    visitor for (`{document}`, its own words); the entity that received a letter about the
+    matter (`{receiver}`, its name in `language`)."""
+    if step == Step.DOCUMENT_NEEDED:
+        return {"document": event.note}
+    if step == Step.LETTER_RECEIVED:
+        data = event.data if isinstance(event.data, dict) else {}
+        return {"receiver": str(data.get(f"to_{language}") or data.get("to_ar") or "")}
+    return {}
 
 
-def render(body: str, reference: str, entity: str, document: str = "") -> str:
-    """The template with its placeholders filled: {reference}, {entity} and, when the unit
-    asks for a document, {document} (the words it wrote for the visitor) only, so that a
-    template never shows what the visitor should not read (the subject, a unit)."""
-    values = {"reference": reference, "entity": entity, "document": document}
+def render(body: str, reference: str, entity: str, own: Mapping[str, str] | None = None) -> str:
+    """The template with its placeholders filled: {reference}, {entity} and the step's own
+    (`step_values`) only, so that a template never shows what the visitor should not read
+    (the subject, a unit); a placeholder without a value is left empty."""
+    values = {"reference": reference, "entity": entity, "document": "", "receiver": ""}
+    values.update(own or {})
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

@@ -112,17 +112,30 @@ def sample_reference(entity: Entity) -> str:
     return f"{entity.code}-{hijri.hijri_year(timezone.localdate())}-000123"
 
 
-# What a unit might ask for, to preview the text of the step that asks (`{document}`).
-SAMPLE_DOCUMENT = {Language.AR: "صورة صك الملكية", Language.EN: "a copy of the title deed"}
+# Samples of the steps' own placeholders (`outbox.STEP_PLACEHOLDERS`), to preview their texts:
+# what a unit might ask for, an entity that might receive a letter.
+SAMPLES = {
+    "{document}": {Language.AR: "صورة صك الملكية", Language.EN: "a copy of the title deed"},
+    "{receiver}": {Language.AR: "أمانة محافظة جدة", Language.EN: "Jeddah Municipality"},
+}
+
+
+def samples(step: str, language: str) -> dict[str, str]:
+    """Every step's own placeholder, {placeholder: value}: the sample for those of `step`,
+    empty for the others (as sending leaves them)."""
+    mine = outbox.STEP_PLACEHOLDERS.get(step, ())
+    return {
+        name: values[Language(language)] if name in mine else "" for name, values in SAMPLES.items()
+    }
 
 
 def preview(entity: Entity, body: str, language: str, step: str) -> str:
     """`body` as a visitor would read it about a sample transaction of the entity: the same
-    rendering as sending (`outbox.render`), with the entity's name in `language` and, for a
-    step that asks for a document, a sample of what is asked."""
+    rendering as sending (`outbox.render`), with the entity's name in `language` and samples
+    of the step's own placeholders (`samples`)."""
     name = entity.name_en if language == Language.EN and entity.name_en else entity.name_ar
-    document = SAMPLE_DOCUMENT[Language(language)] if step in outbox.STEP_PLACEHOLDERS else ""
-    return outbox.render(body, sample_reference(entity), name, document)
+    own = {key.strip("{}"): value for key, value in samples(step, language).items()}
+    return outbox.render(body, sample_reference(entity), name, own)
 
 
 def preview_subject(entity: Entity, step: str, language: str) -> str:

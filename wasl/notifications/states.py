@@ -19,6 +19,8 @@ class Step(Vocabulary):
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
     # The owning unit asks the visitor for a document (registry step `request_document`).
     DOCUMENT_NEEDED = "document_needed", _("Document needed")
+    # A letter about the matter was received by another entity (wasl.exchange's receipt).
+    LETTER_RECEIVED = "letter_received", _("Letter received by another entity")
     # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).

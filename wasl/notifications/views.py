@@ -29,7 +29,7 @@ from wasl.directory.actors import actor_for
 from wasl.directory.administration import administered_entity
 
 from . import conf, queries, receipts, services, sms
-from .outbox import placeholders
+from .outbox import PLACEHOLDERS, placeholders
 from .states import Channel, Language
 
 logger = logging.getLogger("wasl.notifications")
@@ -320,7 +320,7 @@ def _template_page(
                 "entity_name": entity.name_en
                 if language == Language.EN and entity.name_en
                 else entity.name_ar,
-                "sample_document": queries.SAMPLE_DOCUMENT[Language(language)],
+                "samples_json": json.dumps(queries.samples(shown.step, language)),
             }
         )
     return render(
@@ -336,7 +336,7 @@ def _template_page(
             "page_error": errors.get("") or errors.get("enabled", ""),
             "previewing": preview,
             "sample_reference": queries.sample_reference(entity),
-            "asks_document": "{document}" in placeholders(current.step),
+            "own_placeholders": placeholders(current.step)[len(PLACEHOLDERS) :],
             "alphabet": {
                 "basic": "".join(sorted(sms.GSM7_BASIC)),
                 "extension": "".join(sorted(sms.GSM7_EXTENSION)),

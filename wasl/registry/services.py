@@ -189,7 +189,7 @@ def register_transaction(
             external_date=external_date,
             **party_fields,
         )
-        _record(
+        record_event(
             actor,
             txn,
             "registered",
@@ -332,7 +332,7 @@ def refer(
         Referral.objects.bulk_create(referrals)
         old = txn.state
         _set_state(txn, new_state, now)
-        _record(
+        record_event(
             actor,
             txn,
             "referred",
@@ -361,7 +361,7 @@ def acknowledge(actor: Actor, referral_id: object) -> Referral:
         ref.acknowledged_at = now
         ref.save(update_fields=["state", "acknowledged_at"])
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "acknowledged",
@@ -423,7 +423,7 @@ def _finish_referral(
         new_state = old if still_open else done_state
         _set_state(txn, new_state, now)
         action = "answered" if step == "answer" else "returned"
-        _record(
+        record_event(
             actor,
             txn,
             action,
@@ -481,7 +481,7 @@ def forward(
             created_at=now,
         )
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "forwarded",
@@ -618,7 +618,7 @@ def comment(actor: Actor, transaction_id: object, *, text: str) -> Event:
         now = timezone.now()
         _touch(txn, now)
         unit_id = txn.unit_id if actor.works_in(txn.unit_id) else None
-        return _record(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
+        return record_event(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
 
 
 def request_document(actor: Actor, transaction_id: object, *, document: str) -> Event:
@@ -646,7 +646,7 @@ def request_document(actor: Actor, transaction_id: object, *, document: str) -> 
         transaction_step("request_document", txn.state)
         now = timezone.now()
         _touch(txn, now)
-        return _record(
+        return record_event(
             actor, txn, "document_requested", now, unit_id=txn.unit_id, note=document, data={}
         )
 
@@ -672,7 +672,7 @@ def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         old = txn.state
         txn.closed_at = now
         _set_state(txn, new_state, now, extra=["closed_at"])
-        _record(
+        record_event(
             actor,
             txn,
             "closed",
@@ -708,7 +708,7 @@ def reopen(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         old = txn.state
         txn.closed_at = None
         _set_state(txn, new_state, now, extra=["closed_at"])
-        _record(
+        record_event(
             actor,
             txn,
             "reopened",
@@ -748,7 +748,7 @@ def cancel(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         cancelled_refs = open_refs.update(state=ReferralState.CANCELLED, finished_at=now)
         old = txn.state
         _set_state(txn, new_state, now)
-        _record(
+        record_event(
             actor,
             txn,
             "cancelled",
@@ -785,7 +785,7 @@ def link(actor: Actor, source_id: object, target_id: object, *, kind: str = "rel
             source=source, target=target, kind=kind, created_by_id=actor.user_id, created_at=now
         )
         _touch(source, now)
-        _record(
+        record_event(
             actor,
             source,
             "linked",
@@ -828,7 +828,7 @@ def _set_state(txn: Transaction, state: str, now: datetime, extra: list[str] | N
     txn.save(update_fields=["state", "updated_at", *(extra or [])])
 
 
-def _record(
+def record_event(
     actor: Actor,
     txn: Transaction,
     action: str,
@@ -840,7 +840,10 @@ def _record(
     referral: Referral | None = None,
     rows: Iterable[Any] = (),
 ) -> Event:
-    """Append the timeline event and the audit record, and publish the event.
+    """Append the timeline event and the audit record, and publish the event — inside the
+    caller's database transaction, the transaction's row locked by the caller. Every step
+    here ends with it; an app that adds to a timeline as the system (an e-mail from the
+    visitor, a letter's delivery) calls it too, after its own checks.
 
     The audit record's data holds the step's values and, under `rows`, the digest of every
     registry row the step wrote (the transaction, the event, and `referral` and `rows`) as it
@@ -906,7 +909,7 @@ def add_attachment(
             created_at=now,
         )
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "attached",

@@ -68,6 +68,9 @@ class Action(Vocabulary):
     ATTACHED = "attached", _("File attached")
     LINKED = "linked", _("Linked to another transaction")
     DOCUMENT_REQUESTED = "document_requested", _("Document asked of the visitor")
+    # Recorded by the exchange, not a person's step: a letter sent about the transaction (a
+    # letter linked to it when it was sent) was received by another entity.
+    LETTER_DELIVERED = "letter_delivered", _("A letter about it was received by another entity")
 
 
 OPEN_REFERRAL_STATES = frozenset({ReferralState.PENDING, ReferralState.ACKNOWLEDGED})
