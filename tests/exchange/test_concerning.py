@@ -114,3 +114,18 @@ def test_the_api_sends_a_letter_about_a_transaction(net: Cast, api: Any) -> None
         },
     )
     assert bad.status_code == 400 and bad.json()["code"] == "concerning_not_allowed"
+
+
+def test_the_matters_page_names_the_receiver_in_the_readers_language(net: Cast) -> None:
+    from tests.web.conftest import signed_in
+
+    matter = make_visitor_transaction(net)
+    send(net, concerning=matter.public_id)
+    move()
+    clerk = signed_in(net.clerk)
+    arabic = clerk.get(f"/t/{matter.public_id}/").content.decode()
+    assert "تسلّمت جهة أخرى خطابًا بشأنها" in arabic and "أمانة محافظة جدة" in arabic
+    clerk.cookies["django_language"] = "en"
+    english = clerk.get(f"/t/{matter.public_id}/").content.decode()
+    assert "A letter about it was received by another entity" in english
+    assert "Jeddah" in english and "أمانة محافظة جدة" not in english
