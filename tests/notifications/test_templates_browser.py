@@ -119,6 +119,17 @@ def test_the_templates_pages_pass_axe_and_fit_360_px(
             failures["errors (width)"] = wide
         page.set_viewport_size({"width": 390, "height": 900})
         page.screenshot(path=str(tmp_path / f"errors-{language}-390.png"), full_page=True)
+        # An e-mail's subject refused beside its field.
+        page.goto("/notifications/administration/EMK/templates/email/received/")
+        page.locator(f"#id_subject_{language}").fill("{reference}")
+        page.locator("button[value=save]").click()
+        page.wait_for_load_state()
+        assert page.locator(f"#id_subject_{language}_error").is_visible()
+        if found := violations(page):
+            failures["subject error"] = found
+        if wide := too_wide(page):
+            failures["subject error (width)"] = wide
+        page.screenshot(path=str(tmp_path / f"subject-{language}-390.png"), full_page=True)
     finally:
         context.close()
     assert not failures, failures

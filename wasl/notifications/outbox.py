@@ -172,13 +172,15 @@ def queue_email(
 ) -> bool:
     """Write the e-mail of `step` on `txn` to `to` (inside the caller's transaction), in the
     entity's e-mail template (else the default in code) or the `body` a person wrote, its
-    subject led by the reference and its Message-ID made now (a retry sends the same one).
+    subject led by the reference (then the entity's own subject, else the default) and its Message-ID made now (a retry sends the same one).
     `in_reply_to`: the visitor's message this one answers. False when it was already written."""
     index = Language.values.index(language)
+    subject = defaults.SUBJECT[step][index]
     if body is None:
         found = read_step(txn, step, Channel.EMAIL, with_contact=False)
         if not found["enabled"] and step not in MANDATORY:
             return False  # the entity switched this message off
+        subject = found[f"subject_{language}"]
         body = render(
             found[f"body_{language}"],
             txn.reference,
@@ -193,7 +195,7 @@ def queue_email(
         channel=Channel.EMAIL,
         language=language,
         to=to,
-        subject=f"{txn.reference} — {defaults.SUBJECT[step][index]}",
+        subject=f"{txn.reference} — {subject}",
         body=body,
         message_id=make_msgid(domain=conf.get("WASL_EMAIL_DOMAIN")),
         in_reply_to=in_reply_to[:250],
@@ -217,9 +219,16 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
         "switched_off": Exists(texts.filter(entity_id=OuterRef("pk"), enabled=False))
     }
     for language in Language.values:
-        own = texts.filter(entity_id=OuterRef("pk"), language=language).values("body")[:1]
-        default = texts.filter(entity__isnull=True, language=language).values("body")[:1]
-        extra[f"body_{language}"] = Coalesce(Subquery(own), Subquery(default))
+        own = texts.filter(entity_id=OuterRef("pk"), language=language)
+        default = texts.filter(entity__isnull=True, language=language)
+        extra[f"body_{language}"] = Coalesce(
+            Subquery(own.values("body")[:1]), Subquery(default.values("body")[:1])
+        )
+        if channel == Channel.EMAIL:
+            extra[f"subject_{language}"] = Coalesce(
+                Subquery(own.exclude(subject="").values("subject")[:1]),
+                Subquery(default.exclude(subject="").values("subject")[:1]),
+            )
     if with_contact:
         kept = Contact.objects.filter(transaction_id=txn.pk)
         for name in ("phone", "language", "sms", "optional", "email", "email_failing"):
@@ -231,6 +240,10 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
     fallback = defaults.TEXTS[channel]
     for index, language in enumerate(Language.values):
         found[f"body_{language}"] = found[f"body_{language}"] or fallback[step][index]
+        if channel == Channel.EMAIL:
+            found[f"subject_{language}"] = (
+                found[f"subject_{language}"] or defaults.SUBJECT[step][index]
+            )
     return found
 
 

@@ -58,6 +58,9 @@ class EntityTemplate:
     body_en: str
     enabled: bool = True
     own: bool = False  # the entity's own text (else the default)
+    # E-mail: the subject after the reference, in each language ("" for an SMS).
+    subject_ar: str = ""
+    subject_en: str = ""
 
     @property
     def mandatory(self) -> bool:
@@ -85,6 +88,7 @@ def entity_templates(entity: Entity) -> list[EntityTemplate]:
             if step not in texts:
                 continue
             ar, en = own.get((channel, step, "ar")), own.get((channel, step, "en"))
+            subject = defaults.SUBJECT.get(step, ("", "")) if channel == Channel.EMAIL else ("", "")
             out.append(
                 EntityTemplate(
                     step=step,
@@ -93,6 +97,8 @@ def entity_templates(entity: Entity) -> list[EntityTemplate]:
                     body_en=en.body if en else texts[step][1],
                     enabled=all(t.enabled for t in (ar, en) if t),
                     own=bool(ar or en),
+                    subject_ar=(ar.subject if ar and ar.subject else subject[0]),
+                    subject_en=(en.subject if en and en.subject else subject[1]),
                 )
             )
     return out
@@ -138,6 +144,8 @@ def preview(entity: Entity, body: str, language: str, step: str) -> str:
     return outbox.render(body, sample_reference(entity), name, own)
 
 
-def preview_subject(entity: Entity, step: str, language: str) -> str:
+def preview_subject(entity: Entity, step: str, language: str, subject: str = "") -> str:
+    """The e-mail's subject as the visitor reads it: the reference, then `subject` (else the
+    default subject of `step`)."""
     index = Language.values.index(language)
-    return f"{sample_reference(entity)} — {defaults.SUBJECT[step][index]}"
+    return f"{sample_reference(entity)} — {subject or defaults.SUBJECT[step][index]}"

@@ -13,6 +13,7 @@ from django.db import transaction as db
 from wasl.audit import services as audit
 from wasl.core import identity
 from wasl.core.errors import Forbidden, InvalidInput, NotFound
+from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.administration import administered_entity
 from wasl.directory.models import Entity, entity_code_of
@@ -194,6 +195,35 @@ def check_template(entity: Entity, step: str, channel: str, language: str, body:
             )
 
 
+SUBJECT_MAX = 120
+
+
+def check_subject(channel: str, language: str, subject: str) -> str:
+    """The e-mail subject of a template, cleaned (one line, at most `SUBJECT_MAX` characters,
+    no placeholder: the reference always leads it, put there by the outbox); "" for an SMS
+    and for the default. Raises InvalidInput for the field `subject_<language>`."""
+    if channel != Channel.EMAIL:
+        return ""
+    arabic = language == Language.AR
+    name_ar, name_en = ("العربي", "Arabic") if arabic else ("الإنجليزي", "English")
+    subject = clean_text(
+        subject,
+        field=f"subject_{language}",
+        max_length=SUBJECT_MAX,
+        required=False,
+        label_ar=f"الموضوع {name_ar}",
+        label_en=f"{name_en} subject",
+    )
+    if BRACED.search(subject):
+        raise InvalidInput(
+            f"الموضوع {name_ar} لا يحمل متغيّرات: رقم المعاملة يتقدّمه دائمًا.",
+            f"The {name_en} subject holds no placeholder: the reference always leads it.",
+            code="unknown_placeholder",
+            field=f"subject_{language}",
+        )
+    return subject
+
+
 def save_templates(
     actor: Actor,
     entity_code: str,
@@ -203,9 +233,13 @@ def save_templates(
     body_ar: str,
     body_en: str,
     enabled: bool,
+    subject_ar: str = "",
+    subject_en: str = "",
 ) -> bool:
-    """Save the entity's own text of `step` on `channel` in Arabic and English, and whether
-    the message goes at all (a mandatory one — the reference on registration — always goes).
+    """Save the entity's own text of `step` on `channel` in Arabic and English (and, for an
+    e-mail, its subjects after the reference: `check_subject`; empty, the default), and
+    whether the message goes at all (a mandatory one — the reference on registration — always
+    goes).
 
     Who: the entity's administrator (another entity, or a step without a text: NotFound). The
     texts are checked first (`check_template`, both; every error is raised together in
@@ -216,7 +250,15 @@ def save_templates(
     if step not in defaults.TEXTS.get(channel, {}):
         raise NotFound()
     errors = []
-    for language, body in ((Language.AR, body_ar), (Language.EN, body_en)):
+    subjects: dict[str, str] = {}
+    for language, body, subject in (
+        (Language.AR, body_ar, subject_ar),
+        (Language.EN, body_en, subject_en),
+    ):
+        try:
+            subjects[language] = check_subject(channel, language, subject)
+        except InvalidInput as error:
+            errors.append(error)
         try:
             check_template(entity, step, channel, language, body)
         except InvalidInput as error:
@@ -233,14 +275,20 @@ def save_templates(
         )
     if errors:
         raise InvalidTemplates(errors)
-    new = {"ar": body_ar, "en": body_en, "enabled": enabled}
+    new: dict[str, Any] = {"ar": body_ar, "en": body_en, "enabled": enabled}
+    if channel == Channel.EMAIL:
+        default = defaults.SUBJECT[step]
+        for index, language in enumerate(Language.values):
+            # The default subject is kept as "" (it follows the default if that changes).
+            chosen = subjects.get(language, "")
+            new[f"subject_{language}"] = "" if chosen == default[index] else chosen
     with db.atomic():
         Entity.objects.select_for_update().filter(pk=entity.pk).exists()
         rows = {
             t.language: t
             for t in Template.objects.filter(entity=entity, step=step, channel=channel)
         }
-        old = _kept(rows)
+        old = _kept(rows, channel)
         if old == new:
             return False
         for language, body in (("ar", body_ar), ("en", body_en)):
@@ -248,6 +296,7 @@ def save_templates(
                 entity=entity, step=step, channel=channel, language=language
             )
             row.body, row.enabled = body, enabled
+            row.subject = new.get(f"subject_{language}", "")
             row.save()
         _record(actor, entity, "notifications.template.changed", step, channel, old, new)
     return True
@@ -263,7 +312,7 @@ def reset_templates(actor: Actor, entity_code: str, step: str, channel: str) -> 
     with db.atomic():
         Entity.objects.select_for_update().filter(pk=entity.pk).exists()
         own = Template.objects.filter(entity=entity, step=step, channel=channel)
-        old = _kept({t.language: t for t in own})
+        old = _kept({t.language: t for t in own}, channel)
         if old is None:
             return False
         own.delete()
@@ -271,14 +320,18 @@ def reset_templates(actor: Actor, entity_code: str, step: str, channel: str) -> 
     return True
 
 
-def _kept(rows: dict[str, Template]) -> dict[str, Any] | None:
+def _kept(rows: dict[str, Template], channel: str) -> dict[str, Any] | None:
     if not rows:
         return None
-    return {
+    kept: dict[str, Any] = {
         "ar": rows["ar"].body if "ar" in rows else None,
         "en": rows["en"].body if "en" in rows else None,
         "enabled": all(t.enabled for t in rows.values()),
     }
+    if channel == Channel.EMAIL:
+        for language in Language.values:
+            kept[f"subject_{language}"] = rows[language].subject if language in rows else ""
+    return kept
 
 
 def _record(

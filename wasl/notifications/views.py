@@ -249,10 +249,18 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
         body_en=request.POST.get("body_en", "").replace("\r\n", "\n"),
         enabled=current.mandatory or _flag(request.POST.get("enabled")),
         own=current.own,
+        subject_ar=request.POST.get("subject_ar", current.subject_ar),
+        subject_en=request.POST.get("subject_en", current.subject_en),
     )
     errors: dict[str, str] = {}
     if action == "preview":
         for language in Language.values:
+            try:
+                services.check_subject(
+                    current.channel, language, getattr(posted, f"subject_{language}")
+                )
+            except InvalidInput as error:
+                errors[error.field or ""] = _message(error)
             try:
                 services.check_template(
                     entity,
@@ -273,6 +281,8 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
             body_ar=posted.body_ar,
             body_en=posted.body_en,
             enabled=posted.enabled,
+            subject_ar=posted.subject_ar,
+            subject_en=posted.subject_en,
         )
     except services.InvalidTemplates as refused:
         errors = {e.field or "": _message(e) for e in reversed(refused.errors)}
@@ -313,9 +323,13 @@ def _template_page(
                 "body": body,
                 "rendered": rendered,
                 "counted": counted,
-                "subject": queries.preview_subject(entity, shown.step, language)
+                "subject": queries.preview_subject(
+                    entity, shown.step, language, getattr(shown, f"subject_{language}")
+                )
                 if shown.channel == Channel.EMAIL
                 else "",
+                "subject_value": getattr(shown, f"subject_{language}"),
+                "subject_error": errors.get(f"subject_{language}", ""),
                 "error": errors.get(f"body_{language}", ""),
                 "entity_name": entity.name_en
                 if language == Language.EN and entity.name_en
