@@ -198,7 +198,10 @@ def match(parsed: parsing.Parsed) -> tuple[Transaction | None, str]:
 
 
 def _registered_address(txn: Transaction) -> str:
-    email = Contact.objects.filter(transaction_id=txn.pk).values_list("email", flat=True).first()
+    """The visitor's address: the one kept with their choices, else the one registered with
+    the matter (`party_email`) while no choices are kept."""
+    kept = Contact.objects.filter(transaction_id=txn.pk).values_list("email", flat=True)
+    email = kept[0] if kept else txn.party_email
     return (email or "").lower()
 
 

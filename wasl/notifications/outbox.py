@@ -85,7 +85,7 @@ def on_event(published: Published) -> None:
     if step is None:
         return
     registering = step == Step.REGISTERED
-    if registering and not txn.party_phone:
+    if registering and not txn.party_phone and not txn.party_email:
         return  # nobody has had the chance to give another number (or an address) yet
     found = read_step(txn, step, Channel.SMS, with_contact=not registering)
     contact = _contact_from(found, txn)
@@ -110,15 +110,15 @@ def on_event(published: Published) -> None:
 
 def contact_of(txn: Transaction) -> Contact:
     """The visitor's choices for `txn`: those kept (`services.set_contact`), else the party's
-    number as registered, in Arabic, with every message. Not saved: a row is kept only once
+    number and address as registered, in Arabic, with every message. Not saved: a row is kept only once
     someone changes the choices."""
     kept = Contact.objects.filter(transaction_id=txn.pk).first()
-    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone)
+    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone, email=txn.party_email)
 
 
 def _contact_from(found: dict[str, Any], txn: Transaction) -> Contact:
     if found.get("contact_language") is None:  # none kept (or not read: just registered)
-        return Contact(transaction_id=txn.pk, phone=txn.party_phone)
+        return Contact(transaction_id=txn.pk, phone=txn.party_phone, email=txn.party_email)
     return Contact(
         transaction_id=txn.pk,
         phone=found["contact_phone"],

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction as db
 
 from wasl.audit import services as audit
@@ -18,6 +16,7 @@ from wasl.directory.actors import Actor
 from wasl.directory.administration import administered_entity
 from wasl.directory.models import Entity, entity_code_of
 from wasl.registry import access, rights
+from wasl.registry import services as registry_services
 from wasl.registry.vocabulary import VISITORS
 
 from . import conf, defaults, queries, sms
@@ -97,21 +96,8 @@ def set_contact(
 
 
 def clean_email(value: str) -> str:
-    """An e-mail address as kept: trimmed, its domain in lower case; empty for none."""
-    value = value.strip()
-    if not value:
-        return ""
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise InvalidInput(
-            "البريد الإلكتروني غير صحيح.",
-            "Invalid e-mail address.",
-            code="invalid_email",
-            field="email",
-        ) from None
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """An e-mail address as kept (`registry.services.clean_email`, one rule for both)."""
+    return registry_services.clean_email(value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class PartyIn(Strict):
     name: str = Field("", max_length=200)
     id_number: str = Field("", max_length=20)
     phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
     cr: str = Field("", max_length=20)
     entity_code: str = Field("", max_length=20)
 

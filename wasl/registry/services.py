@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db import transaction as db
 from django.utils import timezone
@@ -72,8 +74,32 @@ class Party:
     name: str = ""
     id_number: str = ""
     phone: str = ""
+    email: str = ""
     cr: str = ""
     entity_code: str = ""
+
+
+EMAIL_MAX = 254
+
+
+def clean_email(value: str, *, field: str = "email") -> str:
+    """An e-mail address as kept: trimmed, its domain in lower case; empty for none."""
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        return ""
+    try:
+        if len(value) > EMAIL_MAX:  # RFC 5321's limit on a path; the validator does not check
+            raise ValidationError("too long")
+        validate_email(value)
+    except ValidationError:
+        raise InvalidInput(
+            "البريد الإلكتروني غير صحيح.",
+            "Invalid e-mail address.",
+            code="invalid_email",
+            field=field,
+        ) from None
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +258,8 @@ def _clean_party(party: Party) -> dict[str, Any]:
         )
     if party.phone:
         fields["party_phone"] = identity.normalise_phone(party.phone)
+    if party.email:
+        fields["party_email"] = clean_email(party.email, field="party.email")
     if party.type == PartyType.COMPANY:
         fields["party_cr"] = identity.validate_cr(party.cr)
     elif party.cr:

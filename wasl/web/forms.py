@@ -41,6 +41,7 @@ SERVICE_FIELDS = {
     "party.name": "party_name",
     "party.id_number": "party_id_number",
     "party.phone": "party_phone",
+    "party.email": "party_email",
     "party.cr": "party_cr",
     "party.entity_code": "party_entity",
     "file": "attachments",
@@ -208,6 +209,13 @@ class RegisterForm(WaslForm):
     party_phone = forms.CharField(
         label=_("Mobile number"), required=False, max_length=32, help_text=_("05XXXXXXXX")
     )
+    party_email = forms.CharField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        help_text=_("Optional: the person also hears about the matter by e-mail, and may answer."),
+        widget=forms.EmailInput(),
+    )
     party_cr = forms.CharField(label=_("Commercial registration"), required=False, max_length=32)
     party_entity = forms.ChoiceField(label=_("Party entity"), required=False)
     attachments = MultipleFileField(
@@ -234,6 +242,7 @@ class RegisterForm(WaslForm):
         self.fields["party_phone"].widget.attrs.update(
             {"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}
         )
+        self.fields["party_email"].widget.attrs.update({"dir": "ltr", "autocomplete": "off"})
         self.fields["party_cr"].widget.attrs.update({"inputmode": "numeric", "dir": "ltr"})
         self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
 
