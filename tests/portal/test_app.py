@@ -126,9 +126,9 @@ def test_offline_a_page_shows_the_notice_and_never_a_kept_personal_page(
             assert mine in page.content()
             kept = page.evaluate(CACHED)
             assert f"/portal/offline/{language}/" in kept
-            assert all(
-                p.startswith(("/static/", "/portal/offline/")) for p in kept
-            ), kept  # the shell and the language chosen, nothing of the person's
+            assert all(p.startswith(("/static/", "/portal/offline/")) for p in kept), (
+                kept
+            )  # the shell and the language chosen, nothing of the person's
             context.set_offline(True)
             page.goto("/portal/matters/")
             assert page.locator("#offline h1").inner_text() == NOTICE[language]
