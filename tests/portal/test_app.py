@@ -16,7 +16,7 @@ from django.test import Client
 from tests.web.conftest import screenshot_path
 from tests.web.test_axe import too_wide, violations
 
-from .conftest import CITIZEN
+from .conftest import CITIZEN, browser_in
 from .test_eservices_browser import sign_in_at_provider
 
 SIZES = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 900}}
@@ -113,13 +113,7 @@ def test_offline_a_page_shows_the_notice_and_never_a_kept_personal_page(
 ) -> None:
     mine = matters["mine"].subject
     for size, viewport in SIZES.items():
-        context = chromium.new_context(
-            base_url=live_server.url, locale="ar-SA", viewport=viewport, bypass_csp=True
-        )
-        context.add_cookies(
-            [{"name": "django_language", "value": language, "url": live_server.url}]
-        )
-        page = context.new_page()
+        context, page = browser_in(chromium, live_server, language, viewport)
         try:
             sign_in_at_provider(page, CITIZEN)
             install(page)

@@ -16,7 +16,7 @@ from tests.web.test_axe import too_wide, violations
 from wasl.portal.eservices import services
 from wasl.registry.models import Transaction
 
-from .conftest import CITIZEN, CITIZEN_2
+from .conftest import CITIZEN, CITIZEN_2, browser_in
 from .eservice_fixtures import PNG, WAIVER, services_file
 from .test_eservices_browser import WORDS, shoot, sign_in_at_provider
 
@@ -87,13 +87,7 @@ def test_errors_the_server_finds_show_beside_their_fields(
     for (size, viewport), (person, other) in zip(
         SIZES.items(), [(CITIZEN, CITIZEN_2), (CITIZEN_2, CITIZEN)], strict=True
     ):
-        context = chromium.new_context(
-            base_url=live_server.url, locale="ar-SA", viewport=viewport, bypass_csp=True
-        )
-        context.add_cookies(
-            [{"name": "django_language", "value": language, "url": live_server.url}]
-        )
-        page = context.new_page()
+        context, page = browser_in(chromium, live_server, language, viewport)
         try:
             sign_in_at_provider(page, person)
             page.goto("/portal/services/test-waiver/")
