@@ -16,9 +16,12 @@ from django.test import Client
 
 from tests.web.conftest import screenshot_path
 from tests.web.test_axe import too_wide, violations
+from wasl.portal.eservices import services
+from wasl.portal.eservices.models import Application
 
 from .conftest import CITIZEN, browser_in
-from .test_eservices_browser import sign_in_at_provider
+from .eservice_fixtures import WAIVER, services_file
+from .test_eservices_browser import WORDS, sign_in_at_provider
 
 SIZES = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 900}}
 NOTICE = {"ar": "لا يوجد اتصال", "en": "No connection"}
@@ -158,3 +161,27 @@ def test_offline_a_page_shows_the_notice_and_never_a_kept_personal_page(
             assert mine in page.content()  # online again: the page itself, from the server
         finally:
             context.close()
+
+
+@pytestmark_browser
+def test_an_answer_sent_offline_shows_the_notice_and_is_neither_kept_nor_saved(
+    chromium: Any, live_server: Any, cast: Any
+) -> None:
+    services.import_services(services_file(WAIVER), by="test")
+    context, page = browser_in(chromium, live_server, "ar", SIZES["390"], axe=False)
+    try:
+        sign_in_at_provider(page, CITIZEN)
+        install(page)
+        page.goto("/portal/services/test-waiver/")
+        page.get_by_role("button", name=WORDS["ar"]["start"]).click()
+        page.wait_for_url(re.compile(r"/step/1/$"))
+        page.locator("#f_summary").fill("قضية دهس")
+        context.set_offline(True)
+        page.get_by_role("button", name=WORDS["ar"]["next"], exact=True).click()
+        page.wait_for_selector("#offline")
+        assert page.locator("#offline h1").inner_text() == NOTICE["ar"]
+        kept = page.evaluate(CACHED)
+        assert all(p.startswith(("/static/", "/portal/offline/")) for p in kept), kept
+        assert Application.objects.get().answers == {}  # nothing reached the server
+    finally:
+        context.close()
