@@ -21,6 +21,7 @@ from wasl.exchange import tasks as exchange
 from wasl.mail import tasks as mail
 from wasl.notifications import tasks as notifications
 from wasl.portal.eservices import tasks as eservices
+from wasl.portal.jalsa import tasks as jalsa
 
 from . import tasks as housekeeping
 from .models import PeriodicJob
@@ -79,6 +80,12 @@ SCHEDULE = (
         timedelta(days=1),
         "the files of e-service drafts untouched for WASL_PORTAL_DRAFT_FILES_DAYS days are "
         "deleted (the drafts keep their other answers)",
+    ),
+    Periodic(
+        "jalsa.remind_due",
+        jalsa.remind_due,
+        timedelta(minutes=15),
+        "audience reminders whose own task was lost are sent (each booking once)",
     ),
 )
 

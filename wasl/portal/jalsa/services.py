@@ -398,6 +398,24 @@ def cancel_booking(person: Person, booking_id: object) -> Booking:
     return booking
 
 
+def remind_due(now: datetime | None = None) -> int:
+    """The reminders whose time has come and that were not sent — their task lost (a worker's
+    queue emptied, a backend that cannot defer): every booked slot within `REMIND_BEFORE`
+    not yet reminded is reminded now (`send_reminder`, each in its own database transaction,
+    safe to run beside the tasks). Returns how many were sent."""
+    now = now or timezone.now()
+    # A slot is its session's start plus the seats before it: the sessions that may hold a
+    # slot in the window (none lasts a day), then each booking's own slot.
+    candidates = Booking.objects.filter(
+        state=BookingState.BOOKED,
+        reminded_at__isnull=True,
+        session__starts_at__lte=now + REMIND_BEFORE,
+        session__starts_at__gt=now - timedelta(days=1),
+    ).select_related("session")
+    due = [b.public_id for b in candidates if now < b.slot_at <= now + REMIND_BEFORE]
+    return sum(send_reminder(public_id) for public_id in due)
+
+
 def send_reminder(booking_id: object) -> bool:
     """تذكير — remind the person of their slot, once. Nothing for a booking that is no longer
     booked, already reminded, or whose slot has passed (safe to run twice). In one database
