@@ -22,6 +22,14 @@ SMS = {
         "وصل: أغلقت معاملتكم {reference} لدى {entity}.",
         "Wasl: your matter {reference} with {entity} has been closed.",
     ),
+    "report_closed": (
+        "وصل: عولج البلاغ {reference} لدى {entity} وأغلق. شكراً لإبلاغكم.",
+        "Wasl: report {reference} with {entity} was dealt with and closed. Thank you for reporting it.",
+    ),
+    "report_merged": (
+        "وصل: بلاغكم {reference} عن مشكلة سبق الإبلاغ عنها، فضُمّ إلى البلاغ الأول وسنخبركم بنتيجته.",
+        "Wasl: your report {reference} is about a problem reported before; it was joined to that report and you will be told its outcome.",
+    ),
 }
 
 EMAIL = {
@@ -41,6 +49,14 @@ EMAIL = {
         "أغلقت معاملتكم {reference} لدى {entity}.",
         "Your matter {reference} with {entity} has been closed.",
     ),
+    "report_closed": (
+        "عولج البلاغ {reference} لدى {entity} وأغلق.\nيمكنكم الاطلاع على ما تم في صفحة البلاغ بالرقم نفسه. شكراً لإبلاغكم.",
+        "Report {reference} with {entity} was dealt with and closed.\nSee what was done on the report's page under the same number. Thank you for reporting it.",
+    ),
+    "report_merged": (
+        "بلاغكم {reference} لدى {entity} عن مشكلة سبق الإبلاغ عنها، فضُمّ إلى البلاغ الأول.\nسنخبركم بنتيجته حين يعالج.",
+        "Your report {reference} with {entity} is about a problem reported before; it was joined to that report.\nYou will be told its outcome when it is dealt with.",
+    ),
     "received": (
         "وصلت رسالتكم وأضيفت إلى معاملتكم {reference} لدى {entity}، وستطلع عليها الإدارة التي لديها المعاملة.\nهذه رسالة آلية.",
         "Your e-mail was received and added to your matter {reference} with {entity}; the department that holds it will read it.\nThis is an automatic answer.",
@@ -53,6 +69,8 @@ SUBJECT = {
     "referred": ("إحالة معاملتكم", "Your matter is referred"),
     "answered": ("صدرت الإفادة", "The answer is ready"),
     "closed": ("إغلاق معاملتكم", "Your matter is closed"),
+    "report_closed": ("إغلاق البلاغ", "The report is closed"),
+    "report_merged": ("ضم بلاغكم", "Your report was joined"),
     "received": ("وصلت رسالتكم", "Your e-mail was received"),
     "reply": ("رد على رسالتكم", "An answer to your e-mail"),
 }

@@ -17,6 +17,9 @@ class Step(Vocabulary):
     REFERRED = "referred", _("Referred onward")
     ANSWERED = "answered", _("Answer ready")
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+    # Balagh 940: to everyone who reported the problem (wasl.reports, `registry.followers`).
+    REPORT_CLOSED = "report_closed", _("Report dealt with and closed")
+    REPORT_MERGED = "report_merged", _("Report joined to the same problem reported before")
     # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).

@@ -32,13 +32,24 @@ def categories() -> list[Category]:
 
 def _public_rows() -> QuerySet[Report]:
     return Report.objects.select_related(
-        "category", "area", "district", "transaction", "transaction__unit"
+        "category",
+        "area",
+        "district",
+        "transaction",
+        "transaction__unit",
+        "duplicate_of__transaction",
     )
 
 
 def for_staff(actor: Actor) -> QuerySet[Report]:
-    """The reports whose transactions `actor` may see (the one access rule), newest first."""
-    return _public_rows().filter(visible_to(actor)).order_by("-created_at", "-pk")
+    """The reports whose transactions `actor` may see (the one access rule), newest first,
+    with their followers (a count for staff; never in a public answer)."""
+    return (
+        _public_rows()
+        .filter(visible_to(actor))
+        .prefetch_related("followers")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def public_report(reference: object) -> Report | None:
