@@ -79,5 +79,6 @@ def for_staff(report: Report) -> dict[str, Any]:
         "contact_name": report.contact_name,
         "contact_phone": report.contact_phone,
         "contact_email": report.contact_email,
-        "followers": len(report.followers.all()),
+        # Others who reported the same problem (`queries.for_staff` counts them).
+        "followers": getattr(report, "follower_count", 0),
     }

@@ -956,6 +956,8 @@ def merge_reports(
                 code="report_not_found",
                 field="into",
             )
+        if report_status(merged) != "open":
+            raise ReportNotOpen()
         if report_status(target) != "open":
             raise MergeIntoClosed(field="into")
         if merged.category_id != target.category_id and not across_categories:
@@ -972,6 +974,8 @@ def merge_reports(
                 f" ({moved} reporter(s) now follow it).",
             )
             old, report.duplicate_of = report.duplicate_of_id, target
+            # Saved before the close: who is told what at the `closed` event reads it.
+            report.save(update_fields=["duplicate_of"])
             token = _closing_with_proof.set(report.transaction_id)
             try:
                 registry.close(

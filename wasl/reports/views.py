@@ -21,9 +21,9 @@ from wasl.core.errors import NotFound, WaslError
 from wasl.directory.actors import actor_for
 from wasl.registry.attachments import blob_path
 
-from . import conf, presenters, queries, services
+from . import conf, flood, presenters, queries, services
 from . import photos as photo_files
-from .forms import CallForm, CloseForm, MapFilterForm
+from .forms import CallForm, CloseForm, FollowForm, MapFilterForm, MergeForm
 from .models import Category
 from .vocabulary import Channel
 
@@ -102,6 +102,19 @@ def _take_call(request: HttpRequest, category: Category) -> HttpResponse:
             try:
                 lat, lon = services.parse_point(fold_digits(data["lat"]), fold_digits(data["lon"]))
                 services.locate(lat, lon)
+                joined = request.POST.get("join", "")
+                if joined:
+                    # The caller's problem was already reported: they follow that report.
+                    services.follow_report(
+                        joined[:40],
+                        contact=services.Contact(
+                            data["caller_name"],
+                            fold_digits(data["caller_phone"]),
+                            data["caller_email"],
+                        ),
+                    )
+                    taken_url = reverse("reports:taken", args=[joined[:40]])
+                    return redirect(taken_url + "?joined=1")
                 prepared = photo_files.prepare_all(data["photos"])
                 if not data["confirm_new"]:
                     nearby = [
@@ -142,7 +155,12 @@ def taken(request: HttpRequest, reference: str) -> HttpResponse:
     report = queries.public_report(reference)
     if report is None:
         raise Http404
-    return render(request, "reports/taken.html", {"report": presenters.public_detail(report)})
+    context = {
+        "report": presenters.public_detail(report),
+        # The caller was added to a report already there rather than filing a new one.
+        "joined": request.GET.get("joined") == "1",
+    }
+    return render(request, "reports/taken.html", context)
 
 
 @require_GET
@@ -168,10 +186,19 @@ def public_page(request: HttpRequest, reference: str) -> HttpResponse:
     report = queries.public_report(reference)
     if report is None:
         raise Http404
+    return _public_page(request, report, FollowForm())
+
+
+def _public_page(
+    request: HttpRequest, report: Any, follow_form: FollowForm, status: int = 200
+) -> HttpResponse:
     reporter = services.Reporter(user_id=request.user.pk if request.user.is_authenticated else None)
     context = {
         "report": presenters.public_detail(report),
         "status": services.report_status(report),
+        "follow_form": follow_form,
+        "may_follow": services.report_status(report) == "open"
+        and not reporter.is_reporter_of(report),
         "is_reporter": reporter.is_reporter_of(report),
         "may_answer": reporter.is_reporter_of(report)
         and services.report_status(report) == "closed"
@@ -181,7 +208,43 @@ def public_page(request: HttpRequest, reference: str) -> HttpResponse:
         and services.report_status(report) in ("closed", "confirmed")
         and report.rating is None,
     }
-    return with_csp(render(request, "reports/public.html", context))
+    return with_csp(render(request, "reports/public.html", context, status=status))
+
+
+@require_http_methods(["POST"])
+def follow(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "I have the same problem": anyone joins an open report on its public page instead of
+    filing a new one (signed in, or with a mobile number or an e-mail address), and is told of
+    its outcome. Counted against the flood limits like a report."""
+    report = queries.public_report(reference)
+    if report is None:
+        raise Http404
+    user = request.user if request.user.is_authenticated else None
+    kind, client = ("person", str(user.pk)) if user else ("address", flood.address_of(request))
+    try:
+        flood.check(kind, client)
+    except flood.Flooded as error:
+        return flood.refused(error)
+    form = FollowForm(request.POST)
+    if form.is_valid():
+        try:
+            services.follow_report(
+                reference,
+                contact=services.Contact(
+                    phone=fold_digits(form.cleaned_data["phone"]),
+                    email=form.cleaned_data["email"],
+                ),
+                user_id=user.pk if user else None,
+                language="en" if getattr(request, "LANGUAGE_CODE", "ar") == "en" else "ar",
+            )
+        except WaslError as error:
+            form.add_error(form.field_for(error.field), _message(error, request))
+        else:
+            messages.success(
+                request, _("Thank you: you follow this report and will be told of its outcome.")
+            )
+            return redirect("reports:public", reference=reference)
+    return _public_page(request, report, form, status=400)
 
 
 @login_required
@@ -275,6 +338,59 @@ def _close_page(
         "refusal": refusal,
     }
     return with_csp(render(request, "reports/close.html", context, status=status))
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging duplicates
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff merge this report, a duplicate, into the report filed first; the open reports of
+    the same category nearby are offered."""
+    actor = actor_for(request.user)
+    report = queries.staff_report(actor, reference)
+    if report is None:
+        raise Http404
+    data = None
+    if request.method == "POST":
+        # A reference typed in wins over one picked from the nearby list.
+        data = request.POST.copy()
+        data["into"] = data.get("into", "").strip() or data.get("pick", "")
+    form = MergeForm(data)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merge_reports(
+                actor,
+                reference,
+                into=form.cleaned_data["into"].strip(),
+                across_categories=form.cleaned_data["across_categories"],
+            )
+        except WaslError as error:
+            form.add_error(form.field_for(error.field), _message(error, request))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The report was closed as a duplicate; its reporters will be told of the "
+                    "outcome of the report it was merged into."
+                ),
+            )
+            return redirect("reports:public", reference=reference)
+    candidates = [
+        {**presenters.public(r), "distance_m": round(d)}
+        for r, d in queries.nearby_open(report.category, report.lat, report.lon)
+        if r.pk != report.pk
+    ]
+    context = {
+        "report": presenters.public_detail(report),
+        "status": services.report_status(report),
+        "form": form,
+        "candidates": candidates,
+    }
+    status = 400 if form.errors else 200
+    return with_csp(render(request, "reports/merge.html", context, status=status))
 
 
 # ---------------------------------------------------------------------------------------------
