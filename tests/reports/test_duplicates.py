@@ -252,3 +252,17 @@ def test_everyone_who_reported_is_told_of_the_outcome_in_their_language(municipa
     assert first in arabic.body and "عولج البلاغ" in arabic.body
     event = report(first).transaction.events.get(action="closed")
     assert {n.event_id for n in told} == {event.pk}
+
+
+def test_a_report_merged_into_later_takes_its_duplicates_along(municipal, api):
+    a, b, c = submit(api), submit(api, lat=NEAR), submit(api, lat=NEAR + 0.0002)
+    inspector = municipal.inspector
+    assert merge(inspector, a, c).status_code == 200
+    assert merge(inspector, c, b).status_code == 200
+    # No chain: the first duplicate now points at the open report too.
+    assert report(a).duplicate_of == report(b)
+    assert report(c).duplicate_of == report(b)
+    record = AuditRecord.objects.filter(action="reports.report.merged").latest("pk")
+    assert record.data["repointed"] == [a]
+    public = Client().get(f"/api/v1/reports/public/{a}").json()
+    assert public["duplicate_of"] == b

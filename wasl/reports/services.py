@@ -930,7 +930,8 @@ def merge_reports(
     unit that holds each). From: both open; never a report into itself, into a closed one, or
     across categories unless `across_categories`. Both reports are locked (in the order of
     their keys, so that two merges at once wait for each other): a report merged into is
-    always open, a merged one always closed, so no chain or cycle can form. One database
+    open and no duplicate, and the duplicates merged into `duplicate` before now point at
+    `into` (named in the audit record), so no chain or cycle can form. One database
     transaction: the registry's `closed` event on the duplicate and a comment on the other,
     the followers, and `reports.report.merged`."""
     if not isinstance(duplicate, str) or not isinstance(into, str):
@@ -958,11 +959,12 @@ def merge_reports(
             )
         if report_status(merged) != "open":
             raise ReportNotOpen()
-        if report_status(target) != "open":
+        if report_status(target) != "open" or target.duplicate_of_id:
             raise MergeIntoClosed(field="into")
         if merged.category_id != target.category_id and not across_categories:
             raise MergeAcrossCategories(field="into")
         target_ref = target.transaction.reference
+        repointed: list[str] = []
 
         def apply(report: Report, now: datetime) -> dict[str, Any]:
             moved = _move_reporters(report, target, now)
@@ -976,6 +978,15 @@ def merge_reports(
             old, report.duplicate_of = report.duplicate_of_id, target
             # Saved before the close: who is told what at the `closed` event reads it.
             report.save(update_fields=["duplicate_of"])
+            # Reports merged into this one before now point at the report it joins: every
+            # duplicate points at an open report, never at another duplicate.
+            earlier = list(
+                Report.objects.filter(duplicate_of=report).values_list(
+                    "transaction__reference", flat=True
+                )
+            )
+            Report.objects.filter(duplicate_of=report).update(duplicate_of=target)
+            repointed.extend(earlier)
             token = _closing_with_proof.set(report.transaction_id)
             try:
                 registry.close(
@@ -995,7 +1006,11 @@ def merge_reports(
             actor_id=actor.user_id,
             apply=apply,
             locked=merged,
-            data={"into": target_ref, "category": [merged.category_id, target.category_id]},
+            data={
+                "into": target_ref,
+                "category": [merged.category_id, target.category_id],
+                "repointed": repointed,
+            },
         )
 
 
