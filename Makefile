@@ -8,7 +8,7 @@ DB ?= sqlite
 PERF := docs/performance.md
 
 .PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry screenshots \
-	bench-dashboards bench-web bench-exchange bench-notify serve clean audit-security bench-search-quality
+	bench-dashboards bench-web bench-exchange bench-notify bench-eservices serve clean audit-security bench-search-quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,7 +69,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/lifecycle.py --write $(PERF) --command "make bench"
 
 ## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
-bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange bench-notify
+bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange bench-notify \
+	bench-eservices
 
 clean:
 	rm -rf $(VENV) var
@@ -115,6 +116,12 @@ bench-pages: $(STAMP)
 bench-exchange: $(STAMP)
 	$(BIN)/python bench/exchange.py --database $(DB) --write $(PERF) \
 		--command "make bench-exchange DB=$(DB)"
+
+## bench-eservices: citizens submitting an e-service application on Tawasul over HTTP
+## (start → steps → review → submit), DB=sqlite|postgres
+bench-eservices: $(STAMP)
+	$(BIN)/python bench/eservices.py --database $(DB) --write $(PERF) \
+		--command "make bench-eservices DB=$(DB)"
 
 ## bench-notify: notifications through the outbox to the fake SMS provider and the local SMTP
 ## server, from lifecycles over HTTP, beside the foundation's lifecycle rate

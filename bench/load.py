@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 
 class CallFailed(RuntimeError):
@@ -31,6 +31,7 @@ class Client:
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
         self.times: dict[str, list[float]] = {}
+        self.location = ""  # the Location of the last answer (a form's redirect)
 
     def call(
         self,
@@ -40,13 +41,18 @@ class Client:
         *,
         token: str = "",
         data: Any = None,
+        form: dict[str, str] | None = None,
         cookie: str = "",
         expect: tuple[int, ...] = (200, 201),
     ) -> Any:
+        """`data` is sent as JSON, `form` as a browser posts a form (urlencoded)."""
         body = json.dumps(data).encode() if data is not None else None
         headers = {"Connection": "keep-alive"}
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if cookie:
@@ -68,6 +74,7 @@ class Client:
                 self.conn.request(method, path, body=body, headers=headers)
                 response = self.conn.getresponse()
                 payload = response.read()
+                self.location = response.getheader("Location", "")
                 if response.getheader("Connection", "").lower() == "close":
                     self.conn.close()  # the next call opens a new connection
                 return response.status, payload, response.getheader("Content-Type", "")

@@ -38,6 +38,7 @@ BENCHES = {
     "web": ["web_inbox.py", "--n", "300", "--workers", "1"],
     "exchange": ["exchange.py"],
     "notify": ["notify.py", "--workers", "1"],
+    "eservices": ["eservices.py", "--workers", "1"],
 }
 
 
@@ -138,6 +139,23 @@ def test_the_notify_bench_sends_every_message_through_the_outbox(runs):
     assert re.search(r"p50 / p95 [\d,]+ / [\d,]+ ms", row[3])
     assert re.search(r"lifecycles \(bench/lifecycle.py\) [\d.]+/s", row[4])
     assert "bench/notify.py" in row[6]
+
+
+def test_the_eservices_bench_submits_applications_over_http_beside_the_floors(runs):
+    out, row = finished(runs, "eservices")
+    queries = re.search(r"queries per application: (\d+) \{(.*)\}", out)
+    assert queries and int(queries[1]) > 0
+    for kind in ("start", "step page", "step answer", "review page", "submit"):
+        assert f"'{kind}'" in queries[2]
+    benchmark, database, server, figures, floors, ratios, run = row
+    assert benchmark.startswith("e-service applications over HTTP")
+    assert database.startswith("PostgreSQL" if DATABASE == "postgres" else "SQLite")
+    assert "gunicorn" in server and "2 client processes" in server
+    assert float(re.search(r"\*\*([\d.]+) applications/s\*\*", figures)[1]) > 0
+    assert re.search(r"submit [\d,]+ / [\d,]+", figures)
+    assert re.search(r"bare WSGI [\d,]+ req/s; `GET /api/v1/me` [\d,]+ req/s", floors)
+    assert "/me req/s ÷ application req/s" in ratios
+    assert "bench/eservices.py" in run
 
 
 def test_a_run_replaces_only_the_row_of_its_benchmark_and_database(tmp_path):

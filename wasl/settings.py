@@ -313,6 +313,9 @@ WASL_OIDC_ID_CLAIM = os.environ.get("WASL_OIDC_ID_CLAIM", "national_id")
 # A portal session ends this long after sign-in, and sooner after this long without a request.
 WASL_PORTAL_SESSION_SECONDS = env_int("WASL_PORTAL_SESSION_SECONDS", 60 * 60)
 WASL_PORTAL_IDLE_SECONDS = env_int("WASL_PORTAL_IDLE_SECONDS", 15 * 60)
+# The files of an e-service draft nobody has touched for this many days are deleted (the
+# worker's job eservices.sweep_draft_files, daily); the draft keeps its other answers.
+WASL_PORTAL_DRAFT_FILES_DAYS = env_int("WASL_PORTAL_DRAFT_FILES_DAYS", 30)
 # Demo only: a one-time code sent to a demo phone, shown at /portal/demo-phone/. Never in
 # production, whatever the variable says.
 WASL_PORTAL_DEMO_CODES = env_bool("WASL_PORTAL_DEMO_CODES", not PRODUCTION) and not PRODUCTION

@@ -135,3 +135,13 @@ def test_reminders_show_on_the_unit_page_and_the_holder_own_page(cast, clock):
     own = page(cast.rights_clerk, "/dashboards/person/rights_clerk/")
     assert txn.reference in own and "تذكير بتأخر الإنجاز" in own
     assert txn.reference not in page(cast.clerk, "/dashboards/person/clerk/")
+    # in English: the kinds, the unit and both calendars in English, no Arabic label left
+    client = Client()
+    client.force_login(cast.rights_head.user)
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/dashboards/unit/{cast.rights.public_id}/").content.decode()
+    assert (
+        "Escalated to the unit&#x27;s head" in english or "Escalated to the unit's head" in english
+    )
+    assert "تصعيد إلى مدير الإدارة" not in english and "Rights" in english
+    assert "2025" in english and "1447" in english  # due: Gregorian and Hijri

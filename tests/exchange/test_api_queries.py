@@ -164,8 +164,9 @@ def deliver_queries(transport: delivery.Transport) -> tuple[int, delivery.Counts
 
 def test_delivering_to_another_node_costs_a_fixed_number_of_queries_per_batch(net, foreign):
     # Claim (5: look, the lease's UPDATE in its transaction, read), the receivers' keys (1),
-    # and the settling transaction (8: the rows still to mark, read under lock; one UPDATE
-    # of them all; the sender's log in one run of 3) — the same for one letter or five.
+    # and the settling transaction (9: the rows still to mark, read under lock; one UPDATE
+    # of them all; the sender's log in one run of 3; the transactions the letters were sent
+    # about, none here) — the same for one letter or five.
     # (In a test, a transaction is a savepoint: 2 statements each.)
     node = ForeignNode(foreign)
     send(net, to=["POL-MKK"])
@@ -177,7 +178,7 @@ def test_delivering_to_another_node_costs_a_fixed_number_of_queries_per_batch(ne
         cost, counts = deliver_queries(node)
         assert counts.delivered == letters
         costs.append(cost)
-    assert costs == [13, 13]
+    assert costs == [14, 14]
     sent = OutgoingMessage.objects.order_by("id")
     assert {m.state for m in sent} == {"delivered"}
     assert sorted(m.their_reference for m in sent) == [f"POL-MKK-1448-{n:06d}" for n in range(1, 8)]
@@ -200,5 +201,6 @@ def test_delivering_on_this_node_costs_per_letter_only_what_receiving_costs(net)
         cost, counts = deliver_queries(delivery.default_transport())
         assert counts.delivered == letters
         costs.append(cost)
-    assert costs == [24 + 2 * per_letter, 24 + 5 * per_letter]
+    # (25: the batch's part, with the read of the transactions the letters were sent about)
+    assert costs == [25 + 2 * per_letter, 25 + 5 * per_letter]
     assert log.verify_all().ok

@@ -18,6 +18,7 @@ from wasl.notifications.models import Notification
 from wasl.portal.jalsa import services, tasks
 from wasl.portal.jalsa.models import AudienceSession, Booking
 from wasl.registry.models import Transaction
+from wasl.worker import schedule
 
 from .conftest import make_person, make_session
 
@@ -54,6 +55,10 @@ def test_a_booking_is_a_request_of_the_office_and_the_person_is_told(
     assert "طلب النظر في تعويض أرض" in txn.subject
     (sms,) = Notification.objects.filter(transaction=txn)
     assert (sms.step, sms.to, sms.status) == ("jalsa_booked", person.phone, "queued")
+    # one vocabulary of steps: the transaction's page names the notice, in both languages
+    assert sms.get_step_display() == "تأكيد الحجز"
+    with translation.override("en"):
+        assert sms.get_step_display() == "Booking confirmed"
     assert txn.reference in sms.body and office.official_ar in sms.body
     assert sms.language == "ar" and "يوم 14" in sms.body  # the Hijri date (year 14xx)
     with translation.override("en"):
@@ -221,3 +226,20 @@ def test_the_reminder_is_queued_for_the_day_before_the_slot(
     row = queued.get(args_kwargs__args=[str(second.public_id)])
     assert row.run_after == second.slot_at - services.REMIND_BEFORE
     assert Notification.objects.filter(step="jalsa_reminder").count() == 0  # not yet
+
+
+def test_a_reminder_whose_task_was_lost_is_sent_by_the_periodic_catch_up(
+    office: AudienceSession,
+) -> None:
+    # Booked far ahead: the tests' backend cannot defer, so no task waits for the reminder.
+    booking = services.book(make_person(0), office.public_id, "موضوع")
+    far = booking.slot_at - services.REMIND_BEFORE - timedelta(hours=1)
+    assert services.remind_due(far) == 0  # not yet its time
+    cancelled = services.book(make_person(1), office.public_id, "موضوع")
+    services.cancel_booking(make_person(1), cancelled.public_id)
+    at = booking.slot_at - timedelta(hours=2)
+    assert services.remind_due(at) == 1
+    assert services.remind_due(at) == 0  # once
+    (sms,) = Notification.objects.filter(step="jalsa_reminder")
+    assert sms.transaction_id == booking.transaction_id
+    assert "jalsa.remind_due" in {job.name for job in schedule.SCHEDULE}

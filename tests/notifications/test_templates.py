@@ -84,8 +84,8 @@ def test_the_edit_page_previews_both_languages_with_a_sample_transaction(cast: A
     html = client.get(REGISTERED).content.decode()
     sample = queries.sample_reference(cast.emk)
     assert sample.startswith("EMK-")
-    expected_ar = queries.preview(cast.emk, defaults.SMS["registered"][0], "ar")
-    expected_en = queries.preview(cast.emk, defaults.SMS["registered"][1], "en")
+    expected_ar = queries.preview(cast.emk, defaults.SMS["registered"][0], "ar", "registered")
+    expected_en = queries.preview(cast.emk, defaults.SMS["registered"][1], "en", "registered")
     assert cast.emk.name_ar in expected_ar and sample in expected_ar
     assert cast.emk.name_en in expected_en
     assert expected_ar in html and expected_en in html
@@ -95,7 +95,7 @@ def test_the_edit_page_previews_both_languages_with_a_sample_transaction(cast: A
     # A preview of posted texts saves nothing.
     page = client.post(REGISTERED, {"action": "preview", "body_ar": AR, "body_en": EN})
     assert page.status_code == 200
-    assert queries.preview(cast.emk, EN, "en") in page.content.decode()
+    assert queries.preview(cast.emk, EN, "en", "registered") in page.content.decode()
     assert not Template.objects.exists()
 
 
@@ -194,9 +194,9 @@ def test_bad_texts_are_refused_beside_their_field_in_the_persons_language_nothin
 def test_an_sms_at_the_cap_saves_and_one_part_over_does_not(cast: Any, settings: Any) -> None:
     settings.WASL_SMS_MAX_PARTS = 2
     client = signed_in(cast.admin.user)
-    fixed = len(queries.preview(cast.emk, "{reference} ", "en"))
+    fixed = len(queries.preview(cast.emk, "{reference} ", "en", "registered"))
     fits = "{reference} " + "x" * (2 * 153 - fixed)
-    assert sms.count(queries.preview(cast.emk, fits, "en"), "en").parts == 2
+    assert sms.count(queries.preview(cast.emk, fits, "en", "registered"), "en").parts == 2
     assert save(client, REGISTERED, body_ar=AR, body_en=fits).status_code == 302
     over = fits + "x"
     assert save(client, REGISTERED, body_ar=AR, body_en=over).status_code == 400
@@ -261,3 +261,86 @@ def test_an_email_text_is_edited_and_previewed_with_its_subject(cast: Any) -> No
     en = "We received your e-mail about {reference}."
     assert save(client, RECEIVED, body_ar=ar, body_en=en, enabled="1").status_code == 302
     assert Template.objects.filter(entity=cast.emk, channel="email").count() == 2
+
+
+CLOSED_EMAIL = "/notifications/administration/EMK/templates/email/closed/"
+
+
+def test_an_emails_subject_is_the_entitys_own_after_the_reference(cast: Any) -> None:
+    client = signed_in(cast.admin.user)
+    page = client.get(CLOSED_EMAIL).content.decode()
+    assert 'name="subject_ar"' in page and defaults.SUBJECT["closed"][0] in page
+    body_ar, body_en = defaults.EMAIL["closed"]
+    saved = save(
+        client,
+        CLOSED_EMAIL,
+        body_ar=body_ar,
+        body_en=body_en,
+        subject_ar="انتهت معاملتكم لدينا",
+        subject_en=defaults.SUBJECT["closed"][1],  # the default: kept as the default
+        enabled="1",
+    )
+    assert saved.status_code == 302
+    rows = {t.language: t for t in Template.objects.filter(entity=cast.emk, channel="email")}
+    assert (rows["ar"].subject, rows["en"].subject) == ("انتهت معاملتكم لدينا", "")
+    (record,) = audits("notifications.template.changed")
+    assert record.data["new"]["subject_ar"] == "انتهت معاملتكم لدينا"
+    txn = make_visitor_transaction(cast)
+    services.set_contact(
+        cast.clerk.actor,
+        txn.public_id,
+        phone="0501234567",
+        language="ar",
+        sms=True,
+        optional=True,
+        email="visitor@example.com",
+    )
+    registry.close(cast.clerk.actor, txn.public_id, reason="انتهت")
+    mail = Notification.objects.get(transaction=txn, channel="email", step="closed")
+    assert mail.subject == f"{txn.reference} — انتهت معاملتكم لدينا"
+    # back to the default: the default subject again
+    client.post(CLOSED_EMAIL, {"action": "reset"})
+    assert (
+        queries.entity_template(cast.emk, "closed", "email").subject_ar
+        == (defaults.SUBJECT["closed"][0])
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "code"),
+    [
+        ("سطر\nثان", "text_control_chars"),
+        ("م" * 121, "text_too_long"),
+        ("رقم {reference}", "unknown_placeholder"),
+    ],
+)
+def test_a_bad_subject_is_refused_beside_its_field_nothing_saved(
+    cast: Any, subject: str, code: str
+) -> None:
+    client = signed_in(cast.admin.user, "en")
+    body_ar, body_en = defaults.EMAIL["closed"]
+    page = save(
+        client,
+        CLOSED_EMAIL,
+        body_ar=body_ar,
+        body_en=body_en,
+        subject_ar=subject,
+        subject_en="Closed",
+        enabled="1",
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'id="id_subject_ar_error"' in html and 'aria-invalid="true"' in html
+    assert not Template.objects.exists()
+    with pytest.raises(services.InvalidTemplates) as refused:
+        services.save_templates(
+            actor_for(cast.admin.user),
+            "EMK",
+            "closed",
+            "email",
+            body_ar=body_ar,
+            body_en=body_en,
+            enabled=True,
+            subject_ar=subject,
+        )
+    assert refused.value.errors[0].code == code

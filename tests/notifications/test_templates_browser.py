@@ -57,7 +57,7 @@ def test_the_count_shown_as_one_types_is_the_count_of_sms_py(
                 box.press_sequentially(text)  # key by key, as a person types
             else:
                 box.fill(text)
-            expected = sms.count(queries.preview(cast.emk, text, language), language)
+            expected = sms.count(queries.preview(cast.emk, text, language, "answered"), language)
             found = shown(page, language)
             assert found["encoding"] == expected.encoding, (language, text, found)
             assert found["units"] == str(expected.units), (language, text, found)
@@ -65,6 +65,16 @@ def test_the_count_shown_as_one_types_is_the_count_of_sms_py(
             words = found["text"]
             assert ENCODING[expected.encoding] in words and f"{expected.units} characters" in words
             assert f"{expected.parts} of at most" in words
+        # The text that asks for a document is counted with a sample of what is asked.
+        page.goto("/notifications/administration/EMK/templates/sms/document_needed/")
+        for language in ("ar", "en"):
+            text = "{entity}: {reference} — {document}"
+            page.locator(f"#id_body_{language}").fill(text)
+            rendered = queries.preview(cast.emk, text, language, "document_needed")
+            assert queries.SAMPLES["{document}"][language] in rendered
+            expected = sms.count(rendered, language)
+            assert shown(page, language)["units"] == str(expected.units), language
+        page.goto(EDIT)
         # Over the cap: said so as one types, and refused on saving.
         page.locator("#id_body_en").fill("{reference} " + "x" * 700)
         assert "too long to send" in shown(page, "en")["text"]
@@ -109,6 +119,17 @@ def test_the_templates_pages_pass_axe_and_fit_360_px(
             failures["errors (width)"] = wide
         page.set_viewport_size({"width": 390, "height": 900})
         page.screenshot(path=str(tmp_path / f"errors-{language}-390.png"), full_page=True)
+        # An e-mail's subject refused beside its field.
+        page.goto("/notifications/administration/EMK/templates/email/received/")
+        page.locator(f"#id_subject_{language}").fill("{reference}")
+        page.locator("button[value=save]").click()
+        page.wait_for_load_state()
+        assert page.locator(f"#id_subject_{language}_error").is_visible()
+        if found := violations(page):
+            failures["subject error"] = found
+        if wide := too_wide(page):
+            failures["subject error (width)"] = wide
+        page.screenshot(path=str(tmp_path / f"subject-{language}-390.png"), full_page=True)
     finally:
         context.close()
     assert not failures, failures

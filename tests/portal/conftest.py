@@ -77,6 +77,18 @@ def sign_in(client: Client, sub: str) -> Any:
     return client.get(authorize(start["Location"], sub))
 
 
+def browser_in(
+    chromium: Any, live_server: Any, language: str, viewport: Any, *, axe: bool = True
+) -> Any:
+    """A browser context with the person's language chosen on Wasl (its cookie) at `viewport`,
+    and its page; our CSP bypassed when axe-core's script is to be injected."""
+    context = chromium.new_context(
+        base_url=live_server.url, locale="ar-SA", viewport=viewport, bypass_csp=axe
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    return context, context.new_page()
+
+
 @pytest.fixture
 def matters(cast: Cast) -> dict[str, Any]:
     """Matters of the first demo citizen in two entities, one of them confidential, and one
@@ -104,4 +116,7 @@ def matters(cast: Cast) -> dict[str, Any]:
         subject="معاملة شخص آخر",
         party=registry.Party(type="citizen", name=CITIZEN_2.name_ar, id_number=CITIZEN_2.id_number),
     )
+    # The unit asks for a document: "my matters" shows what is asked (and its page is checked
+    # with axe-core with it).
+    registry.request_document(cast.clerk.actor, mine.public_id, document="صورة صك الملكية مصدقة")
     return {"mine": mine, "secret": secret, "elsewhere": elsewhere, "other": other}

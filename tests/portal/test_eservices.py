@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
@@ -236,7 +237,12 @@ def test_the_server_enforces_the_rules_the_browser_enforced(cast: Cast, waiver: 
     review = url.replace("step/1/", "review/")
     answer = client.post(review)
     assert answer.status_code == 400
-    assert "«صك التنازل» مطلوب." in answer.content.decode()
+    text = answer.content.decode()
+    assert "«صك التنازل» مطلوب." in text
+    # Shown on the step of the field, beside it, and in the summary linking to it.
+    assert 'id="f_deed_error"' in text and '<a href="#f_deed">' in text
+    assert re.search(r'<input type="file" id="f_deed"[^>]*aria-invalid="true"', text)
+    assert f'action="{url.replace("step/1/", "step/2/")}"' in text
     assert not Transaction.objects.exists()
     assert Application.objects.get().state == "draft"
     record("e-service: submission breaking the rules", attempts=2, undetected=0)

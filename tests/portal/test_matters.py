@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test import Client
 
-from tests.conftest import Cast
+from tests.conftest import Cast, make_transaction
 from tests.security.report import record
 from wasl.registry import services as registry
 
@@ -27,8 +27,9 @@ def test_the_page_lists_the_persons_matters_in_every_entity_and_no_one_elses(
 ) -> None:
     client = Client()
     sign_in(client, CITIZEN.subject)
-    # Session, person, transactions, open referrals, documents (and the session's save).
-    with django_assert_max_num_queries(7):
+    # Session, person, transactions, open referrals, documents, documents asked of the
+    # person (and the session's save).
+    with django_assert_max_num_queries(8):
         page = client.get("/portal/matters/")
     text = page.content.decode()
     for name in ("mine", "elsewhere", "secret"):
@@ -58,7 +59,7 @@ def test_query_count_does_not_grow_with_matters(
             to_units=[cast.rights],
             instruction="للإفادة",
         )
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get("/portal/matters/").content.decode().count("card portal-matter") == 8
 
 
@@ -137,3 +138,20 @@ def test_staff_signed_in_are_not_citizens(cast: Cast, matters: dict[str, Any]) -
     client = Client()
     assert client.login(username="clerk", password="correct horse battery staple 1448")
     assert client.get("/portal/matters/").status_code == 302
+
+
+def test_my_matters_shows_what_is_asked_while_the_matter_is_open(cast: Cast) -> None:
+    txn = make_transaction(
+        cast,
+        party=registry.Party(type="citizen", name=CITIZEN.name_ar, id_number=CITIZEN.id_number),
+    )
+    client = Client()
+    sign_in(client, CITIZEN.subject)
+    assert "صورة صك الملكية مصدقة" not in client.get("/portal/matters/").content.decode()
+    registry.request_document(cast.clerk.actor, txn.public_id, document="صورة صك الملكية مصدقة")
+    page = client.get("/portal/matters/").content.decode()
+    assert "صورة صك الملكية مصدقة" in page and "مطلوب منك مستند" in page
+    english = client.get("/portal/matters/", HTTP_ACCEPT_LANGUAGE="en")
+    registry.close(cast.clerk.actor, txn.public_id, reason="استوفيت")
+    assert "صورة صك الملكية مصدقة" not in client.get("/portal/matters/").content.decode()
+    assert english.status_code == 200

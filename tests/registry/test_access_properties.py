@@ -294,7 +294,7 @@ def check_inboxes(actor: Actor, visible: set[int], built: Built, who: str) -> No
         assert set(inbox.held_in(actor, unit.pk).values_list("pk", flat=True)) == held, where
         counts = inbox.counts(actor, unit.pk, today)
         assert (counts["open"], counts["held"]) == (len(waiting), len(held)), where
-        page = inbox.page(actor, unit.pk, today=today, with_counts=False)
+        page = inbox.page(actor, unit.pk, box="open", today=today, with_counts=False)
         assert {r.pk for r in page.referrals} == waiting, where
         page = inbox.page(actor, unit.pk, box="held", today=today, with_counts=False)
         assert {t.pk for t in page.transactions} == held, where

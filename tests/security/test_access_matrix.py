@@ -24,6 +24,7 @@ exist.
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import json
@@ -33,6 +34,7 @@ import subprocess
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,20 +43,23 @@ from django.urls import URLPattern, reverse
 
 from tests.conftest import Cast, Person
 from tests.security.report import record
+from wasl import demo as demo_data
 from wasl.core.arabic import fold_digits
 from wasl.directory import services as directory
-from wasl.directory.models import Unit
+from wasl.directory.models import Membership, Unit
 from wasl.directory.tokens import create_token
 from wasl.exchange import delivery, members, proofs, ratelimit
 from wasl.exchange import services as exchange
 from wasl.exchange.models import IncomingMessage, OutgoingMessage
 from wasl.registry import services as registry
 from wasl.registry import states
-from wasl.registry.models import Attachment, Referral, Transaction
+from wasl.registry.models import Attachment, Event, Referral, Transaction
 from wasl.registry.queries import visible_transactions
 from wasl.web import urls as web_urls
 from wasl.web.views import exchange as exchange_pages
 from wasl.web.workspace import UNIT_SESSION_KEY
+
+DEMO_PEOPLE = Path(demo_data.__file__).parent / "data" / "people.csv"
 
 # The marker word in a transaction's subject, body, files and instructions (none is a part
 # of another: each ends with the only Z it holds).
@@ -175,7 +180,9 @@ def build_world(cast: Cast) -> World:
 
     # Letters through Wasl: the registry writes to the Amanah, which answers; the rights
     # administration writes too, and its answer comes into the registry's inbox, where the
-    # registry's clerks may see the answer but not the letter it answers.
+    # registry's clerks may see the answer but not the letter it answers. The registry's
+    # letter is about a transaction referred to the rights administration, whose readers
+    # there see its receipt on the timeline (`letter_delivered`) but not the letter.
     for unit, person, marker in (
         (cast.registry, cast.clerk, "MKLETTERZ"),
         (cast.rights, cast.rights_clerk, "MKRIGHTSLETTERZ"),
@@ -186,6 +193,7 @@ def build_world(cast: Cast) -> World:
             to=["AMN-JED"],
             subject=f"{marker} طلب إزالة التعديات",
             body=f"نص الخطاب {marker}",
+            concerning=t["routed_to_rights"].public_id if unit == cast.registry else None,
         )
         name = marker[2:-1].lower()
         t[name] = sent.transaction
@@ -588,6 +596,19 @@ def test_no_read_path_names_a_transaction_its_reader_may_not_see(world: World) -
     # The matrix reads what it claims: every role, the API and the pages, and the hidden
     # objects of each distance answered as missing ones.
     assert len(world.people) >= 12
+    # Every role the demo region gives is a reader here (a new role there fails this until
+    # someone with it reads everything here).
+    with DEMO_PEOPLE.open(encoding="utf-8") as rows:
+        demo_roles = {row["role"] for row in csv.DictReader(rows)}
+    held = set(
+        Membership.objects.filter(
+            user_id__in=[p.user.pk for p in world.people.values()]
+        ).values_list("role", flat=True)
+    )
+    assert demo_roles and demo_roles <= held, demo_roles - held
+    assert Event.objects.filter(
+        transaction=world.txns["routed_to_rights"], action="letter_delivered"
+    ).exists()
     for distance in ("other_unit", "other_entity", "confidential", "top_secret"):
         seen_by = {
             p.username

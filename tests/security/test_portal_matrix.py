@@ -145,8 +145,10 @@ def reads(world: World) -> list[tuple[str, str | None]]:
         "code": [WAIVER["code"]],  # the catalogue is public to whoever may apply
         "bid": [b for bookings in world.bookings.values() for b in bookings],
         "sid": world.sessions,
+        # The offline notice, the same for everyone: drawn without the session.
+        "language": ["ar", "en"],
     }
-    public = ("code", "sid")
+    public = ("code", "sid", "language")
     out: list[tuple[str, str | None]] = []
     for name, pattern in patterns(portal_urls.urlpatterns):
         if pattern.name in NOT_READS:

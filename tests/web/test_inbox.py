@@ -271,3 +271,20 @@ def test_the_main_navigation_leads_to_the_inquiry_and_the_dashboards(cast: Any) 
     assert (
         'href="/letters/"' not in audits[audits.index('class="site-nav"') : audits.index("</nav>")]
     )
+
+
+def test_with_no_box_chosen_the_inbox_opens_where_the_work_is(cast: Any) -> None:
+    # The registry unit has no referral addressed to it, only its own transactions back
+    # with it: those are shown first (not an empty box of referrals).
+    txn = make_transaction(cast)
+    page = inbox.page(cast.clerk.actor, cast.registry.pk)
+    assert (page.box, page.counts["open"], page.counts["held"]) == ("held", 0, 1)
+    assert [t.pk for t in page.transactions] == [txn.pk]
+    html = signed_in(cast.clerk).get("/").content.decode()
+    assert txn.reference in html
+    assert re.search(r'href="\?box=held"[^>]*aria-current="page"', html)
+    # A unit with referrals waiting opens on them.
+    ((_, _ref),) = referred_to_rights(cast)
+    assert inbox.page(cast.rights_clerk.actor, cast.rights.pk).box == "open"
+    # A box chosen is kept, even when empty.
+    assert inbox.page(cast.clerk.actor, cast.registry.pk, box="open").box == "open"

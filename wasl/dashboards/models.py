@@ -22,9 +22,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from wasl.directory.models import Unit
 from wasl.registry.models import Direction, Kind, Referral, Transaction, Urgency
+from wasl.registry.vocabulary import Vocabulary
 
 KIND_FIELDS = [f"k_{value}" for value in Kind.values]
 URGENCY_FIELDS = [f"u_{value}" for value in Urgency.values]
@@ -82,10 +84,10 @@ class Reminder(models.Model):
     the unique constraints, so a follow-up run that repeats sends nothing twice.
     """
 
-    class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "تذكير باقتراب موعد الإنجاز"
-        OVERDUE = "overdue", "تذكير بتأخر الإنجاز"
-        ESCALATED = "escalated", "تصعيد إلى مدير الإدارة"
+    class Kind(Vocabulary):
+        DUE_SOON = "due_soon", _("Reminder: due soon")
+        OVERDUE = "overdue", _("Reminder: overdue")
+        ESCALATED = "escalated", _("Escalated to the unit's head")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from wasl.core import hijri
 from wasl.directory.models import Unit
@@ -161,12 +162,17 @@ def reminder_data(reminder: Reminder) -> dict[str, Any]:
     return {
         "id": str(reminder.public_id),
         "kind": reminder.kind,
-        "kind_ar": Reminder.Kind(reminder.kind).label,
+        "kind_ar": _in("ar", Reminder.Kind(reminder.kind).label),
+        "kind_en": _in("en", Reminder.Kind(reminder.kind).label),
         "day": reminder.day.isoformat(),
         "due_date": reminder.due_date.isoformat(),
         "due_date_hijri": hijri.format_hijri(reminder.due_date),
         "late_working_days": max(0, reminder.late_days),
-        "unit": {"id": str(reminder.unit.public_id), "name_ar": reminder.unit.name_ar},
+        "unit": {
+            "id": str(reminder.unit.public_id),
+            "name_ar": reminder.unit.name_ar,
+            "name_en": reminder.unit.name_en,
+        },
         "transaction": {
             "id": str(txn.public_id),
             "reference": txn.reference,
@@ -174,6 +180,11 @@ def reminder_data(reminder: Reminder) -> dict[str, Any]:
             "href": transaction_url(txn.public_id),
         },
     }
+
+
+def _in(language: str, label: Any) -> str:
+    with translation.override(language):
+        return str(label)
 
 
 def transaction_url(public_id: Any) -> str:

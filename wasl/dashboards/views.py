@@ -96,7 +96,11 @@ def _reminders(actor: Actor, scope: Scope) -> list[dict[str, Any]]:
         rows = followup.reminders_for(actor)[:20]
     else:
         return []
-    return [presenters.reminder_data(r) for r in rows]
+    # The page's own: the kind in the page's language, the due date to show in both calendars.
+    return [
+        {**presenters.reminder_data(r), "kind_label": r.get_kind_display(), "due": r.due_date}
+        for r in rows
+    ]
 
 
 @signed_in

@@ -61,6 +61,11 @@ class LetterIn(Strict):
     restriction: RestrictionIn | None = None
     reply_due: str | None = Field(None, max_length=20, description="Gregorian or Hijri date")
     answers: uuid.UUID | None = Field(None, description="An incoming Wasl letter this answers")
+    concerning: uuid.UUID | None = Field(
+        None,
+        description="A transaction of your entity the letter is about: linked to it, and told "
+        "(with its visitor) when each receiver's receipt comes back",
+    )
     attachments: list[uuid.UUID] = Field(
         default_factory=list, max_length=20, description="Attachments (ids) you can see"
     )
@@ -102,6 +107,7 @@ def _send(actor: Actor, payload: LetterIn, files: list[UploadedFile]) -> dict[st
         ),
         reply_due=_date(payload.reply_due, "reply_due"),
         answers=payload.answers,
+        concerning=payload.concerning,
         attachments=payload.attachments,
         files=[services.NewFile(f.name or "", f.chunks(), f.content_type or "") for f in files],
     )

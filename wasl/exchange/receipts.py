@@ -1,7 +1,9 @@
 """Receipts coming home: the last stage of a letter's way. A receipt is checked against the
 receiver's key and the envelope we sent, then marks the outbox row delivered — whether it came
 back as the answer to a delivery (`delivery.settle`) or on its own
-(`POST /exchange/v1/receipts`)."""
+(`POST /exchange/v1/receipts`). A letter sent about a transaction of the sender (linked to it
+when sent) adds `letter_delivered` to that transaction's timeline as each receipt comes home:
+its visitor hears which entity received it (wasl.notifications)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction as db
+from django.db.models import F
 from django.utils import timezone
 
-from . import envelope, keys, log, ratelimit
+from wasl.directory.models import Entity
+from wasl.registry import services as registry
+from wasl.registry.models import Link, LinkKind, Transaction
+from wasl.registry.states import Action, State
+
+from . import envelope, keys, log, members, ratelimit
 from .errors import ExchangeError
-from .models import DeliveryState, LogEntry, OutgoingMessage
+from .models import DeliveryState, Kind, LogEntry, OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,59 @@ def record_all(
             for row, outcome in zip(marked, outcomes, strict=True)
         ]
     )
+    _note_on_concerned(marked, now)
     return marked
+
+
+def _note_on_concerned(marked: list[OutgoingMessage], now: datetime) -> None:
+    """For each letter just delivered, every transaction of the sender's entity it was sent
+    about (`services.send_letter(concerning=…)`: linked `related` from the letter) gets a
+    `letter_delivered` event, by the sender's system account, naming the entity that received
+    it — and nothing else of the letter (a reader of the transaction may not see the letter).
+    In the caller's transaction; a fixed number of queries, plus one event per transaction
+    told. A cancelled transaction is not told."""
+    letters = [row for row in marked if row.kind == Kind.LETTER]
+    if not letters:
+        return
+    about: dict[int, list[int]] = {}
+    for source_id, target_id in Link.objects.filter(
+        source_id__in={row.transaction_id for row in letters},
+        kind=LinkKind.RELATED,
+        target__entity_id=F("source__entity_id"),
+    ).values_list("source_id", "target_id"):
+        about.setdefault(source_id, []).append(target_id)
+    if not about:
+        return
+    told = {
+        txn.pk: txn
+        for txn in Transaction.objects.select_for_update()
+        .filter(pk__in={pk for pks in about.values() for pk in pks})
+        .exclude(state=State.CANCELLED)
+        .order_by("pk")
+    }
+    names = {
+        entity.pk: entity
+        for entity in Entity.objects.filter(pk__in={row.receiver.entity_id for row in letters})
+    }
+    for row in letters:
+        receiver = names[row.receiver.entity_id]
+        for target_id in about.get(row.transaction_id, []):
+            txn = told.get(target_id)
+            if txn is None:
+                continue
+            registry.record_event(
+                members.system_actor(row.sender),
+                txn,
+                Action.LETTER_DELIVERED,
+                now,
+                unit_id=None,
+                note=receiver.name_ar,
+                data={
+                    "to": row.receiver.code,
+                    "to_ar": receiver.name_ar,
+                    "to_en": receiver.name_en or receiver.name_ar,
+                },
+            )
 
 
 def accept(raw: bytes) -> str:

@@ -221,6 +221,7 @@ def send_letter(
     restriction: Restriction | None = None,
     reply_due: date | None = None,
     answers: object | None = None,
+    concerning: object | None = None,
     attachments: Iterable[object] = (),
     files: Iterable[NewFile] = (),
 ) -> SentLetter:
@@ -230,7 +231,10 @@ def send_letter(
     outgoing transaction (first receiver as correspondent) and, in the same database
     transaction, one signed envelope per receiver in the outbox. `answers` is an incoming
     letter (that came through Wasl) this one answers: the receivers default to its sender and
-    the two transactions are linked. `attachments` are ids of attachments the actor can see;
+    the two transactions are linked. `concerning` is a transaction of the entity (one the
+    actor can see) the letter is about, linked to it: when a receiver's receipt comes back,
+    that transaction's timeline says so and its visitor is told (`receipts`). `attachments`
+    are ids of attachments the actor can see;
     `files` are new files. Refuses unknown and revoked receivers. Records
     `exchange.letter.sent`.
     """
@@ -262,6 +266,14 @@ def send_letter(
         answered = (answered_txn, origin)
         if not to_codes:
             to_codes = [origin.sender.code]
+    about = access.get_transaction_for(actor, concerning) if concerning is not None else None
+    if about is not None and (about.entity_id != unit.entity_id or about.direction == "outgoing"):
+        raise InvalidInput(
+            "يُرسل الخطاب عن معاملة واردة أو داخلية من معاملات جهتك.",
+            "A letter is sent about an incoming or internal transaction of your entity.",
+            code="concerning_not_allowed",
+            field="concerning",
+        )
     existing = [access.get_attachment_for(actor, a) for a in attachments]
     stored = [
         registry_files.store(f.chunks, filename=f.filename, declared_type=f.content_type)
@@ -299,6 +311,8 @@ def send_letter(
             )
         if answered is not None:
             registry.link(actor, txn.public_id, answered[0].public_id, kind="answers")
+        if about is not None and (answered is None or about.pk != answered[0].pk):
+            registry.link(actor, txn.public_id, about.public_id, kind="related")
         letter = {
             "reference": txn.reference,
             "date": txn.registered_on.isoformat(),

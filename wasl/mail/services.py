@@ -198,7 +198,10 @@ def match(parsed: parsing.Parsed) -> tuple[Transaction | None, str]:
 
 
 def _registered_address(txn: Transaction) -> str:
-    email = Contact.objects.filter(transaction_id=txn.pk).values_list("email", flat=True).first()
+    """The visitor's address: the one kept with their choices, else the one registered with
+    the matter (`party_email`) while no choices are kept."""
+    kept = Contact.objects.filter(transaction_id=txn.pk).values_list("email", flat=True)
+    email = kept[0] if kept else txn.party_email
     return (email or "").lower()
 
 
@@ -241,7 +244,7 @@ def add_to_transaction(row: InboundMessage, parsed: parsing.Parsed, txn_pk: int)
         row.reason = ""
         row.save()
         text = parsed.text.strip() or "(—)"
-        event = registry._record(
+        event = registry.record_event(
             actor,
             txn,
             "commented",
@@ -383,7 +386,7 @@ def reply_to_visitor(actor: Actor, transaction_id: object, *, text: object) -> E
         now = timezone.now()
         txn.updated_at = now
         txn.save(update_fields=["updated_at"])
-        event = registry._record(
+        event = registry.record_event(
             actor,
             txn,
             "commented",

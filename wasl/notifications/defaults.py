@@ -22,6 +22,14 @@ SMS = {
         "وصل: أغلقت معاملتكم {reference} لدى {entity}.",
         "Wasl: your matter {reference} with {entity} has been closed.",
     ),
+    "letter_received": (
+        "وصل: تسلّمت {receiver} خطاب {entity} بشأن معاملتكم {reference}.",
+        "Wasl: {receiver} has received the letter of {entity} about your matter {reference}.",
+    ),
+    "document_needed": (
+        "وصل: تحتاج {entity} لمعاملتكم {reference}: {document}. ردوا على رسالة البريد أو راجعوا الجهة.",
+        "Wasl: {entity} needs for your matter {reference}: {document}. Answer by e-mail or contact them.",
+    ),
     "report_closed": (
         "وصل: عولج البلاغ {reference} لدى {entity} وأغلق. شكراً لإبلاغكم.",
         "Wasl: report {reference} with {entity} was dealt with and closed. Thank you for reporting it.",
@@ -49,6 +57,14 @@ EMAIL = {
         "أغلقت معاملتكم {reference} لدى {entity}.",
         "Your matter {reference} with {entity} has been closed.",
     ),
+    "letter_received": (
+        "كتبت {entity} بشأن معاملتكم {reference} إلى {receiver}، وقد تسلّمت {receiver} الخطاب.\nيمكنكم الرد على هذه الرسالة بما يخص المعاملة.",
+        "{entity} wrote about your matter {reference} to {receiver}, and {receiver} has received the letter.\nYou may answer this e-mail about it.",
+    ),
+    "document_needed": (
+        "تحتاج {entity} لاستكمال معاملتكم {reference} إلى ما يلي:\n{document}\nأرفقوه في رد على هذه الرسالة، أو سلموه إلى الجهة.",
+        "{entity} needs the following to go on with your matter {reference}:\n{document}\nAttach it to an answer to this e-mail, or hand it in to them.",
+    ),
     "report_closed": (
         "عولج البلاغ {reference} لدى {entity} وأغلق.\nيمكنكم الاطلاع على ما تم في صفحة البلاغ بالرقم نفسه. شكراً لإبلاغكم.",
         "Report {reference} with {entity} was dealt with and closed.\nSee what was done on the report's page under the same number. Thank you for reporting it.",
@@ -69,6 +85,11 @@ SUBJECT = {
     "referred": ("إحالة معاملتكم", "Your matter is referred"),
     "answered": ("صدرت الإفادة", "The answer is ready"),
     "closed": ("إغلاق معاملتكم", "Your matter is closed"),
+    "document_needed": ("مطلوب مستند لمعاملتكم", "A document is needed for your matter"),
+    "letter_received": (
+        "تسلّم جهة أخرى خطابًا بشأن معاملتكم",
+        "Another entity received a letter about your matter",
+    ),
     "report_closed": ("إغلاق البلاغ", "The report is closed"),
     "report_merged": ("ضم بلاغكم", "Your report was joined"),
     "received": ("وصلت رسالتكم", "Your e-mail was received"),

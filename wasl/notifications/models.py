@@ -29,6 +29,9 @@ class Template(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     language = models.CharField(max_length=2, choices=Language.choices)
     body = models.TextField()
+    # E-mail only: the subject after the reference (which always leads it); empty: the
+    # default subject (`defaults.SUBJECT`).
+    subject = models.CharField(max_length=120, blank=True, default="")
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,12 +12,17 @@ Which steps, for whom:
   matter), the others only when the visitor takes optional messages;
 - `referred` only on the first referral away from the owning unit (not when units are added),
   and never for a confidential matter; the message names no unit;
-- `answered` only when the last open referral is answered (the transaction is `answered`).
+- `answered` only when the last open referral is answered (the transaction is `answered`);
+- `document_needed` when the owning unit asks the visitor for a document (mandatory: the
+  matter waits for it), with the unit's words of what is needed (`{document}`);
+- `letter_received` when a letter the entity sent about the matter through Wasl was received
+  by another entity, named (`{receiver}`); never for a confidential matter.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.utils import make_msgid
 from typing import Any
 
@@ -29,16 +34,23 @@ from django.utils import timezone
 from wasl.directory.models import Entity
 from wasl.registry import followers
 from wasl.registry.events import Published
-from wasl.registry.models import Confidentiality, Event, PartyType, Transaction
+from wasl.registry.models import Confidentiality, Event, Transaction
+from wasl.registry.vocabulary import VISITORS
 
 from . import conf, defaults, sms, tasks
 from .models import Contact, Notification, Template
 from .states import MANDATORY, Channel, Language, Status, Step
 
-VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
-# The placeholders a template may hold, and nothing else (see `render`).
+# The placeholders a template may hold, and nothing else (see `render`): those of every step,
+# and those of one step only (what the unit asks for, in its own words).
 PLACEHOLDERS = ("{reference}", "{entity}")
-PLACEHOLDER = re.compile(r"\{(reference|entity)\}")
+STEP_PLACEHOLDERS = {Step.DOCUMENT_NEEDED: ("{document}",), Step.LETTER_RECEIVED: ("{receiver}",)}
+PLACEHOLDER = re.compile(r"\{(reference|entity|document|receiver)\}")
+
+
+def placeholders(step: str) -> tuple[str, ...]:
+    """The placeholders the text of `step` may hold."""
+    return PLACEHOLDERS + STEP_PLACEHOLDERS.get(step, ())
 
 
 def step_of(event: Event, txn: Transaction) -> str | None:
@@ -55,6 +67,10 @@ def step_of(event: Event, txn: Transaction) -> str | None:
         return Step.ANSWERED
     if event.action == "closed":
         return Step.CLOSED
+    if event.action == "document_requested":
+        return Step.DOCUMENT_NEEDED
+    if event.action == "letter_delivered" and txn.confidentiality == Confidentiality.NORMAL:
+        return Step.LETTER_RECEIVED
     return None
 
 
@@ -72,7 +88,7 @@ def on_event(published: Published) -> None:
     if step is None:
         return
     registering = step == Step.REGISTERED
-    if registering and not txn.party_phone:
+    if registering and not txn.party_phone and not txn.party_email:
         return  # nobody has had the chance to give another number (or an address) yet
     found = read_step(txn, step, Channel.SMS, with_contact=not registering)
     contact = _contact_from(found, txn)
@@ -81,7 +97,12 @@ def on_event(published: Published) -> None:
     queued = False
     wanted = mandatory or (contact.sms and contact.optional and found["enabled"])
     if contact.phone and wanted:
-        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+        body = render(
+            found[f"body_{language}"],
+            txn.reference,
+            found[f"name_{language}"],
+            step_values(event, step, language),
+        )
         queued = queue(event, txn, step, contact, language, body)
     # E-mail goes to an address that takes mail (no bounce since it was saved).
     if contact.email and not contact.email_failing and (mandatory or contact.optional):
@@ -123,15 +144,15 @@ def tell_followers(event: Event, txn: Transaction) -> bool:
 
 def contact_of(txn: Transaction) -> Contact:
     """The visitor's choices for `txn`: those kept (`services.set_contact`), else the party's
-    number as registered, in Arabic, with every message. Not saved: a row is kept only once
+    number and address as registered, in Arabic, with every message. Not saved: a row is kept only once
     someone changes the choices."""
     kept = Contact.objects.filter(transaction_id=txn.pk).first()
-    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone)
+    return kept or Contact(transaction_id=txn.pk, phone=txn.party_phone, email=txn.party_email)
 
 
 def _contact_from(found: dict[str, Any], txn: Transaction) -> Contact:
     if found.get("contact_language") is None:  # none kept (or not read: just registered)
-        return Contact(transaction_id=txn.pk, phone=txn.party_phone)
+        return Contact(transaction_id=txn.pk, phone=txn.party_phone, email=txn.party_email)
     return Contact(
         transaction_id=txn.pk,
         phone=found["contact_phone"],
@@ -185,14 +206,21 @@ def queue_email(
 ) -> bool:
     """Write the e-mail of `step` on `txn` to `to` (inside the caller's transaction), in the
     entity's e-mail template (else the default in code) or the `body` a person wrote, its
-    subject led by the reference and its Message-ID made now (a retry sends the same one).
+    subject led by the reference (then the entity's own subject, else the default) and its Message-ID made now (a retry sends the same one).
     `in_reply_to`: the visitor's message this one answers. False when it was already written."""
     index = Language.values.index(language)
+    subject = defaults.SUBJECT[step][index]
     if body is None:
         found = read_step(txn, step, Channel.EMAIL, with_contact=False)
         if not found["enabled"] and step not in MANDATORY:
             return False  # the entity switched this message off
-        body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+        subject = found[f"subject_{language}"]
+        body = render(
+            found[f"body_{language}"],
+            txn.reference,
+            found[f"name_{language}"],
+            step_values(event, step, language),
+        )
     now = timezone.now()
     notification = Notification(
         transaction=txn,
@@ -201,7 +229,7 @@ def queue_email(
         channel=Channel.EMAIL,
         language=language,
         to=to,
-        subject=f"{txn.reference} — {defaults.SUBJECT[step][index]}",
+        subject=f"{txn.reference} — {subject}",
         body=body,
         message_id=make_msgid(domain=conf.get("WASL_EMAIL_DOMAIN")),
         in_reply_to=in_reply_to[:250],
@@ -225,9 +253,16 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
         "switched_off": Exists(texts.filter(entity_id=OuterRef("pk"), enabled=False))
     }
     for language in Language.values:
-        own = texts.filter(entity_id=OuterRef("pk"), language=language).values("body")[:1]
-        default = texts.filter(entity__isnull=True, language=language).values("body")[:1]
-        extra[f"body_{language}"] = Coalesce(Subquery(own), Subquery(default))
+        own = texts.filter(entity_id=OuterRef("pk"), language=language)
+        default = texts.filter(entity__isnull=True, language=language)
+        extra[f"body_{language}"] = Coalesce(
+            Subquery(own.values("body")[:1]), Subquery(default.values("body")[:1])
+        )
+        if channel == Channel.EMAIL:
+            extra[f"subject_{language}"] = Coalesce(
+                Subquery(own.exclude(subject="").values("subject")[:1]),
+                Subquery(default.exclude(subject="").values("subject")[:1]),
+            )
     if with_contact:
         kept = Contact.objects.filter(transaction_id=txn.pk)
         for name in ("phone", "language", "sms", "optional", "email", "email_failing"):
@@ -239,11 +274,29 @@ def read_step(txn: Transaction, step: str, channel: str, *, with_contact: bool) 
     fallback = defaults.TEXTS[channel]
     for index, language in enumerate(Language.values):
         found[f"body_{language}"] = found[f"body_{language}"] or fallback[step][index]
+        if channel == Channel.EMAIL:
+            found[f"subject_{language}"] = (
+                found[f"subject_{language}"] or defaults.SUBJECT[step][index]
+            )
     return found
 
 
-def render(body: str, reference: str, entity: str) -> str:
-    """The template with its placeholders filled: {reference} and {entity} only, so that a
-    template never shows what the visitor should not read (the subject, a unit)."""
-    values = {"reference": reference, "entity": entity}
+def step_values(event: Event, step: str, language: str) -> dict[str, str]:
+    """The values of a step's own placeholders (`STEP_PLACEHOLDERS`): what the unit asked the
+    visitor for (`{document}`, its own words); the entity that received a letter about the
+    matter (`{receiver}`, its name in `language`)."""
+    if step == Step.DOCUMENT_NEEDED:
+        return {"document": event.note}
+    if step == Step.LETTER_RECEIVED:
+        data = event.data if isinstance(event.data, dict) else {}
+        return {"receiver": str(data.get(f"to_{language}") or data.get("to_ar") or "")}
+    return {}
+
+
+def render(body: str, reference: str, entity: str, own: Mapping[str, str] | None = None) -> str:
+    """The template with its placeholders filled: {reference}, {entity} and the step's own
+    (`step_values`) only, so that a template never shows what the visitor should not read
+    (the subject, a unit); a placeholder without a value is left empty."""
+    values = {"reference": reference, "entity": entity, "document": "", "receiver": ""}
+    values.update(own or {})
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)

@@ -13,10 +13,10 @@ from wasl.directory.actors import Actor
 from wasl.directory.models import Entity
 from wasl.registry import rights
 from wasl.registry.models import Transaction
+from wasl.registry.vocabulary import VISITORS
 
 from . import defaults, outbox
 from .models import Contact, Notification, Template
-from .outbox import VISITORS
 from .states import MANDATORY, Channel, Language, Step
 
 
@@ -58,6 +58,9 @@ class EntityTemplate:
     body_en: str
     enabled: bool = True
     own: bool = False  # the entity's own text (else the default)
+    # E-mail: the subject after the reference, in each language ("" for an SMS).
+    subject_ar: str = ""
+    subject_en: str = ""
 
     @property
     def mandatory(self) -> bool:
@@ -85,6 +88,7 @@ def entity_templates(entity: Entity) -> list[EntityTemplate]:
             if step not in texts:
                 continue
             ar, en = own.get((channel, step, "ar")), own.get((channel, step, "en"))
+            subject = defaults.SUBJECT.get(step, ("", "")) if channel == Channel.EMAIL else ("", "")
             out.append(
                 EntityTemplate(
                     step=step,
@@ -93,6 +97,8 @@ def entity_templates(entity: Entity) -> list[EntityTemplate]:
                     body_en=en.body if en else texts[step][1],
                     enabled=all(t.enabled for t in (ar, en) if t),
                     own=bool(ar or en),
+                    subject_ar=(ar.subject if ar and ar.subject else subject[0]),
+                    subject_en=(en.subject if en and en.subject else subject[1]),
                 )
             )
     return out
@@ -112,13 +118,34 @@ def sample_reference(entity: Entity) -> str:
     return f"{entity.code}-{hijri.hijri_year(timezone.localdate())}-000123"
 
 
-def preview(entity: Entity, body: str, language: str) -> str:
+# Samples of the steps' own placeholders (`outbox.STEP_PLACEHOLDERS`), to preview their texts:
+# what a unit might ask for, an entity that might receive a letter.
+SAMPLES = {
+    "{document}": {Language.AR: "صورة صك الملكية", Language.EN: "a copy of the title deed"},
+    "{receiver}": {Language.AR: "أمانة محافظة جدة", Language.EN: "Jeddah Municipality"},
+}
+
+
+def samples(step: str, language: str) -> dict[str, str]:
+    """Every step's own placeholder, {placeholder: value}: the sample for those of `step`,
+    empty for the others (as sending leaves them)."""
+    mine = outbox.STEP_PLACEHOLDERS.get(step, ())
+    return {
+        name: values[Language(language)] if name in mine else "" for name, values in SAMPLES.items()
+    }
+
+
+def preview(entity: Entity, body: str, language: str, step: str) -> str:
     """`body` as a visitor would read it about a sample transaction of the entity: the same
-    rendering as sending (`outbox.render`), with the entity's name in `language`."""
+    rendering as sending (`outbox.render`), with the entity's name in `language` and samples
+    of the step's own placeholders (`samples`)."""
     name = entity.name_en if language == Language.EN and entity.name_en else entity.name_ar
-    return outbox.render(body, sample_reference(entity), name)
+    own = {key.strip("{}"): value for key, value in samples(step, language).items()}
+    return outbox.render(body, sample_reference(entity), name, own)
 
 
-def preview_subject(entity: Entity, step: str, language: str) -> str:
+def preview_subject(entity: Entity, step: str, language: str, subject: str = "") -> str:
+    """The e-mail's subject as the visitor reads it: the reference, then `subject` (else the
+    default subject of `step`)."""
     index = Language.values.index(language)
-    return f"{sample_reference(entity)} — {defaults.SUBJECT[step][index]}"
+    return f"{sample_reference(entity)} — {subject or defaults.SUBJECT[step][index]}"

@@ -6,21 +6,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction as db
 
 from wasl.audit import services as audit
 from wasl.core import identity
 from wasl.core.errors import Forbidden, InvalidInput, NotFound
+from wasl.core.text import clean_text
 from wasl.directory.actors import Actor
 from wasl.directory.administration import administered_entity
 from wasl.directory.models import Entity, entity_code_of
 from wasl.registry import access, rights
+from wasl.registry import services as registry_services
+from wasl.registry.vocabulary import VISITORS
 
 from . import conf, defaults, queries, sms
 from .models import Contact, Template
-from .outbox import PLACEHOLDERS, VISITORS, contact_of
+from .outbox import STEP_PLACEHOLDERS, contact_of, placeholders
 from .states import MANDATORY, Channel, Language
 
 
@@ -95,21 +96,8 @@ def set_contact(
 
 
 def clean_email(value: str) -> str:
-    """An e-mail address as kept: trimmed, its domain in lower case; empty for none."""
-    value = value.strip()
-    if not value:
-        return ""
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise InvalidInput(
-            "البريد الإلكتروني غير صحيح.",
-            "Invalid e-mail address.",
-            code="invalid_email",
-            field="email",
-        ) from None
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    """An e-mail address as kept (`registry.services.clean_email`, one rule for both)."""
+    return registry_services.clean_email(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,9 +123,10 @@ class InvalidTemplates(InvalidInput):
 
 def check_template(entity: Entity, step: str, channel: str, language: str, body: str) -> None:
     """Raise InvalidInput (for the field `body_<language>`) when `body` cannot be the text of
-    `step` on `channel`: empty, too long, a placeholder other than {reference} and {entity},
-    the registration without its {reference}, or an SMS over the cap on parts once rendered
-    with the sample transaction (`queries.sample_reference`, the entity's own name)."""
+    `step` on `channel`: empty, too long, a placeholder the step does not fill
+    (`outbox.placeholders`), a mandatory message without its {reference}, a step's own
+    placeholder left out ({document}), or an SMS over the cap on parts once rendered with the
+    sample transaction (`queries.preview`: a sample reference, the entity's own name)."""
     field = f"body_{language}"
     arabic = language == Language.AR
     name_ar, name_en = ("العربي", "Arabic") if arabic else ("الإنجليزي", "English")
@@ -153,27 +142,35 @@ def check_template(entity: Entity, step: str, channel: str, language: str, body:
             code="too_long",
             field=field,
         )
-    unknown = sorted({m.group(0) for m in BRACED.finditer(body)} - set(PLACEHOLDERS))
+    allowed = placeholders(step)
+    unknown = sorted({m.group(0) for m in BRACED.finditer(body)} - set(allowed))
     if unknown:
         shown = "، ".join(unknown[:5])
+        listed_ar, listed_en = "، ".join(allowed), ", ".join(allowed)
         raise InvalidInput(
-            f"في النص {name_ar} متغيّر غير معروف: {shown}. المتغيّرات المتاحة: "
-            "{reference} و{entity}.",
+            f"في النص {name_ar} متغيّر غير معروف: {shown}. المتغيّرات المتاحة: {listed_ar}.",
             f"The {name_en} text has an unknown placeholder: {', '.join(unknown[:5])}. "
-            "Placeholders: {reference} and {entity}.",
+            f"Placeholders: {listed_en}.",
             code="unknown_placeholder",
             field=field,
         )
     if step in MANDATORY and "{reference}" not in body:
         raise InvalidInput(
-            f"رسالة التسجيل تحمل رقم المعاملة: ضع {{reference}} في النص {name_ar}.",
-            f"The registration message carries the reference: put {{reference}} in the "
-            f"{name_en} text.",
+            f"هذه الرسالة تحمل رقم المعاملة: ضع {{reference}} في النص {name_ar}.",
+            f"This message carries the reference: put {{reference}} in the {name_en} text.",
             code="reference_required",
             field=field,
         )
+    for own in STEP_PLACEHOLDERS.get(step, ()):
+        if own not in body:
+            raise InvalidInput(
+                f"هذه الرسالة تحمل ما تطلبه الإدارة: ضع {own} في النص {name_ar}.",
+                f"This message carries what the unit asks for: put {own} in the {name_en} text.",
+                code="placeholder_required",
+                field=field,
+            )
     if channel == Channel.SMS:
-        counted = sms.count(queries.preview(entity, body, language), language)
+        counted = sms.count(queries.preview(entity, body, language, step), language)
         cap = conf.get("WASL_SMS_MAX_PARTS")
         if counted.parts > cap:
             raise InvalidInput(
@@ -182,6 +179,35 @@ def check_template(entity: Entity, step: str, channel: str, language: str, body:
                 code="too_many_parts",
                 field=field,
             )
+
+
+SUBJECT_MAX = 120
+
+
+def check_subject(channel: str, language: str, subject: str) -> str:
+    """The e-mail subject of a template, cleaned (one line, at most `SUBJECT_MAX` characters,
+    no placeholder: the reference always leads it, put there by the outbox); "" for an SMS
+    and for the default. Raises InvalidInput for the field `subject_<language>`."""
+    if channel != Channel.EMAIL:
+        return ""
+    arabic = language == Language.AR
+    name_ar, name_en = ("العربي", "Arabic") if arabic else ("الإنجليزي", "English")
+    subject = clean_text(
+        subject,
+        field=f"subject_{language}",
+        max_length=SUBJECT_MAX,
+        required=False,
+        label_ar=f"الموضوع {name_ar}",
+        label_en=f"{name_en} subject",
+    )
+    if BRACED.search(subject):
+        raise InvalidInput(
+            f"الموضوع {name_ar} لا يحمل متغيّرات: رقم المعاملة يتقدّمه دائمًا.",
+            f"The {name_en} subject holds no placeholder: the reference always leads it.",
+            code="unknown_placeholder",
+            field=f"subject_{language}",
+        )
+    return subject
 
 
 def save_templates(
@@ -193,9 +219,13 @@ def save_templates(
     body_ar: str,
     body_en: str,
     enabled: bool,
+    subject_ar: str = "",
+    subject_en: str = "",
 ) -> bool:
-    """Save the entity's own text of `step` on `channel` in Arabic and English, and whether
-    the message goes at all (a mandatory one — the reference on registration — always goes).
+    """Save the entity's own text of `step` on `channel` in Arabic and English (and, for an
+    e-mail, its subjects after the reference: `check_subject`; empty, the default), and
+    whether the message goes at all (a mandatory one — the reference on registration — always
+    goes).
 
     Who: the entity's administrator (another entity, or a step without a text: NotFound). The
     texts are checked first (`check_template`, both; every error is raised together in
@@ -206,7 +236,15 @@ def save_templates(
     if step not in defaults.TEXTS.get(channel, {}):
         raise NotFound()
     errors = []
-    for language, body in ((Language.AR, body_ar), (Language.EN, body_en)):
+    subjects: dict[str, str] = {}
+    for language, body, subject in (
+        (Language.AR, body_ar, subject_ar),
+        (Language.EN, body_en, subject_en),
+    ):
+        try:
+            subjects[language] = check_subject(channel, language, subject)
+        except InvalidInput as error:
+            errors.append(error)
         try:
             check_template(entity, step, channel, language, body)
         except InvalidInput as error:
@@ -223,14 +261,20 @@ def save_templates(
         )
     if errors:
         raise InvalidTemplates(errors)
-    new = {"ar": body_ar, "en": body_en, "enabled": enabled}
+    new: dict[str, Any] = {"ar": body_ar, "en": body_en, "enabled": enabled}
+    if channel == Channel.EMAIL:
+        default = defaults.SUBJECT[step]
+        for index, language in enumerate(Language.values):
+            # The default subject is kept as "" (it follows the default if that changes).
+            chosen = subjects.get(language, "")
+            new[f"subject_{language}"] = "" if chosen == default[index] else chosen
     with db.atomic():
         Entity.objects.select_for_update().filter(pk=entity.pk).exists()
         rows = {
             t.language: t
             for t in Template.objects.filter(entity=entity, step=step, channel=channel)
         }
-        old = _kept(rows)
+        old = _kept(rows, channel)
         if old == new:
             return False
         for language, body in (("ar", body_ar), ("en", body_en)):
@@ -238,6 +282,7 @@ def save_templates(
                 entity=entity, step=step, channel=channel, language=language
             )
             row.body, row.enabled = body, enabled
+            row.subject = new.get(f"subject_{language}", "")
             row.save()
         _record(actor, entity, "notifications.template.changed", step, channel, old, new)
     return True
@@ -253,7 +298,7 @@ def reset_templates(actor: Actor, entity_code: str, step: str, channel: str) -> 
     with db.atomic():
         Entity.objects.select_for_update().filter(pk=entity.pk).exists()
         own = Template.objects.filter(entity=entity, step=step, channel=channel)
-        old = _kept({t.language: t for t in own})
+        old = _kept({t.language: t for t in own}, channel)
         if old is None:
             return False
         own.delete()
@@ -261,14 +306,18 @@ def reset_templates(actor: Actor, entity_code: str, step: str, channel: str) -> 
     return True
 
 
-def _kept(rows: dict[str, Template]) -> dict[str, Any] | None:
+def _kept(rows: dict[str, Template], channel: str) -> dict[str, Any] | None:
     if not rows:
         return None
-    return {
+    kept: dict[str, Any] = {
         "ar": rows["ar"].body if "ar" in rows else None,
         "en": rows["en"].body if "en" in rows else None,
         "enabled": all(t.enabled for t in rows.values()),
     }
+    if channel == Channel.EMAIL:
+        for language in Language.values:
+            kept[f"subject_{language}"] = rows[language].subject if language in rows else ""
+    return kept
 
 
 def _record(

@@ -17,6 +17,10 @@ class Step(Vocabulary):
     REFERRED = "referred", _("Referred onward")
     ANSWERED = "answered", _("Answer ready")
     CLOSED = "closed", pgettext_lazy("notification step", "Closed")
+    # The owning unit asks the visitor for a document (registry step `request_document`).
+    DOCUMENT_NEEDED = "document_needed", _("Document needed")
+    # A letter about the matter was received by another entity (wasl.exchange's receipt).
+    LETTER_RECEIVED = "letter_received", _("Letter received by another entity")
     # Balagh 940: to everyone who reported the problem (wasl.reports, `registry.followers`).
     REPORT_CLOSED = "report_closed", _("Report dealt with and closed")
     REPORT_MERGED = "report_merged", _("Report joined to the same problem reported before")
@@ -24,6 +28,10 @@ class Step(Vocabulary):
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).
     REPLY = "reply", _("Answer to the visitor's e-mail")
+    # A booking of an audience with an official (wasl.portal.jalsa: its texts are its own).
+    JALSA_BOOKED = "jalsa_booked", _("Booking confirmed")
+    JALSA_REMINDER = "jalsa_reminder", _("Reminder of the appointment")
+    JALSA_CANCELLED = "jalsa_cancelled", _("Booking cancelled")
 
 
 class Channel(Vocabulary):
@@ -47,9 +55,13 @@ class Status(Vocabulary):
     TECHNICAL_FAILURE = "technical_failure", _("Technical failure")
 
 
+# What a person hears about an audience booking (wasl.portal.jalsa's `NoticeText`).
+JALSA_NOTICES = (Step.JALSA_BOOKED, Step.JALSA_REMINDER, Step.JALSA_CANCELLED)
+
 # Statuses after which nothing changes a notification, not even a late receipt.
 FINAL = frozenset({Status.DELIVERED, Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE})
 # Statuses in which the sender picks a notification up when it is due.
 DUE = frozenset({Status.QUEUED, Status.TEMPORARY_FAILURE})
-# Messages the visitor cannot switch off: the reference number is how they follow their matter.
-MANDATORY = frozenset({Step.REGISTERED})
+# Messages the visitor cannot switch off: the reference number is how they follow their matter,
+# and a matter waiting for the visitor's document does not move until they hear of it.
+MANDATORY = frozenset({Step.REGISTERED, Step.DOCUMENT_NEEDED})

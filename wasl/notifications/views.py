@@ -29,6 +29,7 @@ from wasl.directory.actors import actor_for
 from wasl.directory.administration import administered_entity
 
 from . import conf, queries, receipts, services, sms
+from .outbox import PLACEHOLDERS, placeholders
 from .states import Channel, Language
 
 logger = logging.getLogger("wasl.notifications")
@@ -248,10 +249,18 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
         body_en=request.POST.get("body_en", "").replace("\r\n", "\n"),
         enabled=current.mandatory or _flag(request.POST.get("enabled")),
         own=current.own,
+        subject_ar=request.POST.get("subject_ar", current.subject_ar),
+        subject_en=request.POST.get("subject_en", current.subject_en),
     )
     errors: dict[str, str] = {}
     if action == "preview":
         for language in Language.values:
+            try:
+                services.check_subject(
+                    current.channel, language, getattr(posted, f"subject_{language}")
+                )
+            except InvalidInput as error:
+                errors[error.field or ""] = _message(error)
             try:
                 services.check_template(
                     entity,
@@ -272,6 +281,8 @@ def _edit_template(request: HttpRequest, entity: Any, current: Any) -> HttpRespo
             body_ar=posted.body_ar,
             body_en=posted.body_en,
             enabled=posted.enabled,
+            subject_ar=posted.subject_ar,
+            subject_en=posted.subject_en,
         )
     except services.InvalidTemplates as refused:
         errors = {e.field or "": _message(e) for e in reversed(refused.errors)}
@@ -303,7 +314,7 @@ def _template_page(
     previews = []
     for language, label in Language.choices:
         body = getattr(shown, f"body_{language}")
-        rendered = queries.preview(entity, body, language)
+        rendered = queries.preview(entity, body, language, shown.step)
         counted = sms.count(rendered, language) if shown.channel == Channel.SMS else None
         previews.append(
             {
@@ -312,13 +323,18 @@ def _template_page(
                 "body": body,
                 "rendered": rendered,
                 "counted": counted,
-                "subject": queries.preview_subject(entity, shown.step, language)
+                "subject": queries.preview_subject(
+                    entity, shown.step, language, getattr(shown, f"subject_{language}")
+                )
                 if shown.channel == Channel.EMAIL
                 else "",
+                "subject_value": getattr(shown, f"subject_{language}"),
+                "subject_error": errors.get(f"subject_{language}", ""),
                 "error": errors.get(f"body_{language}", ""),
                 "entity_name": entity.name_en
                 if language == Language.EN and entity.name_en
                 else entity.name_ar,
+                "samples_json": json.dumps(queries.samples(shown.step, language)),
             }
         )
     return render(
@@ -334,6 +350,7 @@ def _template_page(
             "page_error": errors.get("") or errors.get("enabled", ""),
             "previewing": preview,
             "sample_reference": queries.sample_reference(entity),
+            "own_placeholders": placeholders(current.step)[len(PLACEHOLDERS) :],
             "alphabet": {
                 "basic": "".join(sorted(sms.GSM7_BASIC)),
                 "extension": "".join(sorted(sms.GSM7_EXTENSION)),

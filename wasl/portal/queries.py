@@ -13,10 +13,11 @@ from datetime import date
 
 from django.db.models import F, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from wasl.inquiry.public import PublicStatus, present_all
-from wasl.registry.models import Attachment, Confidentiality, Direction, Transaction
-from wasl.registry.states import State
+from wasl.registry.models import Attachment, Confidentiality, Direction, Event, Transaction
+from wasl.registry.states import Action, State
 
 from .models import Person
 
@@ -64,6 +65,9 @@ class Matter:
     next_step_en: str
     is_open: bool
     documents: list[Document] = field(default_factory=list)
+    # What the unit last asked the person for (`request_document`), while the matter is open.
+    asked: str = ""
+    asked_on: date | None = None
 
 
 def own_transactions(person: Person) -> QuerySet[Transaction]:
@@ -86,7 +90,7 @@ def own_documents(person: Person) -> QuerySet[Attachment]:
 
 
 def my_matters(person: Person) -> list[Matter]:
-    """The person's matters, open ones first, newest first (three queries)."""
+    """The person's matters, open ones first, newest first (four queries)."""
     txns = list(
         own_transactions(person)
         .select_related("entity", "unit")
@@ -98,6 +102,12 @@ def my_matters(person: Person) -> list[Matter]:
             Document(public_id=str(att.public_id), filename=att.filename, size=att.size)
         )
     open_first = sorted(txns, key=lambda t: t.state in (State.CLOSED, State.CANCELLED))
+    asked: dict[int, Event] = {}
+    for event in Event.objects.filter(
+        transaction__in=[t.pk for t in txns if t.state not in (State.CLOSED, State.CANCELLED)],
+        action=Action.DOCUMENT_REQUESTED,
+    ).order_by("created_at", "id"):
+        asked[event.transaction_id] = event  # the last one stays
     return [
         Matter(
             public=status,
@@ -107,6 +117,8 @@ def my_matters(person: Person) -> list[Matter]:
             next_step_en=NEXT_STEP[State(txn.state)][1],
             is_open=txn.state not in (State.CLOSED, State.CANCELLED),
             documents=docs.get(txn.pk, []),
+            asked=asked[txn.pk].note if txn.pk in asked else "",
+            asked_on=timezone.localdate(asked[txn.pk].created_at) if txn.pk in asked else None,
         )
         for txn, status in zip(open_first, present_all(open_first), strict=True)
     ]

@@ -3,6 +3,7 @@ my matters, and the person's own documents. Views parse, call one service or que
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wasl.core.errors import WaslError
 from wasl.registry import attachments as attachment_files
 
-from . import oidc, queries, services, sessions
+from . import app_shell, oidc, queries, services, sessions
 from .models import DemoTextMessage, Person
 
 # As the staff pages' policy (wasl.web.workspace.PAGE_CSP): only what Wasl serves itself.
@@ -200,3 +202,34 @@ def demo_phone(request: HttpRequest) -> HttpResponseBase:
         created_at__gte=timezone.now() - timedelta(minutes=10)
     ).order_by("-created_at", "-id")[:20]
     return _headers(render(request, "portal/demo_phone.html", {"texts": texts}))
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest: Tawasul installed on a phone's home screen."""
+    return HttpResponse(
+        json.dumps(app_shell.manifest(), ensure_ascii=False, indent=1),
+        content_type="application/manifest+json; charset=utf-8",
+    )
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served under /portal/ so that its scope is the portal and no
+    wider. Never kept by a cache between here and the phone: a new version reaches people
+    at their next visit."""
+    config = json.dumps(app_shell.shell(), ensure_ascii=False)
+    response = HttpResponse(
+        render_to_string("portal/sw.js", {"config": config, "scope": reverse("portal:home")}),
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest, language: str) -> HttpResponseBase:
+    """The notice the service worker shows when a page cannot be reached, in each language."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    return _headers(HttpResponse(app_shell.offline_page(language)))

@@ -44,6 +44,7 @@ class PartyIn(Strict):
     name: str = Field("", max_length=200)
     id_number: str = Field("", max_length=20)
     phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
     cr: str = Field("", max_length=20)
     entity_code: str = Field("", max_length=20)
 
@@ -80,6 +81,10 @@ class ForwardIn(Strict):
 
 class TextIn(Strict):
     text: str = Field(..., max_length=20000)
+
+
+class DocumentIn(Strict):
+    document: str = Field(..., max_length=2000)
 
 
 class ReasonIn(Strict):
@@ -383,6 +388,28 @@ def forward(request: HttpRequest, rid: str, payload: ForwardIn) -> dict[str, Any
 def comment(request: HttpRequest, tid: str, payload: TextIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     event = services.comment(actor, tid, text=payload.text)
+    return Status(
+        201,
+        {
+            **presenters.transaction_state(event.transaction),
+            "event": {
+                "action": event.action,
+                "at": event.created_at.isoformat(),
+                "note": event.note,
+            },
+        },
+    )
+
+
+@router.post(
+    "/transactions/{tid}/document-requests",
+    response={201: CommentedOut, **ERRORS},
+    summary="Ask the visitor for a document (طلب مستند)",
+)
+@idempotent
+def request_document(request: HttpRequest, tid: str, payload: DocumentIn) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    event = services.request_document(actor, tid, document=payload.document)
     return Status(
         201,
         {

@@ -59,6 +59,7 @@ class Transaction(models.Model):
     party_name = models.CharField(max_length=200, blank=True)
     party_id_number = models.CharField(max_length=10, blank=True, db_index=True)
     party_phone = models.CharField(max_length=16, blank=True)
+    party_email = models.CharField(max_length=254, blank=True)
     party_cr = models.CharField(max_length=10, blank=True)
     party_entity = models.ForeignKey(
         Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False

@@ -173,6 +173,7 @@ def transaction_detail(actor: Actor, txn: Transaction) -> dict[str, Any]:
                 "name": txn.party_name,
                 "id_number": txn.party_id_number,
                 "phone": txn.party_phone,
+                "email": txn.party_email,
                 "cr": txn.party_cr,
             },
             "correspondent": txn.correspondent.code if txn.correspondent_id else None,

@@ -9,6 +9,7 @@ from wasl.directory.actors import Actor
 
 from .models import Transaction
 from .states import State, allowed_transaction_steps
+from .vocabulary import VISITORS
 
 
 def works_on(actor: Actor, txn: Transaction) -> bool:
@@ -34,6 +35,12 @@ def may_attach(actor: Actor, txn: Transaction, holds_open_referral: bool) -> boo
     return works_on(actor, txn) or holds_open_referral
 
 
+def may_request_document(actor: Actor, txn: Transaction) -> bool:
+    """The owning unit asks the visitor whose matter it is (a citizen, resident or company;
+    never another government entity, which is written to by letter)."""
+    return works_on(actor, txn) and txn.party_type in VISITORS
+
+
 RULES: dict[str, Callable[[Actor, Transaction, bool], bool]] = {
     "refer": lambda a, t, _h: works_on(a, t),
     "close": lambda a, t, _h: works_on(a, t),
@@ -42,6 +49,7 @@ RULES: dict[str, Callable[[Actor, Transaction, bool], bool]] = {
     "cancel": lambda a, t, _h: may_cancel(a, t),
     "comment": lambda a, t, _h: may_comment(a, t),
     "attach": may_attach,
+    "request_document": lambda a, t, _h: may_request_document(a, t),
 }
 
 

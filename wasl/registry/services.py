@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db import transaction as db
 from django.utils import timezone
@@ -52,6 +54,8 @@ from .states import (
 SUBJECT_MAX = 500
 BODY_MAX = 20_000
 NOTE_MAX = 5_000
+# What the visitor is asked for: it goes to them by SMS, so it is short.
+DOCUMENT_MAX = 200
 MAX_UNITS_PER_REFERRAL = 20
 # Default due time in working days when a referral does not say, by urgency.
 DEFAULT_DUE_DAYS = {
@@ -70,8 +74,32 @@ class Party:
     name: str = ""
     id_number: str = ""
     phone: str = ""
+    email: str = ""
     cr: str = ""
     entity_code: str = ""
+
+
+EMAIL_MAX = 254
+
+
+def clean_email(value: str, *, field: str = "email") -> str:
+    """An e-mail address as kept: trimmed, its domain in lower case; empty for none."""
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        return ""
+    try:
+        if len(value) > EMAIL_MAX:  # RFC 5321's limit on a path; the validator does not check
+            raise ValidationError("too long")
+        validate_email(value)
+    except ValidationError:
+        raise InvalidInput(
+            "البريد الإلكتروني غير صحيح.",
+            "Invalid e-mail address.",
+            code="invalid_email",
+            field=field,
+        ) from None
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,7 +215,7 @@ def register_transaction(
             external_date=external_date,
             **party_fields,
         )
-        _record(
+        record_event(
             actor,
             txn,
             "registered",
@@ -230,6 +258,8 @@ def _clean_party(party: Party) -> dict[str, Any]:
         )
     if party.phone:
         fields["party_phone"] = identity.normalise_phone(party.phone)
+    if party.email:
+        fields["party_email"] = clean_email(party.email, field="party.email")
     if party.type == PartyType.COMPANY:
         fields["party_cr"] = identity.validate_cr(party.cr)
     elif party.cr:
@@ -330,7 +360,7 @@ def refer(
         Referral.objects.bulk_create(referrals)
         old = txn.state
         _set_state(txn, new_state, now)
-        _record(
+        record_event(
             actor,
             txn,
             "referred",
@@ -359,7 +389,7 @@ def acknowledge(actor: Actor, referral_id: object) -> Referral:
         ref.acknowledged_at = now
         ref.save(update_fields=["state", "acknowledged_at"])
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "acknowledged",
@@ -421,7 +451,7 @@ def _finish_referral(
         new_state = old if still_open else done_state
         _set_state(txn, new_state, now)
         action = "answered" if step == "answer" else "returned"
-        _record(
+        record_event(
             actor,
             txn,
             action,
@@ -479,7 +509,7 @@ def forward(
             created_at=now,
         )
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "forwarded",
@@ -616,7 +646,37 @@ def comment(actor: Actor, transaction_id: object, *, text: str) -> Event:
         now = timezone.now()
         _touch(txn, now)
         unit_id = txn.unit_id if actor.works_in(txn.unit_id) else None
-        return _record(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
+        return record_event(actor, txn, "commented", now, unit_id=unit_id, note=text, data={})
+
+
+def request_document(actor: Actor, transaction_id: object, *, document: str) -> Event:
+    """Ask the visitor whose matter it is for a document (طلب مستند/استيفاء): `document` says
+    what is needed, in words the visitor reads (their SMS and e-mail carry it). Who: a clerk
+    or head of the owning unit, while the transaction is active and its party is a citizen,
+    resident or company. Records `document_requested`."""
+    document = clean_text(
+        document,
+        field="document",
+        max_length=DOCUMENT_MAX,
+        label_ar="المستند المطلوب",
+        label_en="Document needed",
+    )
+    with db.atomic():
+        txn = access.get_transaction_for(actor, transaction_id, for_update=True)
+        if not rights.works_on(actor, txn):
+            raise _not_holder()
+        if not rights.may_request_document(actor, txn):
+            raise InvalidInput(
+                "لا يُطلب مستند إلا من صاحب معاملة مواطن أو مقيم أو منشأة.",
+                "A document is asked only of a citizen, resident or company whose matter it is.",
+                code="no_visitor",
+            )
+        transaction_step("request_document", txn.state)
+        now = timezone.now()
+        _touch(txn, now)
+        return record_event(
+            actor, txn, "document_requested", now, unit_id=txn.unit_id, note=document, data={}
+        )
 
 
 def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
@@ -640,7 +700,7 @@ def close(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         old = txn.state
         txn.closed_at = now
         _set_state(txn, new_state, now, extra=["closed_at"])
-        _record(
+        record_event(
             actor,
             txn,
             "closed",
@@ -676,7 +736,7 @@ def reopen(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         old = txn.state
         txn.closed_at = None
         _set_state(txn, new_state, now, extra=["closed_at"])
-        _record(
+        record_event(
             actor,
             txn,
             "reopened",
@@ -716,7 +776,7 @@ def cancel(actor: Actor, transaction_id: object, *, reason: str) -> Transaction:
         cancelled_refs = open_refs.update(state=ReferralState.CANCELLED, finished_at=now)
         old = txn.state
         _set_state(txn, new_state, now)
-        _record(
+        record_event(
             actor,
             txn,
             "cancelled",
@@ -753,7 +813,7 @@ def link(actor: Actor, source_id: object, target_id: object, *, kind: str = "rel
             source=source, target=target, kind=kind, created_by_id=actor.user_id, created_at=now
         )
         _touch(source, now)
-        _record(
+        record_event(
             actor,
             source,
             "linked",
@@ -796,7 +856,7 @@ def _set_state(txn: Transaction, state: str, now: datetime, extra: list[str] | N
     txn.save(update_fields=["state", "updated_at", *(extra or [])])
 
 
-def _record(
+def record_event(
     actor: Actor,
     txn: Transaction,
     action: str,
@@ -808,7 +868,10 @@ def _record(
     referral: Referral | None = None,
     rows: Iterable[Any] = (),
 ) -> Event:
-    """Append the timeline event and the audit record, and publish the event.
+    """Append the timeline event and the audit record, and publish the event — inside the
+    caller's database transaction, the transaction's row locked by the caller. Every step
+    here ends with it; an app that adds to a timeline as the system (an e-mail from the
+    visitor, a letter's delivery) calls it too, after its own checks.
 
     The audit record's data holds the step's values and, under `rows`, the digest of every
     registry row the step wrote (the transaction, the event, and `referral` and `rows`) as it
@@ -874,7 +937,7 @@ def add_attachment(
             created_at=now,
         )
         _touch(txn, now)
-        _record(
+        record_event(
             actor,
             txn,
             "attached",

@@ -49,6 +49,7 @@ class Step(Vocabulary):
     CANCEL = "cancel", _("Cancel transaction")
     ATTACH = "attach", _("Attach a file")
     LINK = "link", _("Link")
+    REQUEST_DOCUMENT = "request_document", _("Ask the visitor for a document")
 
 
 class Action(Vocabulary):
@@ -66,6 +67,10 @@ class Action(Vocabulary):
     CANCELLED = "cancelled", pgettext_lazy("event", "Cancelled")
     ATTACHED = "attached", _("File attached")
     LINKED = "linked", _("Linked to another transaction")
+    DOCUMENT_REQUESTED = "document_requested", _("Document asked of the visitor")
+    # Recorded by the exchange, not a person's step: a letter sent about the transaction (a
+    # letter linked to it when it was sent) was received by another entity.
+    LETTER_DELIVERED = "letter_delivered", _("A letter about it was received by another entity")
 
 
 OPEN_REFERRAL_STATES = frozenset({ReferralState.PENDING, ReferralState.ACKNOWLEDGED})
@@ -83,6 +88,7 @@ TRANSACTION_STEPS: dict[str, tuple[frozenset[str], str | None]] = {
     Step.COMMENT: (frozenset(ACTIVE_STATES | {State.CLOSED}), None),
     Step.ATTACH: (frozenset(ACTIVE_STATES), None),
     Step.LINK: (frozenset(ACTIVE_STATES | {State.CLOSED}), None),
+    Step.REQUEST_DOCUMENT: (frozenset(ACTIVE_STATES), None),
 }
 
 REFERRAL_STEPS: dict[str, tuple[frozenset[str], str]] = {

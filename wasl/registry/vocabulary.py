@@ -92,6 +92,11 @@ class PartyType(Vocabulary):
     ENTITY = "entity", _("Government entity")
 
 
+# The parties who are people or companies outside government — the visitors Wasl tells about
+# their matters and may ask for a document.
+VISITORS = frozenset({PartyType.CITIZEN, PartyType.RESIDENT, PartyType.COMPANY})
+
+
 class LinkKind(Vocabulary):
     """نوع الربط — how one transaction relates to another."""
 

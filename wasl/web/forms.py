@@ -16,6 +16,7 @@ from wasl.core import hijri, identity
 from wasl.core.arabic import fold_digits
 from wasl.core.errors import WaslError
 from wasl.directory.models import Entity, Unit
+from wasl.registry.services import DOCUMENT_MAX
 from wasl.registry.vocabulary import (
     Classification,
     Confidentiality,
@@ -40,6 +41,7 @@ SERVICE_FIELDS = {
     "party.name": "party_name",
     "party.id_number": "party_id_number",
     "party.phone": "party_phone",
+    "party.email": "party_email",
     "party.cr": "party_cr",
     "party.entity_code": "party_entity",
     "file": "attachments",
@@ -207,6 +209,13 @@ class RegisterForm(WaslForm):
     party_phone = forms.CharField(
         label=_("Mobile number"), required=False, max_length=32, help_text=_("05XXXXXXXX")
     )
+    party_email = forms.CharField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        help_text=_("Optional: the person also hears about the matter by e-mail, and may answer."),
+        widget=forms.EmailInput(),
+    )
     party_cr = forms.CharField(label=_("Commercial registration"), required=False, max_length=32)
     party_entity = forms.ChoiceField(label=_("Party entity"), required=False)
     attachments = MultipleFileField(
@@ -233,6 +242,7 @@ class RegisterForm(WaslForm):
         self.fields["party_phone"].widget.attrs.update(
             {"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}
         )
+        self.fields["party_email"].widget.attrs.update({"dir": "ltr", "autocomplete": "off"})
         self.fields["party_cr"].widget.attrs.update({"inputmode": "numeric", "dir": "ltr"})
         self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
 
@@ -267,6 +277,15 @@ class RegisterForm(WaslForm):
 class ReasonForm(WaslForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DocumentForm(WaslForm):
+    document = forms.CharField(
+        label=_("Document needed"),
+        max_length=DOCUMENT_MAX,
+        help_text=_("The visitor reads this in their SMS and e-mail: name the document plainly."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

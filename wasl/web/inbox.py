@@ -175,11 +175,18 @@ def _cursor_of(row: Any, sort: str, due_field: str | None) -> str:
     return str(row.id)
 
 
+def default_box(box_counts: dict[str, int]) -> str:
+    """The box a person sees first when they choose none: the first of the referrals to the
+    unit, the letters from other entities and the transactions back with the unit that holds
+    anything (a registry unit's work is mostly its own transactions), else the referrals."""
+    return next((b for b in ("open", "incoming", "held") if box_counts.get(b)), "open")
+
+
 def page(
     actor: Actor,
     unit_id: int,
     *,
-    box: str = "open",
+    box: str = "",
     sort: str = "due",
     filters: Filters | None = None,
     cursor: str = "",
@@ -190,10 +197,12 @@ def page(
     """One page of a box of the unit's inbox, filtered and sorted, with every box's count
     (unless ``with_counts`` is false: the benchmark times the page and the counts apart).
 
-    ``today`` (Riyadh's date by default) decides what is overdue and due soon."""
+    ``today`` (Riyadh's date by default) decides what is overdue and due soon; no ``box``:
+    the `default_box`."""
     filters = filters or Filters()
     today = today or timezone.localdate()
-    box_counts = counts(actor, unit_id, today) if with_counts else {}
+    box_counts = counts(actor, unit_id, today) if with_counts or not box else {}
+    box = box or default_box(box_counts)
     result = InboxPage(box=box, sort=sort, counts=box_counts)
     if box in TRANSACTION_BOXES:
         # Transactions have no due date of their own to sort by: oldest waiting first.

@@ -20,6 +20,8 @@ from wasl.directory import idempotency
 from wasl.exchange import tasks as exchange
 from wasl.mail import tasks as mail
 from wasl.notifications import tasks as notifications
+from wasl.portal.eservices import tasks as eservices
+from wasl.portal.jalsa import tasks as jalsa
 
 from . import tasks as housekeeping
 from .models import PeriodicJob
@@ -71,6 +73,19 @@ SCHEDULE = (
         idempotency.prune_idempotent_requests,
         timedelta(hours=1),
         "answers kept for Idempotency-Key repeats are deleted after 24 hours",
+    ),
+    Periodic(
+        "eservices.sweep_draft_files",
+        eservices.sweep_draft_files,
+        timedelta(days=1),
+        "the files of e-service drafts untouched for WASL_PORTAL_DRAFT_FILES_DAYS days are "
+        "deleted (the drafts keep their other answers)",
+    ),
+    Periodic(
+        "jalsa.remind_due",
+        jalsa.remind_due,
+        timedelta(minutes=15),
+        "audience reminders whose own task was lost are sent (each booking once)",
     ),
 )
 

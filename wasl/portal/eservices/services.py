@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction as db
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from wasl.audit import services as audit
@@ -32,7 +35,7 @@ from wasl.portal.models import Person
 from wasl.registry import attachments as attachment_files
 from wasl.registry import calendar
 from wasl.registry import services as registry
-from wasl.registry.models import Transaction
+from wasl.registry.models import Attachment, Transaction
 
 from . import definitions
 from .answers import StepAnswers, missing_answers
@@ -450,3 +453,60 @@ def submit_application(person: Person, application_id: object) -> Application:
             at=now,
         )
     return app
+
+
+def _with_files(drafts: Any) -> Any:
+    """Of `drafts`, those whose answers hold a stored file (read from the answers as text:
+    a draft's files are answers, not rows)."""
+    return drafts.annotate(answers_text=Cast("answers", TextField())).filter(
+        answers_text__contains='"sha256"'
+    )
+
+
+def sweep_draft_files(now: datetime | None = None) -> int:
+    """ملفات المسودات المتروكة — the files of drafts nobody has touched for
+    `WASL_PORTAL_DRAFT_FILES_DAYS` days are let go. Each such draft loses its file answers
+    (its other answers stay; to go on, the person attaches the files again and is told so
+    beside the field), with `portal.application.files_swept` recorded, in one database
+    transaction per draft, the draft locked and its age read again. Then each file let go
+    is deleted unless an attachment or another draft still refers to it (files are stored
+    by content and shared). Safe to run twice. Returns how many files were deleted."""
+    now = now or timezone.now()
+    days = settings.WASL_PORTAL_DRAFT_FILES_DAYS
+    cutoff = now - timedelta(days=days)
+    stale = Application.objects.filter(state=ApplicationState.DRAFT, updated_at__lt=cutoff)
+    released: set[str] = set()
+    for pk in list(_with_files(stale).values_list("pk", flat=True)):
+        with db.atomic():
+            app = stale.select_for_update().filter(pk=pk).first()
+            if app is None:  # submitted or continued since it was read
+                continue
+            files = {
+                key: value
+                for key, value in app.answers.items()
+                if isinstance(value, dict) and value.get("sha256")
+            }
+            if not files:
+                continue
+            app.answers = {k: v for k, v in app.answers.items() if k not in files}
+            app.save(update_fields=["answers"])
+            audit.record(
+                "portal.application.files_swept",
+                chain="portal",
+                object_type="application",
+                object_id=str(app.public_id),
+                data={"fields": sorted(files), "untouched_days": days},
+                at=now,
+            )
+        released.update(value["sha256"] for value in files.values())
+    drafts = Application.objects.filter(state=ApplicationState.DRAFT)
+    deleted = 0
+    for sha256 in sorted(released):
+        if Attachment.objects.filter(sha256=sha256).exists():
+            continue
+        still = drafts.annotate(answers_text=Cast("answers", TextField()))
+        if still.filter(answers_text__contains=sha256).exists():
+            continue
+        attachment_files.blob_path(sha256).unlink(missing_ok=True)
+        deleted += 1
+    return deleted

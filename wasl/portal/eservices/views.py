@@ -21,7 +21,7 @@ from wasl.portal.views import person_page
 from wasl.web.receipt import render_receipt, verification_code
 
 from . import queries, services
-from .answers import read_step
+from .answers import fields, read_step
 from .models import Application
 from .presenters import browser_rules, error_text, field_views, review, tr
 from .rules import evaluate
@@ -237,18 +237,30 @@ def review_page(request: HttpRequest, person: Person, aid: Any) -> HttpResponseB
         try:
             done = services.submit_application(person, app.public_id)
         except services.Problems as problems:
-            context["problems"] = [error_text(e) for e in problems.errors.values()]
-            context["fix_step"] = problems.step + 1
-            status = problems.status
+            return _refused_at_submission(request, person, app, problems.errors)
         except NotFound as exc:
             raise Http404 from exc
         except WaslError as error:
+            if error.field:
+                return _refused_at_submission(request, person, app, {error.field: error})
             context["error"] = error_text(error)
             status = error.status
         else:
             return redirect("portal:eservices:submitted", aid=done.public_id)
     context["steps"] = review(definition, app.answers)
     return render(request, "eservices/review.html", context, status=status)
+
+
+def _refused_at_submission(
+    request: HttpRequest, person: Person, app: Application, errors: dict[str, WaslError]
+) -> HttpResponse:
+    """The server refused the submission for the answers of some fields: the first step
+    that has one, each error beside its field and in the summary above, the saved answers
+    in the inputs. The form posts to that step, as any step's form does."""
+    step_of = {f["key"]: s for s, f in fields(app.version.definition)}
+    index = min(step_of[key] for key in errors)
+    here = {key: error for key, error in errors.items() if step_of[key] == index}
+    return _step_page(request, person, app, index, answers=app.answers, errors=here, status=400)
 
 
 @person_page

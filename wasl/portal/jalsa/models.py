@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from wasl.directory.models import Unit
+from wasl.notifications import states as notification_states
 from wasl.portal.models import Person
 from wasl.registry.models import Transaction
 from wasl.registry.vocabulary import Vocabulary
@@ -34,12 +34,9 @@ class BookingState(Vocabulary):
 HOLDS_SEAT = Q(state__in=[BookingState.BOOKED, BookingState.ATTENDED, BookingState.ABSENT])
 
 
-class Notice(Vocabulary):
-    """What a person hears about a booking (one text per notice and language: `NoticeText`)."""
-
-    BOOKED = "jalsa_booked", _("Booking confirmed")
-    REMINDER = "jalsa_reminder", _("Reminder of the appointment")
-    CANCELLED = "jalsa_cancelled", _("Booking cancelled")
+# What a person hears about a booking (one text per notice and language: `NoticeText`): steps
+# of the notifications' vocabulary, so that a notification's page names them.
+NOTICES = [(step.value, step.label) for step in notification_states.JALSA_NOTICES]
 
 
 class AudienceSession(models.Model):
@@ -128,7 +125,7 @@ class NoticeText(models.Model):
     migration 0002, editable in the admin). Placeholders: {reference}, {entity}, {official},
     {date}, {time}."""
 
-    notice = models.CharField(max_length=20, choices=Notice.choices)
+    notice = models.CharField(max_length=20, choices=NOTICES)
     language = models.CharField(max_length=2, choices=[("ar", "العربية"), ("en", "English")])
     body = models.TextField()
 

@@ -35,12 +35,13 @@ from wasl.directory.models import Unit, entity_code_of
 from wasl.notifications import outbox
 from wasl.notifications import services as contacts
 from wasl.notifications import tasks as sending
+from wasl.notifications.states import Step
 from wasl.portal.models import Person
 from wasl.registry import services as registry
 from wasl.registry.models import Event, Transaction
 
 from . import queries, tasks
-from .models import HOLDS_SEAT, AudienceSession, Booking, BookingState, Notice, NoticeText
+from .models import HOLDS_SEAT, AudienceSession, Booking, BookingState, NoticeText
 
 CHANNEL_USERNAME = "wasl-jalsa"
 SUBJECT_MAX = 300
@@ -305,7 +306,7 @@ def book(person: Person, session_id: object, subject: object) -> Booking:
                 actor, txn.public_id, phone=person.phone, language=language, sms=True, optional=True
             )
             registered = Event.objects.get(transaction=txn, action="registered")
-            _notify(booking, registered, Notice.BOOKED, language)
+            _notify(booking, registered, Step.JALSA_BOOKED, language)
         audit.record(
             "jalsa.booking.booked",
             chain=entity_code_of(session.unit.entity_id),
@@ -381,7 +382,7 @@ def cancel_booking(person: Person, booking_id: object) -> Booking:
         booking.updated_at = now
         booking.save(update_fields=["state", "updated_at"])
         cancelled = Event.objects.filter(transaction=txn, action="cancelled").latest("id")
-        _notify(booking, cancelled, Notice.CANCELLED, _language())
+        _notify(booking, cancelled, Step.JALSA_CANCELLED, _language())
         audit.record(
             "jalsa.booking.cancelled",
             chain=entity_code_of(txn.entity_id),
@@ -395,6 +396,24 @@ def cancel_booking(person: Person, booking_id: object) -> Booking:
             at=now,
         )
     return booking
+
+
+def remind_due(now: datetime | None = None) -> int:
+    """The reminders whose time has come and that were not sent — their task lost (a worker's
+    queue emptied, a backend that cannot defer): every booked slot within `REMIND_BEFORE`
+    not yet reminded is reminded now (`send_reminder`, each in its own database transaction,
+    safe to run beside the tasks). Returns how many were sent."""
+    now = now or timezone.now()
+    # A slot is its session's start plus the seats before it: the sessions that may hold a
+    # slot in the window (none lasts a day), then each booking's own slot.
+    candidates = Booking.objects.filter(
+        state=BookingState.BOOKED,
+        reminded_at__isnull=True,
+        session__starts_at__lte=now + REMIND_BEFORE,
+        session__starts_at__gt=now - timedelta(days=1),
+    ).select_related("session")
+    due = [b.public_id for b in candidates if now < b.slot_at <= now + REMIND_BEFORE]
+    return sum(send_reminder(public_id) for public_id in due)
 
 
 def send_reminder(booking_id: object) -> bool:
@@ -422,7 +441,7 @@ def send_reminder(booking_id: object) -> bool:
         event = registry.comment(
             actor, booking.transaction.public_id, text="أُرسل إلى صاحب الحجز تذكير بموعد المقابلة."
         )
-        sent = _notify(booking, event, Notice.REMINDER, "ar")
+        sent = _notify(booking, event, Step.JALSA_REMINDER, "ar")
         booking.reminded_at = now
         booking.save(update_fields=["reminded_at"])
         audit.record(

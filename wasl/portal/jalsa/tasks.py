@@ -1,4 +1,5 @@
-"""Jalsa's background job (run by `wasl worker`): the reminder of a booked slot.
+"""Jalsa's background jobs (run by `wasl worker`): the reminder of a booked slot, and the
+periodic catch-up of reminders whose task was lost (`remind_due`, in `wasl.worker.schedule`).
 
 Enqueued after the booking's commit, to run `services.REMIND_BEFORE` before the slot (at once
 when booked later than that). It takes the booking's public id and is safe to run twice: a
@@ -20,6 +21,13 @@ def remind(booking_id: str) -> bool:
     from . import services  # services enqueue this task: imported when it runs
 
     return services.send_reminder(booking_id)
+
+
+@task()
+def remind_due() -> int:
+    from . import services
+
+    return services.remind_due()
 
 
 def schedule_reminder(booking: Booking) -> None:

@@ -26,7 +26,7 @@ from wasl.exchange.models import Member
 from wasl.exchange.states import DeliveryState
 from wasl.registry import access
 from wasl.registry import attachments as attachment_files
-from wasl.registry.models import Attachment, Transaction
+from wasl.registry.models import Attachment, Direction, Transaction
 
 from .. import forms, letters, once
 from ..labels import error_message, is_arabic, name_of
@@ -125,6 +125,7 @@ def _send_page(
     source: Transaction | None,
     files: list[Attachment],
     status: int,
+    about: Transaction | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -134,6 +135,7 @@ def _send_page(
             "form": form,
             "source": source,
             "source_files": files,
+            "about": about,
             "chosen_files": set(request.POST.getlist("include")),
             "is_member": Member.objects.filter(
                 entity_id=ws.unit.entity_id if ws.unit else None, is_active=True
@@ -157,6 +159,13 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
     origin = presenters.origin(ws.actor, source) if source is not None else None
     files = list(Attachment.objects.filter(transaction=source).order_by("id")) if source else []
     receivers = receivers_for(ws)
+    # A letter written from a transaction (not answering one that came through Wasl) is about
+    # it: linked, and the transaction told of each receipt.
+    about = (
+        source
+        if source is not None and origin is None and source.direction != Direction.OUTGOING
+        else None
+    )
 
     def make(data: Any = None, uploads: Any = None, **kwargs: Any) -> forms.LetterForm:
         return forms.LetterForm(data, uploads, receivers=receivers, **kwargs)
@@ -169,15 +178,15 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
             initial["to"] = origin["sender"]["code"]
             initial["answers"] = source.public_id if source else None
             initial["subject"] = _("Answer: %(subject)s") % {"subject": source.subject}
-        return _send_page(request, ws, make(initial=initial), source, files, 200)
+        return _send_page(request, ws, make(initial=initial), source, files, 200, about)
 
     token = str(request.POST.get("form_token", ""))
     if once.nonce_of(uid, token) is None:
         form = expired_form(request, ws, lambda data: make(data, request.FILES))
-        return _send_page(request, ws, form, source, files, 400)
+        return _send_page(request, ws, form, source, files, 400, about)
     form = make(request.POST, request.FILES)
     if not form.is_valid():
-        return _send_page(request, ws, form, source, files, 400)
+        return _send_page(request, ws, form, source, files, 400, about)
     data = form.cleaned_data
     included = set(request.POST.getlist("include"))
     existing = [a.public_id for a in files if str(a.public_id) in included]
@@ -200,6 +209,7 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
             ),
             reply_due=data.get("reply_due"),
             answers=data.get("answers"),
+            concerning=about.public_id if about is not None else None,
             attachments=existing,
             files=[
                 services.NewFile(u.name or "", u.chunks(), u.content_type or "") for u in uploads
@@ -218,11 +228,11 @@ def send_letter(request: HttpRequest, ws: Workspace) -> HttpResponse:
         raise
     except WaslError as error:
         form.add_service_error(error)
-        return _send_page(request, ws, form, source, files, error.status)
+        return _send_page(request, ws, form, source, files, error.status, about)
     if submitted.again:
         if submitted.result is not None:
             return done_before(request, submitted.result)
-        return _send_page(request, ws, form, source, files, 400)
+        return _send_page(request, ws, form, source, files, 400, about)
     assert submitted.transaction is not None
     messages.success(
         request,

@@ -24,7 +24,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
         data = form.cleaned_data
-    box = data.get("box") or "open"
+    box = data.get("box") or ""
     sort = data.get("sort") or "due"
     filters = inbox_queries.Filters(
         kind=data.get("kind") or "",
@@ -48,7 +48,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     titles = [
-        ("open", _("All open")),
+        ("open", _("Referrals to the unit")),
         ("new", _("New")),
         ("in_progress", _("In progress")),
         ("due_soon", _("Due soon")),
@@ -65,7 +65,7 @@ def inbox(request: HttpRequest, ws: Workspace) -> HttpResponse:
             "ws": ws,
             "form": form,
             "page": result,
-            "box": box,
+            "box": result.box if result else box or "open",
             "boxes": boxes,
             "query_without_box": _query_without(query, "box"),
             "query": query.urlencode(),

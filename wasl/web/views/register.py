@@ -131,6 +131,7 @@ def _register(ws: Workspace, data: dict[str, Any], kept: list[KeptFile]) -> Tran
         name=data.get("party_name") or "",
         id_number=data.get("party_id_number") or "",
         phone=data.get("party_phone") or "",
+        email=data.get("party_email") or "",
         cr=data.get("party_cr") or "",
         entity_code=data.get("party_entity") or "",
     )

@@ -84,6 +84,10 @@ def _text(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
     return forms.TextForm(*args, **kwargs)
 
 
+def _document(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
+    return forms.DocumentForm(*args, **kwargs)
+
+
 def _reason(on: On, *args: Any, **kwargs: Any) -> forms.WaslForm:
     return forms.ReasonForm(*args, **kwargs)
 
@@ -199,6 +203,13 @@ TRANSACTION_STEP_PAGES: dict[str, StepPage] = {
         _attach_form, _attach, gettext_lazy("Files attached."), check=_check_files
     ),
     Step.LINK: StepPage(_link_form, _link, gettext_lazy("Linked.")),
+    Step.REQUEST_DOCUMENT: StepPage(
+        _document,
+        lambda on, data: services.request_document(
+            on.ws.actor, on.txn.public_id, document=data["document"]
+        ),
+        gettext_lazy("The visitor is asked for the document."),
+    ),
     Step.CLOSE: StepPage(
         _reason_files,
         _files_then(

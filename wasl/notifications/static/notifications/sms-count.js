@@ -37,8 +37,13 @@
   }
 
   function render(text, output) {
-    return text.split("{reference}").join(output.dataset.reference)
+    var filled = text.split("{reference}").join(output.dataset.reference)
       .split("{entity}").join(output.dataset.entity);
+    var samples = JSON.parse(output.dataset.samples || "{}");
+    Object.keys(samples).forEach(function (name) {
+      filled = filled.split(name).join(samples[name]);
+    });
+    return filled;
   }
 
   function show(area, output) {

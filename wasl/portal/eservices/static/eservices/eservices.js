@@ -109,5 +109,20 @@
     });
   }
   var errors = document.getElementById("step-errors");
-  if (errors) { errors.focus(); }
+  if (errors) {
+    errors.focus();
+    // A link of the summary puts the cursor in its field (the first input of a group).
+    errors.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) { return; }
+        var input = target.matches("input, select, textarea") ? target :
+          target.querySelector("input, select, textarea");
+        if (!input) { return; }
+        event.preventDefault();
+        target.scrollIntoView();
+        input.focus();
+      });
+    });
+  }
 })();
