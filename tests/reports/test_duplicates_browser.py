@@ -35,6 +35,10 @@ WORDS = {
         "follow": "تابع هذا البلاغ",
         "merge": "اضممه إلى ذلك البلاغ",
         "duplicate": "أُغلق لأنه مكرر",
+        "problem": "ما المشكلة؟",
+        "submit_portal": "أرسل البلاغ",
+        "mine": "هذه مشكلتي: تابع",
+        "category": "حفرة أو هبوط في الطريق",
     },
     "en": {
         "lat": "Latitude",
@@ -51,6 +55,10 @@ WORDS = {
         "follow": "Follow this report",
         "merge": "Merge into that report",
         "duplicate": "Closed as a duplicate",
+        "problem": "What is the problem?",
+        "submit_portal": "Submit the report",
+        "mine": "This is my problem: follow",
+        "category": "Pothole or road subsidence",
     },
 }
 
@@ -164,4 +172,40 @@ def test_already_reported_in_the_browser(
                 found["follow (widths)"] = wide
         finally:
             context.close()
+    assert found == {}
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_portal_offers_the_report_already_there(
+    municipal, chromium, live_server, tmp_path, language, width
+):
+    words, tag = WORDS[language], f"{language}-{width}"
+    first = submit(lat=NEAR)
+    found: dict[str, Any] = {}
+    context = open_as(chromium, live_server, None, language, width)
+    try:
+        page = context.new_page()
+        page.goto("/reports/new/")
+        checked(page, "portal-categories", found, tmp_path, tag)
+        page.get_by_role("link", name=words["category"]).click()
+        page.get_by_label(words["lat"]).fill(str(HISTORIC_BALAD[0]))
+        page.get_by_label(words["lon"]).fill(str(HISTORIC_BALAD[1]))
+        page.get_by_label(words["problem"]).fill("حفرة عميقة أمام المسجد")
+        page.get_by_label(words["size"]).select_option(label=words["option"])
+        page.get_by_label(words["your_phone"]).fill("0561111111")
+        checked(page, "portal-report", found, tmp_path, tag)
+        page.get_by_role("button", name=words["submit_portal"]).click()
+        page.get_by_role("heading", name=words["offer"]).wait_for()
+        assert Report.objects.count() == 1
+        checked(page, "portal-already-reported", found, tmp_path, tag)
+        if width == 390 and (wide := too_wide(page)):
+            found["portal-already-reported (widths)"] = wide
+        page.get_by_role("button", name=f"{words['mine']} {first}").click()
+        page.wait_for_url(f"**/reports/p/{first}/")
+        checked(page, "portal-following", found, tmp_path, tag)
+    finally:
+        context.close()
+    assert ReportFollower.objects.get().phone == "+966561111111"
+    assert Report.objects.count() == 1
     assert found == {}

@@ -126,6 +126,25 @@ class CallForm(forms.Form):
         return SERVICE_FIELDS.get(service_field)
 
 
+class PortalReportForm(CallForm):
+    """A citizen's own report on the portal: the call centre's fields in the reporter's words
+    (the contact details are how they are told of the outcome)."""
+
+    def __init__(self, category: Category, *args: Any, **kwargs: Any) -> None:
+        super().__init__(category, *args, **kwargs)
+        labels = {
+            "description": _("What is the problem?"),
+            "caller_name": _("Your name"),
+            "caller_phone": _("Your mobile"),
+            "caller_email": _("Your e-mail"),
+            "confirm_new": _("None of these is my problem: submit a new report"),
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields["caller_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
+        self.fields["caller_email"].widget.attrs.update(inputmode="email", autocomplete="email")
+
+
 class CloseForm(forms.Form):
     """Staff close a report with proof: a note and the photos of the fix."""
 
