@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import HISTORIC_BALAD, close_with_proof, report_data
+from wasl.reports import services
+
+from .conftest import HISTORIC_BALAD, RED_SEA, close_with_proof, report_data
 
 LAT, LON = HISTORIC_BALAD
 # About 55 m north and 330 m north of the historic district's point.
@@ -57,11 +59,25 @@ def test_bad_questions_get_clear_errors(municipal, api):
     assert nearby(api, lat="x").status_code == 422
     assert nearby(api, lat=0, lon=0).json()["code"] == "outside_service_area"
     assert nearby(api, lat="inf").json()["code"] == "invalid_location"
+    # Inside the kingdom but in no area (at sea off Jeddah): refused, not "nothing nearby".
+    at_sea = nearby(api, lat=RED_SEA[0], lon=RED_SEA[1])
+    assert at_sea.status_code == 400
+    assert at_sea.json()["code"] == "outside_service_area"
 
 
 def test_it_takes_a_fixed_number_of_queries(municipal, api, django_assert_num_queries: Any):
-    for i in range(4):
-        submit(api, lat=LAT + 0.0002 * i)
-    with django_assert_num_queries(2):  # the category, the boxed reports with what they show
+    made = [submit(api, lat=LAT + 0.0002 * i) for i in range(5)]
+    # Followers and a merged duplicate change nothing in the count; the duplicate is not offered.
+    assert (
+        api(None)
+        .post(f"/reports/{made[0]['reference']}/follow", {"contact": {"phone": "0559876543"}})
+        .status_code
+        == 200
+    )
+    services.merge_reports(
+        municipal.inspector.actor, made[4]["reference"], into=made[0]["reference"]
+    )
+    # The category, the areas around the point, the boxed reports with what they show.
+    with django_assert_num_queries(3):
         response = nearby(api, radius=500)
     assert len(response.json()["results"]) == 4

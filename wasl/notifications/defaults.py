@@ -30,6 +30,14 @@ SMS = {
         "وصل: تحتاج {entity} لمعاملتكم {reference}: {document}. ردوا على رسالة البريد أو راجعوا الجهة.",
         "Wasl: {entity} needs for your matter {reference}: {document}. Answer by e-mail or contact them.",
     ),
+    "report_closed": (
+        "وصل: عولج البلاغ {reference} لدى {entity} وأغلق. شكراً لإبلاغكم.",
+        "Wasl: report {reference} with {entity} was dealt with and closed. Thank you for reporting it.",
+    ),
+    "report_merged": (
+        "وصل: بلاغكم {reference} عن مشكلة سبق الإبلاغ عنها، فضُمّ إلى البلاغ الأول وسنخبركم بنتيجته.",
+        "Wasl: your report {reference} is about a problem reported before; it was joined to that report and you will be told its outcome.",
+    ),
 }
 
 EMAIL = {
@@ -57,6 +65,14 @@ EMAIL = {
         "تحتاج {entity} لاستكمال معاملتكم {reference} إلى ما يلي:\n{document}\nأرفقوه في رد على هذه الرسالة، أو سلموه إلى الجهة.",
         "{entity} needs the following to go on with your matter {reference}:\n{document}\nAttach it to an answer to this e-mail, or hand it in to them.",
     ),
+    "report_closed": (
+        "عولج البلاغ {reference} لدى {entity} وأغلق.\nيمكنكم الاطلاع على ما تم في صفحة البلاغ بالرقم نفسه. شكراً لإبلاغكم.",
+        "Report {reference} with {entity} was dealt with and closed.\nSee what was done on the report's page under the same number. Thank you for reporting it.",
+    ),
+    "report_merged": (
+        "بلاغكم {reference} لدى {entity} عن مشكلة سبق الإبلاغ عنها، فضُمّ إلى البلاغ الأول.\nسنخبركم بنتيجته حين يعالج.",
+        "Your report {reference} with {entity} is about a problem reported before; it was joined to that report.\nYou will be told its outcome when it is dealt with.",
+    ),
     "received": (
         "وصلت رسالتكم وأضيفت إلى معاملتكم {reference} لدى {entity}، وستطلع عليها الإدارة التي لديها المعاملة.\nهذه رسالة آلية.",
         "Your e-mail was received and added to your matter {reference} with {entity}; the department that holds it will read it.\nThis is an automatic answer.",
@@ -74,6 +90,8 @@ SUBJECT = {
         "تسلّم جهة أخرى خطابًا بشأن معاملتكم",
         "Another entity received a letter about your matter",
     ),
+    "report_closed": ("إغلاق البلاغ", "The report is closed"),
+    "report_merged": ("ضم بلاغكم", "Your report was joined"),
     "received": ("وصلت رسالتكم", "Your e-mail was received"),
     "reply": ("رد على رسالتكم", "An answer to your e-mail"),
 }

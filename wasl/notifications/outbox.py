@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wasl.directory.models import Entity
+from wasl.registry import followers
 from wasl.registry.events import Published
 from wasl.registry.models import Confidentiality, Event, Transaction
 from wasl.registry.vocabulary import VISITORS
@@ -79,6 +80,8 @@ def on_event(published: Published) -> None:
     choices), then one write. Both in the step's transaction and sharing its fate: a step
     whose message cannot be written is not taken (nothing half-done, no message lost)."""
     event, txn = published.event, published.transaction
+    if tell_followers(event, txn):
+        db.on_commit(tasks.enqueue_send, robust=True)
     if txn.party_type not in VISITORS:
         return
     step = step_of(event, txn)
@@ -106,6 +109,37 @@ def on_event(published: Published) -> None:
         queued = queue_email(event, txn, step, contact.email, language) or queued
     if queued:
         db.on_commit(tasks.enqueue_send, robust=True)
+
+
+def tell_followers(event: Event, txn: Transaction) -> bool:
+    """Queue the notice of each outcome the apps' followers are told of at `event`
+    (`registry.followers`: e.g. everyone who reported a 940 report, when it is closed), by SMS
+    and e-mail, each in their language, through the same outbox as the party's messages. Two
+    reads of the texts, then one write per message; an entity's texts switched off send
+    nothing. True when something was queued."""
+    queued = False
+    for outcome in followers.outcomes(event, txn):
+        if outcome.step not in defaults.SMS:
+            continue
+        texts = {
+            channel: read_step(txn, outcome.step, channel, with_contact=False)
+            for channel in (Channel.SMS, Channel.EMAIL)
+        }
+        for follower in outcome.followers:
+            language = follower.language if follower.language in Language.values else Language.AR
+            if follower.phone and texts[Channel.SMS]["enabled"]:
+                found = texts[Channel.SMS]
+                body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+                contact = Contact(transaction_id=txn.pk, phone=follower.phone, language=language)
+                queued = queue(event, txn, outcome.step, contact, language, body) or queued
+            if follower.email and texts[Channel.EMAIL]["enabled"]:
+                found = texts[Channel.EMAIL]
+                body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
+                queued = (
+                    queue_email(event, txn, outcome.step, follower.email, language, body=body)
+                    or queued
+                )
+    return queued
 
 
 def contact_of(txn: Transaction) -> Contact:

@@ -21,6 +21,9 @@ class Step(Vocabulary):
     DOCUMENT_NEEDED = "document_needed", _("Document needed")
     # A letter about the matter was received by another entity (wasl.exchange's receipt).
     LETTER_RECEIVED = "letter_received", _("Letter received by another entity")
+    # Balagh 940: to everyone who reported the problem (wasl.reports, `registry.followers`).
+    REPORT_CLOSED = "report_closed", _("Report dealt with and closed")
+    REPORT_MERGED = "report_merged", _("Report joined to the same problem reported before")
     # An automatic answer to the visitor's e-mail that joined their matter (wasl.mail).
     RECEIVED = "received", _("E-mail received")
     # The holding unit's own answer to the visitor's e-mail, written by a person (wasl.mail).

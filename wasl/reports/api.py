@@ -106,6 +106,7 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 def nearby(request: HttpRequest, params: Query[NearbyParams]) -> dict[str, Any]:
     category = services.active_category(params.category)
     lat, lon = services.parse_point(params.lat, params.lon)
+    services.locate(lat, lon)  # a point at sea or outside every area is refused, not "none"
     radius = max(10, min(params.radius, queries.NEARBY_MAX_M))
     found = queries.nearby_open(category, lat, lon, radius)
     return {
@@ -171,6 +172,7 @@ def _submit(request: HttpRequest, payload: ReportIn, prepared: list[Any]) -> dic
         reported_by_id=user.pk if user is not None else None,
         photos=prepared,
         reporter_key=key,
+        language=_language(request),
     )
     answer = presenters.public_detail(report)
     if key:
@@ -276,6 +278,66 @@ def staff_list(request: HttpRequest, limit: int = 50) -> list[dict[str, Any]]:
     actor = actor_for(request.auth)
     rows = queries.for_staff(actor)[: max(1, min(limit, 200))]
     return [presenters.for_staff(r) for r in rows]
+
+
+class FollowIn(Schema):
+    contact: ContactIn | None = None
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def contact_is_an_object(cls, value: Any) -> Any:
+        return ReportIn.contact_is_an_object(value)
+
+
+@router.post(
+    "/reports/{reference}/follow",
+    auth=None,
+    response={200: dict, **ERRORS},
+    summary="Already reported: add yourself to an open report instead of filing a new one "
+    "(a bearer token, or a contact with a mobile number or an e-mail address); you are told "
+    "of its outcome",
+)
+@decorate_view(partial(flood.api_posts, person_of=lambda request: _bearer_user(request)))
+@idempotent
+def follow(request: HttpRequest, reference: str, payload: FollowIn) -> dict[str, Any]:
+    user = _bearer_user(request)
+    contact = payload.contact or ContactIn()
+    report = services.follow_report(
+        reference,
+        contact=services.Contact(contact.name, contact.phone, contact.email),
+        user_id=user.pk if user is not None else None,
+        language=_language(request),
+    )
+    return {
+        **presenters.public_detail(queries.public_report(report.transaction.reference) or report),
+        "following": True,
+    }
+
+
+class MergeIn(Schema):
+    into: str
+    across_categories: bool = False
+
+
+@router.post(
+    "/reports/{reference}/merge",
+    response={200: dict, **ERRORS},
+    summary="Staff merge a duplicate report into an open one: it is closed as a duplicate and "
+    "its reporters follow the other",
+)
+@idempotent
+def merge(request: HttpRequest, reference: str, payload: MergeIn) -> dict[str, Any]:
+    report = services.merge_reports(
+        actor_for(request.auth),
+        reference,
+        into=payload.into,
+        across_categories=payload.across_categories,
+    )
+    return presenters.public_detail(queries.public_report(report.transaction.reference) or report)
+
+
+def _language(request: HttpRequest) -> str:
+    return "en" if getattr(request, "LANGUAGE_CODE", "ar") == "en" else "ar"
 
 
 def _bearer_user(request: HttpRequest) -> Any:

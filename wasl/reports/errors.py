@@ -70,3 +70,37 @@ class NotTheReporter(Forbidden):
     message_en = (
         "Only the reporter may do this (signed in, or with the follow-up key they were given)."
     )
+
+
+class ContactRequired(InvalidInput):
+    code = "contact_required"
+    message_ar = "لنخبرك بنتيجة البلاغ أعطنا رقم جوال أو بريداً إلكترونياً، أو سجّل الدخول."
+    message_en = (
+        "To be told of the report's outcome, give a mobile number or an e-mail address, or sign in."
+    )
+
+
+class MergeIntoItself(InvalidInput):
+    code = "merge_into_itself"
+    message_ar = "لا يُدمج البلاغ في نفسه؛ اختر البلاغ الأول الذي سبق الإبلاغ فيه."
+    message_en = "A report cannot be merged into itself; choose the report filed first."
+
+
+class MergeIntoClosed(Conflict):
+    code = "merge_into_closed"
+    message_ar = (
+        "البلاغ المراد الضم إليه مغلق (أو ضُم هو نفسه إلى غيره)؛ لا يُضم بلاغ إلا إلى بلاغ مفتوح."
+    )
+    message_en = (
+        "The report to merge into is closed (or was itself merged into another); a report is "
+        "merged only into an open one."
+    )
+
+
+class MergeAcrossCategories(InvalidInput):
+    code = "merge_across_categories"
+    message_ar = "البلاغان من فئتين مختلفتين؛ لا يُدمجان إلا إذا أكدت أنهما المشكلة نفسها."
+    message_en = (
+        "The two reports are of different categories; they are merged only if you confirm "
+        "that they are the same problem."
+    )

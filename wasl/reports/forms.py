@@ -25,6 +25,8 @@ SERVICE_FIELDS = {
     "contact.email": "caller_email",
     "photos": "photos",
     "note": "note",
+    "contact": "phone",
+    "into": "into",
 }
 
 
@@ -124,6 +126,25 @@ class CallForm(forms.Form):
         return SERVICE_FIELDS.get(service_field)
 
 
+class PortalReportForm(CallForm):
+    """A citizen's own report on the portal: the call centre's fields in the reporter's words
+    (the contact details are how they are told of the outcome)."""
+
+    def __init__(self, category: Category, *args: Any, **kwargs: Any) -> None:
+        super().__init__(category, *args, **kwargs)
+        labels = {
+            "description": _("What is the problem?"),
+            "caller_name": _("Your name"),
+            "caller_phone": _("Your mobile"),
+            "caller_email": _("Your e-mail"),
+            "confirm_new": _("None of these is my problem: submit a new report"),
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields["caller_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
+        self.fields["caller_email"].widget.attrs.update(inputmode="email", autocomplete="email")
+
+
 class CloseForm(forms.Form):
     """Staff close a report with proof: a note and the photos of the fix."""
 
@@ -136,6 +157,47 @@ class CloseForm(forms.Form):
 
     def field_for(self, service_field: str | None) -> str | None:
         return SERVICE_FIELDS.get(service_field or "")
+
+
+class FollowForm(forms.Form):
+    """Someone with the same problem joins a report on its public page: a signed-in person
+    needs nothing more; anyone else gives a mobile number or an e-mail address."""
+
+    phone = forms.CharField(label=_("Your mobile"), max_length=20, required=False)
+    email = forms.CharField(label=_("Your e-mail"), max_length=254, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("phone", "email"):
+            self.fields[name].widget.attrs["dir"] = "ltr"
+        self.fields["phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
+        self.fields["email"].widget.attrs.update(inputmode="email", autocomplete="email")
+
+    def field_for(self, service_field: str | None) -> str | None:
+        return {"contact": "phone", "contact.phone": "phone", "contact.email": "email"}.get(
+            service_field or ""
+        )
+
+
+class MergeForm(forms.Form):
+    """Staff merge this report, a duplicate, into the report filed first."""
+
+    into = forms.CharField(
+        label=_("Reference of the report filed first"),
+        max_length=40,
+        help_text=_("Choose one of the open reports nearby, or type its reference."),
+    )
+    across_categories = forms.BooleanField(
+        label=_("The two reports are the same problem although their categories differ"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].widget.attrs["dir"] = "ltr"
+
+    def field_for(self, service_field: str | None) -> str | None:
+        return "into" if service_field == "into" else None
 
 
 STATUS_CHOICES = [("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))]

@@ -14,7 +14,7 @@ from django.db import models
 from wasl.directory.models import Entity
 from wasl.registry.models import Attachment, Transaction
 
-from .vocabulary import AreaKind, Channel, PhotoKind, Priority
+from .vocabulary import AreaKind, Channel, FollowerSource, PhotoKind, Priority
 
 
 class Category(models.Model):
@@ -120,6 +120,13 @@ class Report(models.Model):
     rating_note = models.CharField(max_length=500, blank=True)
     # SHA-256 of the follow-up key given once to an anonymous reporter on the API.
     reporter_key_hash = models.CharField(max_length=64, blank=True)
+    # The language the reporter is told of the outcome in (the request's, at submitting).
+    contact_language = models.CharField(max_length=2, default="ar")
+    # Set by `merge_reports`: this report was closed as a duplicate of that one (always open
+    # when merged into, so no chain or cycle can form).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
 
     class Meta:
         verbose_name = "بلاغ"
@@ -132,6 +139,40 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class ReportFollower(models.Model):
+    """متابع البلاغ — someone else who reported the same problem: they joined the report
+    ("already reported nearby") or their own report was merged into it. Told of the outcome
+    like the reporter. Personal data: never in a public answer."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="followers")
+    source = models.CharField(max_length=10, choices=FollowerSource.choices)
+    # The merged report they filed (source `merged`).
+    merged_from = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=16, blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=2, default="ar")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "متابع بلاغ"
+        verbose_name_plural = "متابعو البلاغات"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.source}"
 
 
 class ReportPhoto(models.Model):

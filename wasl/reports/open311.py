@@ -388,6 +388,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         ),
         channel=Channel.OPEN311,
         api_key=key,
+        language="en" if _english(request) else "ar",
         photos=photo_files.prepare_all(request.FILES.getlist("media")),
     )
     data = [

@@ -39,6 +39,10 @@ def public(report: Report) -> dict[str, Any]:
         "requested_at": report.created_at,
         "updated_at": txn.updated_at,
         "due_date": txn.due_date,
+        # Closed as a duplicate: the report it was merged into (its reference is public).
+        "duplicate_of": (
+            report.duplicate_of.transaction.reference if report.duplicate_of_id else ""
+        ),
     }
 
 
@@ -75,4 +79,6 @@ def for_staff(report: Report) -> dict[str, Any]:
         "contact_name": report.contact_name,
         "contact_phone": report.contact_phone,
         "contact_email": report.contact_email,
+        # Others who reported the same problem (`queries.for_staff` counts them).
+        "followers": getattr(report, "follower_count", 0),
     }

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wasl.directory.actors import Actor
@@ -16,7 +17,7 @@ from wasl.registry.queries import visible_to
 from wasl.registry.states import State
 
 from . import geo
-from .models import Area, Category, Report, ReportPhoto
+from .models import Area, Category, Report, ReportFollower, ReportPhoto
 from .vocabulary import AreaKind
 
 CLOSED_STATES = (State.CLOSED, State.CANCELLED)
@@ -32,13 +33,31 @@ def categories() -> list[Category]:
 
 def _public_rows() -> QuerySet[Report]:
     return Report.objects.select_related(
-        "category", "area", "district", "transaction", "transaction__unit"
+        "category",
+        "area",
+        "district",
+        "transaction",
+        "transaction__unit",
+        "duplicate_of__transaction",
     )
 
 
 def for_staff(actor: Actor) -> QuerySet[Report]:
-    """The reports whose transactions `actor` may see (the one access rule), newest first."""
-    return _public_rows().filter(visible_to(actor)).order_by("-created_at", "-pk")
+    """The reports whose transactions `actor` may see (the one access rule), newest first,
+    with how many others follow each (`follower_count`)."""
+    count = (
+        ReportFollower.objects.filter(report=OuterRef("pk"))
+        .order_by()
+        .values("report")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        _public_rows()
+        .filter(visible_to(actor))
+        .annotate(follower_count=Coalesce(Subquery(count), 0))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def public_report(reference: object) -> Report | None:

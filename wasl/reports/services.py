@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction as db
+from django.db.models import Q
 from django.utils import timezone
 
 from wasl.audit import services as audit
@@ -32,8 +33,9 @@ from wasl.core.text import clean_text
 from wasl.directory import services as directory
 from wasl.directory.actors import Actor, actor_for
 from wasl.directory.models import Entity, Unit, entity_code_of
-from wasl.registry import calendar
+from wasl.registry import calendar, followers, rights
 from wasl.registry import services as registry
+from wasl.registry.queries import visible_to
 from wasl.registry.states import State
 from wasl.registry.vocabulary import Classification, Direction, Kind
 
@@ -41,7 +43,11 @@ from . import conf, geo
 from . import photos as photo_files
 from .errors import (
     AlreadyRated,
+    ContactRequired,
     FeedbackWindowOver,
+    MergeAcrossCategories,
+    MergeIntoClosed,
+    MergeIntoItself,
     NoReceivingUnit,
     NotTheReporter,
     OutsideServiceArea,
@@ -49,9 +55,18 @@ from .errors import (
     ReportNotClosed,
     ReportNotOpen,
 )
-from .models import Area, Category, Open311Key, Report, ReportPhoto
+from .models import Area, Category, Open311Key, Report, ReportFollower, ReportPhoto
 from .photos import Photo
-from .vocabulary import URGENCY_OF, AreaKind, Channel, PhotoKind, Priority, QuestionType, ReportAct
+from .vocabulary import (
+    URGENCY_OF,
+    AreaKind,
+    Channel,
+    FollowerSource,
+    PhotoKind,
+    Priority,
+    QuestionType,
+    ReportAct,
+)
 
 DATA = Path(__file__).parent / "data"
 CATEGORIES_FILE = DATA / "categories.json"
@@ -411,6 +426,7 @@ def submit_report(
     api_key: Open311Key | None = None,
     photos: Sequence[Photo] = (),
     reporter_key: str = "",
+    language: str = "ar",
 ) -> Report:
     """Submit a report (تقديم بلاغ) from any channel.
 
@@ -420,7 +436,8 @@ def submit_report(
     area that contains the point (due after the category's SLA in working days), writes the
     report and its photos (`photos.prepare_all` made them; each is an attachment of the
     transaction) and records `reports.report.submitted`. `reporter_key`, if given, lets an
-    anonymous reporter confirm, reopen or rate later.
+    anonymous reporter confirm, reopen or rate later; `language` is the one they are told of
+    the outcome in.
     """
     Channel(channel)
     if len(photos) > conf.PHOTOS_MAX:
@@ -480,6 +497,7 @@ def submit_report(
             api_key=api_key,
             created_at=now,
             reporter_key_hash=_key_hash(reporter_key) if reporter_key else "",
+            contact_language=_language(language),
             **contact_fields,
         )
         _attach_photos(actor, report, photos, PhotoKind.REPORTED)
@@ -549,12 +567,15 @@ RATINGS = range(1, 6)
 
 
 def report_status(report: Report) -> str:
-    """open, closed (awaiting the reporter's word), confirmed, or cancelled."""
+    """open, closed (awaiting the reporter's word), confirmed, duplicate (closed as one), or
+    cancelled."""
     state = report.transaction.state
     if state == State.CANCELLED:
         return "cancelled"
     if state != State.CLOSED:
         return "open"
+    if report.duplicate_of_id:
+        return "duplicate"
     return "confirmed" if report.confirmed_at else "closed"
 
 
@@ -564,18 +585,24 @@ ALLOWED_FROM: dict[ReportAct, frozenset[str]] = {
     ReportAct.CONFIRM: frozenset({"closed"}),
     ReportAct.REOPEN: frozenset({"closed"}),
     ReportAct.RATE: frozenset({"closed", "confirmed"}),
+    ReportAct.FOLLOW: frozenset({"open"}),
+    ReportAct.MERGE: frozenset({"open"}),
 }
 REFUSAL: dict[ReportAct, type[WaslError]] = {
     ReportAct.CLOSE: ReportNotOpen,
     ReportAct.CONFIRM: ReportNotClosed,
     ReportAct.REOPEN: ReportNotClosed,
     ReportAct.RATE: ReportNotClosed,
+    ReportAct.FOLLOW: ReportNotOpen,
+    ReportAct.MERGE: ReportNotOpen,
 }
 PAST = {
     ReportAct.CLOSE: "closed",
     ReportAct.CONFIRM: "confirmed",
     ReportAct.REOPEN: "reopened",
     ReportAct.RATE: "rated",
+    ReportAct.FOLLOW: "followed",
+    ReportAct.MERGE: "merged",
 }
 
 
@@ -604,6 +631,8 @@ def _change(
     actor_id: int | None,
     apply: Callable[[Report, datetime], dict[str, Any]],
     check: Callable[[Report, datetime], None] = lambda report, now: None,
+    locked: Report | None = None,
+    data: dict[str, Any] | None = None,
 ) -> Report:
     """The one way a report changes after it is submitted.
 
@@ -611,17 +640,13 @@ def _change(
     status (`ALLOWED_FROM`) and `check`, then `apply` it: `apply` calls the registry's public
     steps (their timeline events and audit records) and returns the report's changed fields
     with their old and new values; the report is saved with those fields and
-    `reports.report.<act, past tense>` is recorded with the values. A refusal anywhere rolls
-    all of it back."""
+    `reports.report.<act, past tense>` is recorded with the values (and `data`). A refusal
+    anywhere rolls all of it back. `locked`: the report, already locked by the caller in its
+    own database transaction (`merge_reports` locks two)."""
     with db.atomic():
-        report = (
-            Report.objects.select_for_update()
-            .select_related("transaction")
-            .filter(transaction__reference=reference if isinstance(reference, str) else None)
-            .first()
-        )
+        report = locked or _lock(reference)
         if report is None:
-            raise NotFound("البلاغ غير موجود.", "No such report.", code="report_not_found")
+            raise _report_not_found()
         status = report_status(report)
         if status not in ALLOWED_FROM[act]:
             raise REFUSAL[act]()
@@ -641,6 +666,7 @@ def _change(
                 "reference": report.transaction.reference,
                 "status": [status, report_status(report)],
                 **{name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()},
+                **(data or {}),
             },
             at=now,
         )
@@ -649,6 +675,23 @@ def _change(
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _lock(reference: object) -> Report | None:
+    return (
+        Report.objects.select_for_update()
+        .select_related("transaction")
+        .filter(transaction__reference=reference if isinstance(reference, str) else None)
+        .first()
+    )
+
+
+def _report_not_found() -> NotFound:
+    return NotFound("البلاغ غير موجود.", "No such report.", code="report_not_found")
+
+
+def _language(language: object) -> str:
+    return language if language in ("ar", "en") else "ar"
 
 
 def close_report(
@@ -806,9 +849,253 @@ def rate_report(
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Already reported: joining a report, merging duplicates, and who is told of the outcome
+
+
+def follow_report(
+    reference: object,
+    *,
+    contact: Contact | None = None,
+    user_id: int | None = None,
+    language: str = "ar",
+) -> Report:
+    """Add oneself to an open report of the same problem instead of filing a new one
+    (متابعة بلاغ سبق تقديمه): anyone signed in, or giving a mobile number or an e-mail address
+    to be told of the outcome (`contact_required` otherwise). From: open. A person already
+    among its reporters is not added twice. A comment on the timeline by the 940 channel
+    records it, and `reports.report.followed`."""
+    fields = _clean_contact(contact or Contact())
+    if user_id is None and not fields["contact_phone"] and not fields["contact_email"]:
+        raise ContactRequired(field="contact")
+
+    def apply(report: Report, now: datetime) -> dict[str, Any]:
+        follower = ReportFollower(
+            report=report,
+            source=FollowerSource.JOINED,
+            user_id=user_id,
+            name=fields["contact_name"],
+            phone=fields["contact_phone"],
+            email=fields["contact_email"],
+            language=_language(language),
+            created_at=now,
+        )
+        if not _already_follows(report, follower):
+            follower.save()
+            registry.comment(
+                channel_actor(),
+                report.transaction.public_id,
+                text="أفاد مبلّغ آخر بالمشكلة نفسها وانضم إلى البلاغ. — "
+                "Another reporter told of the same problem and joined this report.",
+            )
+        return {}
+
+    return _change(
+        ReportAct.FOLLOW,
+        reference,
+        actor=channel_actor(),
+        actor_id=user_id,
+        apply=apply,
+        data={"source": FollowerSource.JOINED},
+    )
+
+
+def _already_follows(report: Report, follower: ReportFollower) -> bool:
+    """Is `follower` the reporter of `report` or one of its followers already (the same
+    signed-in person, mobile number or e-mail address)."""
+    if follower.user_id and follower.user_id == report.reported_by_id:
+        return report.channel != Channel.CALL_CENTRE
+    if follower.phone and follower.phone == report.contact_phone:
+        return True
+    if follower.email and follower.email == report.contact_email:
+        return True
+    same = Q()
+    if follower.user_id:
+        same |= Q(user_id=follower.user_id)
+    if follower.phone:
+        same |= Q(phone=follower.phone)
+    if follower.email:
+        same |= Q(email=follower.email)
+    return bool(same) and report.followers.filter(same).exists()
+
+
+def merge_reports(
+    actor: Actor, duplicate: object, *, into: object, across_categories: bool = False
+) -> Report:
+    """Merge report `duplicate` into report `into` (دمج البلاغات المكررة): `duplicate` is
+    closed as a duplicate with a link to `into`, and its reporter and followers follow `into`
+    (told of its outcome); its photos, description and timeline stay on it for staff.
+
+    Who: staff who may act on both (the registry's rule for closing: a clerk or head of the
+    unit that holds each). From: both open; never a report into itself, into a closed one, or
+    across categories unless `across_categories`. Both reports are locked (in the order of
+    their keys, so that two merges at once wait for each other): a report merged into is
+    open and no duplicate, and the duplicates merged into `duplicate` before now point at
+    `into` (named in the audit record), so no chain or cycle can form. One database
+    transaction: the registry's `closed` event on the duplicate and a comment on the other,
+    the followers, and `reports.report.merged`."""
+    if not isinstance(duplicate, str) or not isinstance(into, str):
+        raise _report_not_found()
+    if duplicate == into:
+        raise MergeIntoItself(field="into")
+    with db.atomic():
+        rows = {
+            r.transaction.reference: r
+            # Only reports the actor may see are locked (the one access rule).
+            for r in Report.objects.select_for_update()
+            .select_related("transaction")
+            .filter(visible_to(actor), transaction__reference__in=[duplicate, into])
+            .order_by("pk")
+        }
+        merged, target = rows.get(duplicate), rows.get(into)
+        if merged is None or not _may_act(actor, merged):
+            raise _report_not_found()
+        if target is None or not _may_act(actor, target):
+            raise NotFound(
+                "البلاغ المراد الضم إليه غير موجود أو ليس مما تعمل عليه.",
+                "The report to merge into does not exist or is not one you work on.",
+                code="report_not_found",
+                field="into",
+            )
+        if report_status(merged) != "open":
+            raise ReportNotOpen()
+        if report_status(target) != "open" or target.duplicate_of_id:
+            raise MergeIntoClosed(field="into")
+        if merged.category_id != target.category_id and not across_categories:
+            raise MergeAcrossCategories(field="into")
+        target_ref = target.transaction.reference
+        repointed: list[str] = []
+
+        def apply(report: Report, now: datetime) -> dict[str, Any]:
+            moved = _move_reporters(report, target, now)
+            registry.comment(
+                actor,
+                target.transaction.public_id,
+                text=f"ضُم إليه البلاغ المكرر {report.transaction.reference}. — "
+                f"Duplicate report {report.transaction.reference} was merged into this one"
+                f" ({moved} reporter(s) now follow it).",
+            )
+            old, report.duplicate_of = report.duplicate_of_id, target
+            # Saved before the close: who is told what at the `closed` event reads it.
+            report.save(update_fields=["duplicate_of"])
+            # Reports merged into this one before now point at the report it joins: every
+            # duplicate points at an open report, never at another duplicate.
+            earlier = list(
+                Report.objects.filter(duplicate_of=report).values_list(
+                    "transaction__reference", flat=True
+                )
+            )
+            Report.objects.filter(duplicate_of=report).update(duplicate_of=target)
+            repointed.extend(earlier)
+            token = _closing_with_proof.set(report.transaction_id)
+            try:
+                registry.close(
+                    actor,
+                    report.transaction.public_id,
+                    reason=f"مكرر للبلاغ {target_ref} فضُم إليه. — "
+                    f"A duplicate of report {target_ref}, merged into it.",
+                )
+            finally:
+                _closing_with_proof.reset(token)
+            return {"duplicate_of": (old, target.pk)}
+
+        return _change(
+            ReportAct.MERGE,
+            duplicate,
+            actor=actor,
+            actor_id=actor.user_id,
+            apply=apply,
+            locked=merged,
+            data={
+                "into": target_ref,
+                "category": [merged.category_id, target.category_id],
+                "repointed": repointed,
+            },
+        )
+
+
+def _may_act(actor: Actor, report: Report) -> bool:
+    """Does `actor` work on the report's transaction (the registry's rule for closing)."""
+    return rights.works_on(actor, report.transaction)
+
+
+def _move_reporters(merged: Report, target: Report, now: datetime) -> int:
+    """The reporter and followers of `merged` become followers of `target` (each once)."""
+    people = [
+        ReportFollower(
+            report=target,
+            source=FollowerSource.MERGED,
+            merged_from=merged,
+            user_id=merged.reported_by_id if merged.channel != Channel.CALL_CENTRE else None,
+            name=merged.contact_name,
+            phone=merged.contact_phone,
+            email=merged.contact_email,
+            language=merged.contact_language,
+            created_at=now,
+        ),
+        *(
+            ReportFollower(
+                report=target,
+                source=FollowerSource.MERGED,
+                merged_from=merged,
+                user_id=f.user_id,
+                name=f.name,
+                phone=f.phone,
+                email=f.email,
+                language=f.language,
+                created_at=now,
+            )
+            for f in merged.followers.all()
+        ),
+    ]
+    kept = []
+    for person in people:
+        if not (person.user_id or person.phone or person.email):
+            continue  # nobody to tell: an anonymous report with no contact
+        twin = any(
+            (person.user_id and person.user_id == k.user_id)
+            or (person.phone and person.phone == k.phone)
+            or (person.email and person.email == k.email)
+            for k in kept
+        )
+        if not twin and not _already_follows(target, person):
+            kept.append(person)
+    ReportFollower.objects.bulk_create(kept)
+    return len(kept)
+
+
+def outcome_for_reporters(event: Any, txn: Any) -> followers.Outcome | None:
+    """Provided to `registry.followers`: when a report's transaction is closed, everyone who
+    reported it — the reporter and its followers with a mobile number, an e-mail address or
+    an account with one — is told: that it was dealt with, or (a duplicate) that it joined the
+    report merged into. One query for a report; none for other transactions."""
+    if event.action != "closed":
+        return None
+    if txn.kind != Kind.REPORT or txn.classification != Classification.MUNICIPAL:
+        return None
+    report = (
+        Report.objects.filter(transaction_id=txn.pk)
+        .select_related("reported_by")
+        .prefetch_related("followers__user")
+        .first()
+    )
+    if report is None:
+        return None
+    people: list[followers.Follower] = []
+    reporter_email = report.contact_email
+    if not reporter_email and report.reported_by and report.channel != Channel.CALL_CENTRE:
+        reporter_email = report.reported_by.email
+    people.append(followers.Follower(report.contact_phone, reporter_email, report.contact_language))
+    for f in report.followers.all():
+        email = f.email or (f.user.email if f.user else "")
+        people.append(followers.Follower(f.phone, email, f.language))
+    step = "report_merged" if report.duplicate_of_id else "report_closed"
+    return followers.Outcome(step, tuple(p for p in people if p.phone or p.email))
+
+
 def refuse_close_without_proof(published: Any) -> None:
     """Subscribed to the registry's events (in the step's transaction): a report's transaction
-    is closed only by `close_report`, so a close from the registry's own pages or API, without
+    is closed only by `close_report` (or `merge_reports`), so a close from the registry's own pages or API, without
     photo and note, is refused and rolled back."""
     if published.event.action != "closed":
         return

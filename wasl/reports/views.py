@@ -3,6 +3,7 @@ sees what was already reported nearby, and gives the caller the reference."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,9 +22,9 @@ from wasl.core.errors import NotFound, WaslError
 from wasl.directory.actors import actor_for
 from wasl.registry.attachments import blob_path
 
-from . import conf, presenters, queries, services
+from . import conf, flood, presenters, queries, services
 from . import photos as photo_files
-from .forms import CallForm, CloseForm, MapFilterForm
+from .forms import CallForm, CloseForm, FollowForm, MapFilterForm, MergeForm, PortalReportForm
 from .models import Category
 from .vocabulary import Channel
 
@@ -68,10 +69,38 @@ def choose_category(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def take_call(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: where, what, who, photos; open reports of the same category nearby are shown
-    before a new one is registered."""
+    before a new one is registered, and the caller may be added to one of them instead."""
     refused = _refused(request)
     if refused:
         return refused
+    return _report_page(request, code, CALL_CENTRE)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What differs between the call centre's page and the portal's: the channel, the form,
+    the template, and where the reporter goes once the report is submitted or joined."""
+
+    channel: Channel
+    form: type[CallForm]
+    template: str
+    done: str  # URL name, with the reference
+    joined: str  # URL name, with the reference
+
+
+CALL_CENTRE = ReportPage(
+    Channel.CALL_CENTRE, CallForm, "reports/take_call.html", "reports:taken", "reports:taken"
+)
+PORTAL = ReportPage(
+    Channel.PORTAL,
+    PortalReportForm,
+    "reports/portal_report.html",
+    "reports:public",
+    "reports:public",
+)
+
+
+def _report_page(request: HttpRequest, code: str, page: ReportPage) -> HttpResponse:
     category = Category.objects.filter(code=code[:40], is_active=True).first()
     if category is None:
         raise Http404
@@ -79,29 +108,53 @@ def take_call(request: HttpRequest, code: str) -> HttpResponse:
         try:
             photo_files.read_body(request)
         except WaslError as error:
-            form = CallForm(category)
             context = {
                 "category": category,
-                "form": form,
+                "form": page.form(category),
                 "nearby": [],
                 "refusal": _message(error, request),
             }
-            return render(request, "reports/take_call.html", context, status=error.status)
-    return _take_call(request, category)
+            return render(request, page.template, context, status=error.status)
+    return _report_form(request, category, page)
 
 
 @csrf_protect
-def _take_call(request: HttpRequest, category: Category) -> HttpResponse:
+def _report_form(request: HttpRequest, category: Category, page: ReportPage) -> HttpResponse:
     nearby: list[dict[str, Any]] = []
+    # The call centre's agent is recorded as `reported_by` but is not the one to tell; a
+    # signed-in citizen on the portal is both.
+    citizen = page.channel == Channel.PORTAL and request.user.is_authenticated
+    language = "en" if getattr(request, "LANGUAGE_CODE", "ar") == "en" else "ar"
     if request.method != "POST":
-        form = CallForm(category)
+        form = page.form(category)
     else:
-        form = CallForm(category, request.POST, request.FILES)
+        form = page.form(category, request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
+            contact = services.Contact(
+                data["caller_name"], fold_digits(data["caller_phone"]), data["caller_email"]
+            )
             try:
+                if page.channel == Channel.PORTAL:
+                    _count_post(request)
                 lat, lon = services.parse_point(fold_digits(data["lat"]), fold_digits(data["lon"]))
                 services.locate(lat, lon)
+                joined = request.POST.get("join", "")[:40]
+                if joined:
+                    # Already reported: the reporter follows that report instead.
+                    services.follow_report(
+                        joined,
+                        contact=contact,
+                        user_id=request.user.pk if citizen else None,
+                        language=language if page.channel == Channel.PORTAL else "ar",
+                    )
+                    if page.channel == Channel.PORTAL:
+                        messages.success(
+                            request,
+                            _("Thank you: you follow this report and will be told of its outcome."),
+                        )
+                        return redirect(page.joined, reference=joined)
+                    return redirect(reverse(page.joined, args=[joined]) + "?joined=1")
                 prepared = photo_files.prepare_all(data["photos"])
                 if not data["confirm_new"]:
                     nearby = [
@@ -116,20 +169,53 @@ def _take_call(request: HttpRequest, category: Category) -> HttpResponse:
                         description=data["description"],
                         address=data["address"],
                         answers=form.answers(),
-                        contact=services.Contact(
-                            data["caller_name"],
-                            fold_digits(data["caller_phone"]),
-                            data["caller_email"],
-                        ),
-                        channel=Channel.CALL_CENTRE,
-                        reported_by_id=request.user.pk,
+                        contact=contact,
+                        channel=page.channel,
+                        reported_by_id=request.user.pk if request.user.is_authenticated else None,
                         photos=prepared,
+                        language=language if page.channel == Channel.PORTAL else "ar",
                     )
-                    return redirect("reports:taken", reference=report.transaction.reference)
+                    reference = report.transaction.reference
+                    if page.channel == Channel.PORTAL:
+                        messages.success(
+                            request,
+                            _(
+                                "Your report was submitted under %(reference)s: keep it to "
+                                "follow the report."
+                            )
+                            % {"reference": reference},
+                        )
+                    return redirect(page.done, reference=reference)
+            except flood.Flooded as error:
+                return flood.refused(error)
             except WaslError as error:
                 form.add_error(form.field_for(error.field), _message(error, request))
     context = {"category": category, "form": form, "nearby": nearby}
-    return render(request, "reports/take_call.html", context, status=400 if form.errors else 200)
+    return render(request, page.template, context, status=400 if form.errors else 200)
+
+
+def _count_post(request: HttpRequest) -> None:
+    """The flood limits of posting a report, for the portal: per person signed in, else per
+    address (raises `flood.Flooded`)."""
+    user = request.user if request.user.is_authenticated else None
+    kind, client = ("person", str(user.pk)) if user else ("address", flood.address_of(request))
+    flood.check(kind, client)
+
+
+@require_GET
+def portal_choose(request: HttpRequest) -> HttpResponse:
+    """Report a problem (بلّغ عن مشكلة), step 1, for anyone, signed in or not: the category."""
+    context = {"categories": queries.categories()}
+    return with_csp(render(request, "reports/portal_choose.html", context))
+
+
+@csrf_exempt  # the body is read under the photo limits first; CSRF is checked right after
+@require_http_methods(["GET", "POST"])
+def portal_report(request: HttpRequest, code: str) -> HttpResponse:
+    """Report a problem, step 2: where, what, photos and how to be told; the open reports of
+    the same category nearby are offered first ("already reported"): the reporter follows one
+    of them instead, or submits a new report."""
+    return with_csp(_report_page(request, code, PORTAL))
 
 
 @login_required
@@ -142,7 +228,12 @@ def taken(request: HttpRequest, reference: str) -> HttpResponse:
     report = queries.public_report(reference)
     if report is None:
         raise Http404
-    return render(request, "reports/taken.html", {"report": presenters.public_detail(report)})
+    context = {
+        "report": presenters.public_detail(report),
+        # The caller was added to a report already there rather than filing a new one.
+        "joined": request.GET.get("joined") == "1",
+    }
+    return render(request, "reports/taken.html", context)
 
 
 @require_GET
@@ -168,10 +259,19 @@ def public_page(request: HttpRequest, reference: str) -> HttpResponse:
     report = queries.public_report(reference)
     if report is None:
         raise Http404
+    return _public_page(request, report, FollowForm())
+
+
+def _public_page(
+    request: HttpRequest, report: Any, follow_form: FollowForm, status: int = 200
+) -> HttpResponse:
     reporter = services.Reporter(user_id=request.user.pk if request.user.is_authenticated else None)
     context = {
         "report": presenters.public_detail(report),
         "status": services.report_status(report),
+        "follow_form": follow_form,
+        "may_follow": services.report_status(report) == "open"
+        and not reporter.is_reporter_of(report),
         "is_reporter": reporter.is_reporter_of(report),
         "may_answer": reporter.is_reporter_of(report)
         and services.report_status(report) == "closed"
@@ -181,7 +281,42 @@ def public_page(request: HttpRequest, reference: str) -> HttpResponse:
         and services.report_status(report) in ("closed", "confirmed")
         and report.rating is None,
     }
-    return with_csp(render(request, "reports/public.html", context))
+    return with_csp(render(request, "reports/public.html", context, status=status))
+
+
+@require_http_methods(["POST"])
+def follow(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "I have the same problem": anyone joins an open report on its public page instead of
+    filing a new one (signed in, or with a mobile number or an e-mail address), and is told of
+    its outcome. Counted against the flood limits like a report."""
+    report = queries.public_report(reference)
+    if report is None:
+        raise Http404
+    user = request.user if request.user.is_authenticated else None
+    try:
+        _count_post(request)
+    except flood.Flooded as error:
+        return flood.refused(error)
+    form = FollowForm(request.POST)
+    if form.is_valid():
+        try:
+            services.follow_report(
+                reference,
+                contact=services.Contact(
+                    phone=fold_digits(form.cleaned_data["phone"]),
+                    email=form.cleaned_data["email"],
+                ),
+                user_id=user.pk if user else None,
+                language="en" if getattr(request, "LANGUAGE_CODE", "ar") == "en" else "ar",
+            )
+        except WaslError as error:
+            form.add_error(form.field_for(error.field), _message(error, request))
+        else:
+            messages.success(
+                request, _("Thank you: you follow this report and will be told of its outcome.")
+            )
+            return redirect("reports:public", reference=reference)
+    return _public_page(request, report, form, status=400)
 
 
 @login_required
@@ -275,6 +410,59 @@ def _close_page(
         "refusal": refusal,
     }
     return with_csp(render(request, "reports/close.html", context, status=status))
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging duplicates
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff merge this report, a duplicate, into the report filed first; the open reports of
+    the same category nearby are offered."""
+    actor = actor_for(request.user)
+    report = queries.staff_report(actor, reference)
+    if report is None:
+        raise Http404
+    data = None
+    if request.method == "POST":
+        # A reference typed in wins over one picked from the nearby list.
+        data = request.POST.copy()
+        data["into"] = data.get("into", "").strip() or data.get("pick", "")
+    form = MergeForm(data)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merge_reports(
+                actor,
+                reference,
+                into=form.cleaned_data["into"].strip(),
+                across_categories=form.cleaned_data["across_categories"],
+            )
+        except WaslError as error:
+            form.add_error(form.field_for(error.field), _message(error, request))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The report was closed as a duplicate; its reporters will be told of the "
+                    "outcome of the report it was merged into."
+                ),
+            )
+            return redirect("reports:public", reference=reference)
+    candidates = [
+        {**presenters.public(r), "distance_m": round(d)}
+        for r, d in queries.nearby_open(report.category, report.lat, report.lon)
+        if r.pk != report.pk
+    ]
+    context = {
+        "report": presenters.public_detail(report),
+        "status": services.report_status(report),
+        "form": form,
+        "candidates": candidates,
+    }
+    status = 400 if form.errors else 200
+    return with_csp(render(request, "reports/merge.html", context, status=status))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -64,3 +64,12 @@ class ReportAct(Vocabulary):
     CONFIRM = "confirm", _("Confirmed by the reporter")
     REOPEN = "reopen", _("Reopened by the reporter")
     RATE = "rate", _("Rated by the reporter")
+    FOLLOW = "follow", _("Joined by another reporter")
+    MERGE = "merge", _("Closed as a duplicate")
+
+
+class FollowerSource(Vocabulary):
+    """How someone besides the reporter came to follow a report."""
+
+    JOINED = "joined", _("Said it was already reported")
+    MERGED = "merged", _("Their report was merged into it")
