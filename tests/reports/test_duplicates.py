@@ -266,3 +266,22 @@ def test_a_report_merged_into_later_takes_its_duplicates_along(municipal, api):
     assert record.data["repointed"] == [a]
     public = Client().get(f"/api/v1/reports/public/{a}").json()
     assert public["duplicate_of"] == b
+
+
+def test_a_reporters_email_carries_the_entitys_own_subject(municipal, api):
+    from wasl.notifications import defaults
+    from wasl.notifications.models import Template
+
+    first = submit(api)  # the reporter gave ahmad@example.sa
+    txn = report(first).transaction
+    Template.objects.create(
+        entity_id=txn.entity_id,
+        step="report_closed",
+        channel="email",
+        language="ar",
+        body=defaults.EMAIL["report_closed"][0],
+        subject="عولج بلاغكم",
+    )
+    close_with_proof(municipal.inspector, first, "رُدمت الحفرة")
+    mail = Notification.objects.get(transaction__reference=first, channel="email")
+    assert mail.subject == f"{first} — عولج بلاغكم"

@@ -136,7 +136,15 @@ def tell_followers(event: Event, txn: Transaction) -> bool:
                 found = texts[Channel.EMAIL]
                 body = render(found[f"body_{language}"], txn.reference, found[f"name_{language}"])
                 queued = (
-                    queue_email(event, txn, outcome.step, follower.email, language, body=body)
+                    queue_email(
+                        event,
+                        txn,
+                        outcome.step,
+                        follower.email,
+                        language,
+                        body=body,
+                        subject=found[f"subject_{language}"],
+                    )
                     or queued
                 )
     return queued
@@ -203,13 +211,15 @@ def queue_email(
     *,
     in_reply_to: str = "",
     body: str | None = None,
+    subject: str | None = None,
 ) -> bool:
     """Write the e-mail of `step` on `txn` to `to` (inside the caller's transaction), in the
     entity's e-mail template (else the default in code) or the `body` a person wrote, its
     subject led by the reference (then the entity's own subject, else the default) and its Message-ID made now (a retry sends the same one).
-    `in_reply_to`: the visitor's message this one answers. False when it was already written."""
+    `in_reply_to`: the visitor's message this one answers; `subject`: the entity's subject
+    for a `body` read by the caller. False when it was already written."""
     index = Language.values.index(language)
-    subject = defaults.SUBJECT[step][index]
+    subject = subject or defaults.SUBJECT[step][index]
     if body is None:
         found = read_step(txn, step, Channel.EMAIL, with_contact=False)
         if not found["enabled"] and step not in MANDATORY:
