@@ -37,6 +37,9 @@ def test_the_page_lists_the_persons_matters_in_every_entity_and_no_one_elses(
     assert matters["other"].reference not in text
     assert "طلب تعويض عن أرض منزوعة" in text and "طلب رخصة بناء" in text
     assert "أمانة محافظة جدة" in text  # the other entity
+    # the portal's navigation reaches every service it offers
+    for href in ("/portal/matters/", "/portal/services/", "/portal/jalsa/", "/reports/new/"):
+        assert f'href="{href}"' in text, href
 
 
 def test_query_count_does_not_grow_with_matters(
