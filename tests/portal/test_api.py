@@ -3,15 +3,21 @@ Connect provider, refused to someone not signed in, to a staff session and to a 
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.jalsa.conftest import make_session
+from wasl.directory.models import IdempotentRequest
 from wasl.directory.tokens import create_token
 from wasl.portal.eservices import services as eservices
+from wasl.portal.jalsa.models import AudienceSession, Booking
 
 from .conftest import CITIZEN, CITIZEN_2, RESIDENT, sign_in
 from .eservice_fixtures import WAIVER, services_file
@@ -114,3 +120,104 @@ def test_staff_are_not_citizens_by_session_or_token(
     token = create_token(cast.clerk.user.username, label="test")
     answer = Client().get(f"{API}{path}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert answer.status_code == 401 and answer.json()["code"] == "portal_signed_out"
+
+
+def csrf_token(client: Client) -> str:
+    """The token a page of the portal carries (the cookie is HttpOnly: the app reads a page)."""
+    page = client.get("/portal/matters/").content.decode()
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def strict(sub: str) -> tuple[Client, dict[str, str]]:
+    """A signed-in person whose client is held to Django's CSRF check, and its header."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    assert sign_in(client, sub).status_code == 302
+    return client, {"HTTP_X_CSRFTOKEN": csrf_token(client)}
+
+
+def post_booking(client: Client, sid: Any, subject: str, **headers: Any) -> Any:
+    return client.post(
+        f"{API}/jalsa/sessions/{sid}/bookings",
+        {"subject": subject},
+        content_type="application/json",
+        **headers,
+    )
+
+
+def test_a_booking_through_the_api_is_the_persons_own(cast: Cast) -> None:
+    office = make_session(cast, capacity=2)
+    client, csrf = strict(CITIZEN.subject)
+    answer = post_booking(client, office.public_id, "نزاع على أرض", **csrf)
+    assert answer.status_code == 201, answer.content
+    made = answer.json()
+    assert made["state"] == "booked" and made["seat"] == 1 and made["reference"]
+    assert made["subject"] == "نزاع على أرض" and made["slot_on"]["hijri"]
+    assert "no-store" in answer["Cache-Control"]
+    booking = Booking.objects.get(public_id=made["id"])
+    assert booking.person.id_number == CITIZEN.id_number
+    assert [b["id"] for b in client.get(f"{API}/jalsa/bookings").json()] == [made["id"]]
+    # Another person sees neither the booking nor its matter.
+    other = person(CITIZEN_2.subject)
+    assert other.get(f"{API}/jalsa/bookings").json() == []
+    assert made["reference"] not in other.get(f"{API}/matters").content.decode()
+    assert made["reference"] in client.get(f"{API}/matters").content.decode()
+
+
+def test_unsafe_methods_need_the_csrf_token_and_a_portal_session(cast: Cast) -> None:
+    office = make_session(cast)
+    client, _ = strict(CITIZEN.subject)
+    answer = post_booking(client, office.public_id, "أرض")
+    assert answer.status_code == 403 and answer.json()["code"] == "csrf_failed"
+    assert answer.json()["message_ar"] and answer.json()["message_en"]
+    answer = post_booking(Client(), office.public_id, "أرض")
+    assert answer.status_code == 401 and answer.json()["code"] == "portal_signed_out"
+    staff = Client()
+    staff.force_login(cast.clerk.user)
+    assert post_booking(staff, office.public_id, "أرض").status_code == 401
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_refusals_of_a_full_and_a_past_session_in_both_languages(cast: Cast, language: str) -> None:
+    full = make_session(cast, capacity=1)
+    past = make_session(cast)
+    AudienceSession.objects.filter(pk=past.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    assert post_booking(person(CITIZEN_2.subject), full.public_id, "أرض").status_code == 201
+    client = person(CITIZEN.subject)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    answer = post_booking(client, full.public_id, "أرض")
+    assert answer.status_code == 409, answer.content
+    assert answer.json() == {
+        "code": "session_full",
+        "message_ar": "اكتمل عدد المواعيد في هذه الجلسة. اختر جلسة أخرى.",
+        "message_en": "This session is full. Choose another session.",
+    }
+    answer = post_booking(client, past.public_id, "أرض")
+    assert answer.status_code == 409 and answer.json()["code"] == "session_started"
+    assert "لا يمكن الحجز" in answer.json()["message_ar"]
+    assert "cannot be booked" in answer.json()["message_en"]
+    answer = post_booking(client, "not-a-session", "أرض")
+    assert answer.status_code == 404 and answer.json()["code"] == "unknown_session"
+    answer = post_booking(client, full.public_id, "")
+    assert answer.status_code == 400 and answer.json()["message_en"]
+    assert Booking.objects.filter(person__id_number=CITIZEN.id_number).count() == 0
+
+
+def test_a_repeat_with_the_same_idempotency_key_books_once(cast: Cast) -> None:
+    office = make_session(cast, capacity=3)
+    client = person(CITIZEN.subject)
+    first = post_booking(client, office.public_id, "أرض", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post_booking(client, office.public_id, "أرض", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Booking.objects.filter(session=office).count() == 1
+    # The key is the person's own: another person's same key is another request.
+    other = post_booking(
+        person(CITIZEN_2.subject), office.public_id, "أرض", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    reused = post_booking(client, office.public_id, "غير ذلك", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert IdempotentRequest.objects.filter(owner__startswith="person:").count() == 2

@@ -19,12 +19,13 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
 from pydantic import ConfigDict
 
 from wasl.core.errors import Forbidden, WaslError
+from wasl.directory.idempotency import idempotent_as
 from wasl.registry.presenters import dual_date
 
 from . import queries, sessions
@@ -79,7 +80,15 @@ class Error(Schema):
     message_en: str
 
 
-ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
+}
 
 
 class DualDate(Schema):
@@ -181,6 +190,7 @@ class BookingOut(Schema):
 
 
 class BookingIn(Strict):
+    # Bounded here; the service refuses more than SUBJECT_MAX, in both languages.
     subject: str = Field(..., max_length=jalsa.SUBJECT_MAX * 4)
 
 
@@ -330,3 +340,27 @@ def jalsa_sessions(request: HttpRequest) -> list[dict[str, Any]]:
 def jalsa_bookings(request: HttpRequest) -> list[dict[str, Any]]:
     """The person's own bookings, newest first (the latest 50, as the page shows)."""
     return [_booking(b) for b in jalsa_queries.my_bookings(_person(request))[:50]]
+
+
+def _key_owner(request: HttpRequest) -> dict[str, Any] | None:
+    """Whose Idempotency-Key: the signed-in person, once the request passed the CSRF check
+    (otherwise the operation answers 401 or 403 and nothing is kept under the key)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    person = sessions.current_person(request)[0]
+    if person is None or check_csrf(request) is not None:
+        return None
+    return {"owner": f"person:{person.public_id}"}
+
+
+@router.post(
+    "/jalsa/sessions/{sid}/bookings",
+    response={201: BookingOut, **ERRORS},
+    summary="Book a slot in a Jalsa session",
+)
+@idempotent_as(_key_owner)
+def book(request: HttpRequest, sid: str, payload: BookingIn) -> Status[dict[str, Any]]:
+    """The first free slot of the session, for the subject given. Refused (409) when the
+    session has started, is full or the person already holds a slot in it; 404 for a session
+    that does not exist; 400 for an empty or too long subject."""
+    return Status(201, _booking(jalsa.book(_person(request), sid, payload.subject)))
