@@ -7,8 +7,6 @@ valid and invalid data, as an authenticated clerk whose transactions exist.
 from __future__ import annotations
 
 import json
-import time
-from importlib import import_module
 
 import pytest
 import schemathesis
@@ -21,7 +19,6 @@ from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from wasl.portal import sessions as portal_sessions
 from wasl.portal.models import Person
 from wasl.portal.people import DEMO_PEOPLE
 from wasl.registry import services as registry
@@ -29,7 +26,7 @@ from wasl.registry.models import Transaction
 from wasl.wsgi import application
 
 from .conftest import Cast, make_referred, make_transaction
-from .jalsa.conftest import make_session
+from .jalsa.conftest import make_session, signed_in
 from .security.report import record
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
@@ -109,19 +106,10 @@ def portal_person(keep_connection):
         cast,
         party=registry.Party(type="citizen", name=citizen.name_ar, id_number=citizen.id_number),
     )
-    session = import_module(django_settings.SESSION_ENGINE).SessionStore()
-    now = int(time.time())
-    session[portal_sessions.KEY] = {
-        "person": str(found.public_id),
-        "since": now,
-        "seen": now,
-        "via": "test",
-        "id_token": "",
-    }
-    session.save()
+    session = signed_in(found).cookies[django_settings.SESSION_COOKIE_NAME].value
     secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
     return {
-        "session": session.session_key,
+        "session": session,
         "csrf": secret,
         "sid": str(make_session(cast).public_id),
     }

@@ -22,10 +22,10 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
 
 from wasl.core.errors import Forbidden, WaslError
 from wasl.directory.idempotency import idempotent_as
+from wasl.registry.api import DualDate, Error, Strict
 from wasl.registry.presenters import dual_date
 
 from . import queries, sessions
@@ -70,16 +70,6 @@ class PortalSession(APIKeyCookie):
 router = Router(tags=["portal"], auth=PortalSession())
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Error(Schema):
-    code: str
-    message_ar: str
-    message_en: str
-
-
 ERRORS: dict[int, Any] = {
     400: Error,
     401: Error,
@@ -89,12 +79,6 @@ ERRORS: dict[int, Any] = {
     413: Error,
     422: Error,
 }
-
-
-class DualDate(Schema):
-    gregorian: str
-    hijri: str
-    display_ar: str
 
 
 class Texts(Schema):
