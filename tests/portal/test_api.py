@@ -177,6 +177,11 @@ def test_unsafe_methods_need_the_csrf_token_and_a_portal_session(cast: Cast) -> 
     staff.force_login(cast.clerk.user)
     assert post_booking(staff, office.public_id, "أرض").status_code == 401
     assert not Booking.objects.exists()
+    # The app takes the token from /me (the cookie is HttpOnly).
+    token = client.get(f"{API}/me").json()["csrf_token"]
+    answer = post_booking(client, office.public_id, "أرض", HTTP_X_CSRFTOKEN=token)
+    assert answer.status_code == 201, answer.content
+    assert Booking.objects.get().person.id_number == CITIZEN.id_number
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import F
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -93,6 +94,7 @@ class MeOut(Schema):
     id_kind_ar: str
     id_kind_en: str
     id_number_masked: str = Field(description="The last four digits, as the pages show them")
+    csrf_token: str = Field(description="For the X-CSRFToken header of a POST (same origin)")
 
 
 class DocumentOut(Schema):
@@ -199,6 +201,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "id_kind_ar": str(kind.label),
         "id_kind_en": "Citizen" if kind == IdKind.CITIZEN else "Resident",
         "id_number_masked": f"…{person.id_number[-4:]}",
+        # The CSRF cookie is HttpOnly: the app takes the token from here (same origin only).
+        "csrf_token": get_token(request),
     }
 
 
