@@ -17,6 +17,7 @@ from wasl.directory.api import router as directory_router
 from wasl.directory.tokens import user_for_token
 from wasl.exchange.api import router as exchange_router
 from wasl.inquiry.api import router as inquiry_router
+from wasl.portal.api import router as portal_router
 from wasl.registry.api import router as registry_router
 from wasl.reports.api import router as reports_router
 from wasl.web.signin import client_address, record_refused_token
@@ -45,6 +46,8 @@ api.add_router("/", inquiry_router)
 api.add_router("/", exchange_router)
 api.add_router("/", dashboards_router)
 api.add_router("/", reports_router)
+# The citizen's and resident's own answers, by the portal's session (never a bearer token).
+api.add_router("/portal/", portal_router)
 
 
 def _error(

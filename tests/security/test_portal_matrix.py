@@ -4,7 +4,8 @@ over the matters of three people (each with a matter in the Emirate, a confident
 one in another entity, with a document each; an e-service application submitted through the
 pages and one left a draft) and of nobody (an internal memo).
 
-The portal's pages are enumerated from its URL patterns: a new page is read here without a
+The portal's pages are enumerated from its URL patterns, and its JSON API (/api/v1/portal/,
+the same session) from the API's OpenAPI schema: a new page or read is read here without a
 change; a new kind of path parameter fails until the matrix is told how to fill it. A leak is
 an answer that holds anything identifying a matter that is not the reader's own (its
 reference, public id, the marker word of its subject and its document); an existence oracle
@@ -28,6 +29,7 @@ from tests.portal.conftest import provider, sign_in, sso  # noqa: F401 — the p
 from tests.portal.eservice_fixtures import WAIVER, deed, services_file, step_one
 from tests.security.report import record
 from tests.security.test_access_matrix import MISSING, body_text, comparable
+from wasl.api import api
 from wasl.portal import urls as portal_urls
 from wasl.portal.eservices import services as eservices
 from wasl.portal.eservices.models import Application
@@ -41,6 +43,7 @@ PDF = b"%PDF-1.4\n%% MARKER\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Pages that take no object and are no read: the sign-in flow (its redirects are tested in
 # tests/portal/test_signin.py), signing out, and the demo's one-time code to a phone.
 NOT_READS = {"signin", "callback", "signout", "code", "demo_phone"}
+API_PREFIX = "/api/v1/portal/"
 
 
 @dataclass
@@ -136,6 +139,16 @@ def patterns(resolvers: list[Any], namespace: str = "portal") -> list[tuple[str,
     return out
 
 
+def api_reads() -> list[str]:
+    """Every GET of the portal's JSON API, from the OpenAPI schema."""
+    out = []
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        if path.startswith(API_PREFIX) and "get" in operations:
+            assert "{" not in path, f"{path}: teach the portal matrix to fill its parameter"
+            out.append(path)
+    return out
+
+
 def reads(world: World) -> list[tuple[str, str | None]]:
     """Every portal page: those without an object once, those with one for every object of
     everyone and for one that does not exist."""
@@ -167,7 +180,7 @@ def reads(world: World) -> list[tuple[str, str | None]]:
                 if step is not None:
                     kwargs["step"] = step
                 out.append((reverse(name, kwargs=kwargs), None if kind in public else value))
-    return out
+    return out + [(path, None) for path in api_reads()]
 
 
 @dataclass
@@ -178,6 +191,7 @@ class Tally:
     oracle_attempts: int = 0
     oracles: list[str] = field(default_factory=list)
     own_documents_read: int = 0
+    api_reads: int = 0
 
 
 def read_all(
@@ -194,6 +208,11 @@ def read_all(
             tally.errors_5xx.append(where)
             continue
         # The body, and the file name a download is offered under.
+        if path.startswith(API_PREFIX):
+            # The JSON API answers its owner and nobody else: 401 to anyone not signed in.
+            assert response.status_code == (401 if who == "anonymous" else 200), where
+            assert "no-store" in response["Cache-Control"], where
+            tally.api_reads += who != "anonymous"
         text = body_text(response) + response.get("Content-Disposition", "")
         found = sorted(s for s in forbidden - {oid} if s in text)
         if found:
@@ -278,6 +297,11 @@ def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: Wor
             ref for ref in world.owned[person.id_number] if re.fullmatch(r"[A-Z-]+-\d+-\d+", ref)
         }
         assert len(references) == 5 and all(ref in matters for ref in references)
+        # And in the JSON API, with the person's booking.
+        answer = client.get(f"{API_PREFIX}matters").content.decode()
+        assert all(ref in answer for ref in references)
+        answer = client.get(f"{API_PREFIX}jalsa/bookings").content.decode()
+        assert world.bookings[person.id_number][0] in answer
         read_all(person.id_number, client, paths, world, tally)
     print(
         f"portal matrix: {tally.attempts} reads, {len(tally.leaks)} leaks, "
@@ -294,6 +318,7 @@ def test_no_portal_page_shows_a_person_what_is_not_theirs(cast: Cast, world: Wor
     # owner and as the others.
     assert len(paths) >= len(patterns(portal_urls.urlpatterns)) - len(NOT_READS)
     assert tally.own_documents_read == 3 * 2
+    assert tally.api_reads == 3 * len(api_reads()) >= 3 * 5
     # Others' documents (12, or 9 for a person) and applications (6, or 4) on every page
     # that takes one, as the missing one is answered.
     application_pages = sum(

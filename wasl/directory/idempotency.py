@@ -2,7 +2,9 @@
 Field" (draft-ietf-httpapi-idempotency-key-header): a client that did not get its answer sends
 the same request again with the same key, and gets the first answer instead of a second change.
 
-A key belongs to the person whose token sent it. How a request with a key runs:
+A key belongs to the person whose token sent it (or, for an operation decorated with
+`idempotent_as(owner)`, to whoever `owner` names: the portal's signed-in person, by their
+session). How a request with a key runs:
 
 1. The key is claimed in a short transaction of its own: a row saying "in flight, held by this
    attempt until `held_until`". A repeat finds the row: with another body it is refused (422);
@@ -75,30 +77,51 @@ OPENAPI_PARAMETER: dict[str, Any] = {
 }
 
 
+# Whose key it is, as a filter on IdempotentRequest (`{"user_id": …}` or `{"owner": …}`), or
+# None when the request is nobody's (the operation then answers 401 itself).
+Owner = Callable[[HttpRequest], dict[str, Any] | None]
+
+
+def _token_owner(request: HttpRequest) -> dict[str, Any] | None:
+    user = _person(request)
+    return None if user is None else {"user_id": user.pk}
+
+
 def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
     """Make an API operation honour `Idempotency-Key`. Put it under `@router.post(...)`."""
-
-    def document(operation: Any) -> None:
-        extra = dict(operation.openapi_extra or {})
-        extra["parameters"] = [*extra.get("parameters", []), OPENAPI_PARAMETER]
-        operation.openapi_extra = extra
-
-    contribute_operation_callback(func, document)
-    return decorate_view(_with_key)(func)
+    return idempotent_as(_token_owner)(func)
 
 
-def _with_key(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def idempotent_as(owner: Owner) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`idempotent` for an operation not authenticated by a bearer token: `owner` says whose
+    key it is, e.g. `{"owner": "person:<id>"}` (an `owner` string, never a staff user's)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        def document(operation: Any) -> None:
+            extra = dict(operation.openapi_extra or {})
+            extra["parameters"] = [*extra.get("parameters", []), OPENAPI_PARAMETER]
+            operation.openapi_extra = extra
+
+        contribute_operation_callback(func, document)
+        return decorate_view(functools.partial(_with_key, owner=owner))(func)
+
+    return decorate
+
+
+def _with_key(
+    run: Callable[..., HttpResponse], owner: Owner = _token_owner
+) -> Callable[..., HttpResponse]:
     @functools.wraps(run)
     def run_once(request: HttpRequest, **kw: Any) -> HttpResponse:
         header = request.headers.get(HEADER)
         if header is None:
             return run(request, **kw)
-        user = _person(request)
-        if user is None:
+        who = owner(request)
+        if who is None:
             return run(request, **kw)  # the operation answers 401
         try:
             key = parse_key(header)
-            claim = _claim(user.pk, key, _fingerprint(request))
+            claim = _claim(who, key, _fingerprint(request))
         except WaslError as error:
             return _error(error)
         except RequestDataTooBig:
@@ -115,9 +138,7 @@ def _with_key(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             run,
             request,
             kw,
-            IdempotentRequest.objects.filter(
-                user_id=user.pk, key=key, attempt=claim, status__isnull=True
-            ),
+            IdempotentRequest.objects.filter(**who, key=key, attempt=claim, status__isnull=True),
         )
 
     return run_once
@@ -163,7 +184,7 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _claim(user_id: int, key: str, fingerprint: str) -> uuid.UUID | IdempotentRequest:
+def _claim(who: dict[str, Any], key: str, fingerprint: str) -> uuid.UUID | IdempotentRequest:
     """Hold the key for this attempt (returns the attempt's id), or the finished request whose
     answer is to be sent again. Raises when the key is held or was used for another body."""
     now = timezone.now()
@@ -172,7 +193,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> uuid.UUID | IdempotentRe
     try:
         with transaction.atomic():
             IdempotentRequest.objects.create(
-                user_id=user_id,
+                **who,
                 key=key,
                 fingerprint=fingerprint,
                 attempt=attempt,
@@ -182,7 +203,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> uuid.UUID | IdempotentRe
         return attempt
     except IntegrityError:
         pass
-    found = IdempotentRequest.objects.filter(user_id=user_id, key=key).first()
+    found = IdempotentRequest.objects.filter(**who, key=key).first()
     if found is None:  # pruned in between: the caller's client retries
         raise _in_flight(1)
     if found.fingerprint != fingerprint:

@@ -167,7 +167,12 @@ class IdempotentRequest(models.Model):
     committed always has its answer here (see `wasl.directory.idempotency`).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Whose key: a staff user (a bearer token), or else `owner` (e.g. "person:<id>", the
+    # portal's signed-in person, who is no user).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner = models.CharField(max_length=60, blank=True, default="")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
     attempt = models.UUIDField(help_text="The request that holds the key now")
@@ -179,7 +184,17 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="one_request_per_person_and_key")
+            models.UniqueConstraint(fields=["user", "key"], name="one_request_per_person_and_key"),
+            models.UniqueConstraint(
+                fields=["owner", "key"],
+                condition=models.Q(user__isnull=True),
+                name="one_request_per_owner_and_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, owner="")
+                | models.Q(user__isnull=True) & ~models.Q(owner=""),
+                name="idempotent_request_has_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:

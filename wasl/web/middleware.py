@@ -26,7 +26,7 @@ from wasl.core.errors import TooManyAttempts
 
 API_PREFIX = "/api/"
 # The exchange between nodes carries letters and their files: never cached either.
-PRIVATE_PREFIXES = ("/exchange/",)
+PRIVATE_PREFIXES = ("/exchange/", "/api/v1/portal/")
 
 # What each status means, for errors that reach the person without a message of their own.
 MESSAGES: dict[int, tuple[str, str, str]] = {
