@@ -8,7 +8,7 @@ DB ?= sqlite
 PERF := docs/performance.md
 
 .PHONY: demo dev test lint check test-sqlite test-postgres bench bench-all bench-inquiry screenshots \
-	bench-dashboards bench-web bench-exchange bench-notify bench-eservices serve clean audit-security bench-search-quality
+	bench-dashboards bench-web bench-exchange bench-notify bench-eservices bench-reports serve clean audit-security bench-search-quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +70,7 @@ bench: $(STAMP)
 
 ## bench-all: every benchmark; N transactions where data is generated, DB=postgres for PostgreSQL
 bench-all: bench bench-inquiry bench-dashboards bench-web bench-pages bench-exchange bench-notify \
-	bench-eservices
+	bench-eservices bench-reports
 
 clean:
 	rm -rf $(VENV) var
@@ -116,6 +116,12 @@ bench-pages: $(STAMP)
 bench-exchange: $(STAMP)
 	$(BIN)/python bench/exchange.py --database $(DB) --write $(PERF) \
 		--command "make bench-exchange DB=$(DB)"
+
+## bench-reports: Balagh 940 over HTTP at N reports (N=1000000 for the issue's million):
+## "already reported nearby", and posting through the API and Open311
+bench-reports: $(STAMP)
+	$(BIN)/python bench/reports.py --n $(N) --database $(DB) --write $(PERF) \
+		--command "make bench-reports N=$(N) DB=$(DB)"
 
 ## bench-eservices: citizens submitting an e-service application on Tawasul over HTTP
 ## (start → steps → review → submit), DB=sqlite|postgres

@@ -39,6 +39,7 @@ BENCHES = {
     "exchange": ["exchange.py"],
     "notify": ["notify.py", "--workers", "1"],
     "eservices": ["eservices.py", "--workers", "1"],
+    "reports": ["reports.py", "--n", "300", "--workers", "1"],
 }
 
 
@@ -156,6 +157,23 @@ def test_the_eservices_bench_submits_applications_over_http_beside_the_floors(ru
     assert re.search(r"bare WSGI [\d,]+ req/s; `GET /api/v1/me` [\d,]+ req/s", floors)
     assert "/me req/s ÷ application req/s" in ratios
     assert "bench/eservices.py" in run
+
+
+def test_the_reports_bench_asks_nearby_and_posts_over_http_beside_the_floors(runs):
+    out, row = finished(runs, "reports")
+    assert "generated 300 transactions and 300 reports" in out
+    benchmark, database, server, figures, floors, ratios, run = row
+    assert benchmark.startswith("Balagh 940 over HTTP, 300 reports")
+    assert database.startswith("PostgreSQL" if DATABASE == "postgres" else "SQLite")
+    assert "gunicorn" in server and "2 client processes" in server
+    for kind in ("nearby", "post (API)", "post (Open311)"):
+        found = re.search(
+            re.escape(kind) + r" ([\d,]+) req/s, p50 / p95 [\d,]+ / [\d,]+ ms", figures
+        )
+        assert found and int(found[1].replace(",", "")) > 0, kind
+        assert f"/me ÷ {kind}" in ratios
+    assert re.search(r"bare WSGI [\d,]+ req/s; `GET /api/v1/me` [\d,]+ req/s", floors)
+    assert "bench/reports.py" in run
 
 
 def test_a_run_replaces_only_the_row_of_its_benchmark_and_database(tmp_path):
