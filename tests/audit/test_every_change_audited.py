@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from wasl.audit.models import AuditRecord
 from wasl.directory import administration, tokens
@@ -63,6 +64,7 @@ NO_STATE_CHANGE = {
     "wasl.exchange.members.export_descriptor": "reads",
     "wasl.directory.tokens.user_for_token": "reads",
     "wasl.registry.services.check_may_attach": "checks the rights to attach",
+    "wasl.registry.services.clean_email": "checks and normalises an address",
     "wasl.exchange.members.keys_of": "reads",
     "wasl.directory.administration.administered_entity": "reads",
     "wasl.directory.administration.administered_entities": "reads",
@@ -317,6 +319,20 @@ CHANGES: dict[str, tuple[Callable[[Cast], Callable[[], Any]], str]] = {
         "registry.transaction.cancelled",
     ),
     "wasl.registry.services.link": (_link, "registry.transaction.linked"),
+    "wasl.registry.services.request_document": (
+        _on_transaction(
+            lambda c, t: registry.request_document(c.clerk.actor, t.public_id, document="صك")
+        ),
+        "registry.transaction.document_requested",
+    ),
+    "wasl.registry.services.record_event": (
+        _on_transaction(
+            lambda c, t: registry.record_event(
+                c.clerk.actor, t, "commented", timezone.now(), unit_id=None, data={"by": "x"}
+            )
+        ),
+        "registry.transaction.commented",
+    ),
     "wasl.registry.services.add_attachment": (
         _on_transaction(
             lambda c, t: registry.add_attachment(

@@ -80,4 +80,4 @@ def test_the_api_and_the_page_take_the_address(cast: Cast, api: Any) -> None:
     bad = api(cast.clerk).post("/transactions", payload)
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_email"
     page = signed_in(cast.clerk).get("/register/").content.decode()
-    assert 'name="party_email"' in page and 'type="email"' in page
+    assert 'name="party_email"' in page and 'inputmode="email"' in page

@@ -214,7 +214,6 @@ class RegisterForm(WaslForm):
         required=False,
         max_length=254,
         help_text=_("Optional: the person also hears about the matter by e-mail, and may answer."),
-        widget=forms.EmailInput(),
     )
     party_cr = forms.CharField(label=_("Commercial registration"), required=False, max_length=32)
     party_entity = forms.ChoiceField(label=_("Party entity"), required=False)
@@ -242,7 +241,10 @@ class RegisterForm(WaslForm):
         self.fields["party_phone"].widget.attrs.update(
             {"inputmode": "tel", "dir": "ltr", "autocomplete": "off"}
         )
-        self.fields["party_email"].widget.attrs.update({"dir": "ltr", "autocomplete": "off"})
+        # A text box with the e-mail keyboard: an e-mail box refuses what some people type.
+        self.fields["party_email"].widget.attrs.update(
+            {"inputmode": "email", "dir": "ltr", "autocomplete": "off"}
+        )
         self.fields["party_cr"].widget.attrs.update({"inputmode": "numeric", "dir": "ltr"})
         self.fields["attachments"].widget.attrs.update({"data-dropzone": ""})
 
