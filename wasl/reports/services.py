@@ -22,6 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import OperationalError
 from django.db import transaction as db
 from django.db.models import Q
 from django.utils import timezone
@@ -919,7 +920,29 @@ def _already_follows(report: Report, follower: ReportFollower) -> bool:
     return bool(same) and report.followers.filter(same).exists()
 
 
+# PostgreSQL's code for a deadlock it broke by aborting one of the transactions in it.
+DEADLOCK = "40P01"
+MERGE_ATTEMPTS = 3
+
+
 def merge_reports(
+    actor: Actor, duplicate: object, *, into: object, across_categories: bool = False
+) -> Report:
+    """`merge_once`, tried again when PostgreSQL breaks a deadlock between merges at once by
+    aborting this one (its advice: retry the transaction); not inside an outer transaction,
+    which the abort has spoilt."""
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        try:
+            return merge_once(actor, duplicate, into=into, across_categories=across_categories)
+        except OperationalError as error:
+            cause = error.__cause__
+            deadlock = getattr(cause, "sqlstate", None) == DEADLOCK
+            if not deadlock or attempt == MERGE_ATTEMPTS or db.get_connection().in_atomic_block:
+                raise
+    raise AssertionError("unreachable")
+
+
+def merge_once(
     actor: Actor, duplicate: object, *, into: object, across_categories: bool = False
 ) -> Report:
     """Merge report `duplicate` into report `into` (دمج البلاغات المكررة): `duplicate` is
