@@ -29,7 +29,7 @@ from wasl.directory.actors import actor_for
 from wasl.directory.administration import administered_entity
 
 from . import conf, queries, receipts, services, sms
-from .outbox import PLACEHOLDERS, placeholders
+from .outbox import STEP_PLACEHOLDERS
 from .states import Channel, Language
 
 logger = logging.getLogger("wasl.notifications")
@@ -350,7 +350,7 @@ def _template_page(
             "page_error": errors.get("") or errors.get("enabled", ""),
             "previewing": preview,
             "sample_reference": queries.sample_reference(entity),
-            "own_placeholders": placeholders(current.step)[len(PLACEHOLDERS) :],
+            "own_placeholders": STEP_PLACEHOLDERS.get(current.step, ()),
             "alphabet": {
                 "basic": "".join(sorted(sms.GSM7_BASIC)),
                 "extension": "".join(sorted(sms.GSM7_EXTENSION)),
